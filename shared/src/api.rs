@@ -1,0 +1,314 @@
+//! The HTTP API's wire types, compatible with SAP AI Core's
+//! `/v2/admin/dockerRegistrySecrets`, plus regcred's extensions.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub const MSG_CREATED: &str = "Secret has been created";
+pub const MSG_MODIFIED: &str = "Secret has been modified";
+pub const MSG_DELETED: &str = "Docker Registry Secret has been deleted";
+
+/// Request bodies over this size get 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `data` of create and modify: only `.dockerconfigjson` is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretData {
+    #[serde(rename = ".dockerconfigjson")]
+    pub dockerconfigjson: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSecretRequest {
+    /// Checked with `SecretName::parse` by the server, so the error can name the rule.
+    pub name: String,
+    pub data: SecretData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModifySecretRequest {
+    pub data: SecretData,
+}
+
+/// Metadata of a stored secret. Never carries credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStatus {
+    pub name: String,
+    /// Server keys of the registries in the secret.
+    pub registries: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    pub modified_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretList {
+    pub count: u64,
+    pub resources: Vec<SecretStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedResponse {
+    pub message: String,
+}
+
+/// Answer to PATCH and DELETE: SAP's client requires both fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdMessageResponse {
+    pub id: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaResponse {
+    pub usage: QuotaUsage,
+    pub quota: Quota,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaUsage {
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quota {
+    pub max_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    pub status: String,
+    pub version: String,
+}
+
+/// The closed set of error codes. Each has one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    InvalidRequestBody,
+    InvalidSecretName,
+    InvalidDockerConfigJson,
+    InvalidQueryParameter,
+    NameIsImmutable,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    SecretAlreadyExists,
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    QuotaExceeded,
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidRequestBody
+            | ErrorCode::InvalidSecretName
+            | ErrorCode::InvalidDockerConfigJson
+            | ErrorCode::InvalidQueryParameter
+            | ErrorCode::NameIsImmutable => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::SecretAlreadyExists => 409,
+            ErrorCode::PreconditionFailed => 412,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::QuotaExceeded => 429,
+            ErrorCode::InternalError => 500,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequestBody => "InvalidRequestBody",
+            ErrorCode::InvalidSecretName => "InvalidSecretName",
+            ErrorCode::InvalidDockerConfigJson => "InvalidDockerConfigJson",
+            ErrorCode::InvalidQueryParameter => "InvalidQueryParameter",
+            ErrorCode::NameIsImmutable => "NameIsImmutable",
+            ErrorCode::Unauthorized => "Unauthorized",
+            ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::NotFound => "NotFound",
+            ErrorCode::MethodNotAllowed => "MethodNotAllowed",
+            ErrorCode::SecretAlreadyExists => "SecretAlreadyExists",
+            ErrorCode::PreconditionFailed => "PreconditionFailed",
+            ErrorCode::PayloadTooLarge => "PayloadTooLarge",
+            ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
+            ErrorCode::QuotaExceeded => "QuotaExceeded",
+            ErrorCode::InternalError => "InternalError",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ApiError,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The field or path the error concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorDetail>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            request_id: None,
+            target: None,
+            details: Vec::new(),
+        }
+    }
+
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+}
+
+/// `$top`, `$skip` and `$count` of a list request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Paging {
+    pub top: Option<u64>,
+    pub skip: u64,
+    /// `$count=true`: `count` is the total stored, not the page length.
+    pub count_total: bool,
+}
+
+impl Paging {
+    /// Reads the paging parameters from decoded query pairs; others are ignored.
+    pub fn from_query<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
+        let mut paging = Paging::default();
+        for (key, value) in pairs {
+            match key {
+                "$top" => paging.top = Some(non_negative(key, value)?),
+                "$skip" => paging.skip = non_negative(key, value)?,
+                "$count" => {
+                    paging.count_total = match value.to_ascii_lowercase().as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => {
+                            return Err(ApiError::new(
+                                ErrorCode::InvalidQueryParameter,
+                                format!("$count must be true or false, not {value:?}"),
+                            )
+                            .with_target(key))
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(paging)
+    }
+}
+
+fn non_negative(key: &str, value: &str) -> Result<u64, ApiError> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|_| value.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidQueryParameter,
+                format!("{key} must be a whole number of 0 or more, not {value:?}"),
+            )
+            .with_target(key)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_has_sap_shape() {
+        let mut e = ApiError::new(ErrorCode::NotFound, "no secret named x").with_target("name");
+        e.request_id = Some("r1".into());
+        let json = serde_json::to_value(ErrorBody { error: e }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "NotFound", "message": "no secret named x", "requestId": "r1", "target": "name"}})
+        );
+    }
+
+    #[test]
+    fn data_allows_only_dockerconfigjson() {
+        let ok = r#"{"name":"a","data":{".dockerconfigjson":"{}"}}"#;
+        assert!(serde_json::from_str::<CreateSecretRequest>(ok).is_ok());
+        let extra = r#"{"name":"a","data":{".dockerconfigjson":"{}","x":"y"}}"#;
+        assert!(serde_json::from_str::<CreateSecretRequest>(extra).is_err());
+        let renamed = r#"{"name":"a","data":{".dockerconfigjson":"{}"}}"#;
+        assert!(serde_json::from_str::<ModifySecretRequest>(renamed).is_err());
+    }
+
+    #[test]
+    fn paging_rules() {
+        assert_eq!(Paging::from_query([]), Ok(Paging::default()));
+        let p = Paging::from_query([
+            ("$top", "10"),
+            ("$skip", "0"),
+            ("$count", "TRUE"),
+            ("x", "y"),
+        ])
+        .unwrap();
+        assert_eq!(
+            p,
+            Paging {
+                top: Some(10),
+                skip: 0,
+                count_total: true
+            }
+        );
+        for (k, v) in [
+            ("$top", "-1"),
+            ("$skip", "1.5"),
+            ("$top", ""),
+            ("$skip", "+3"),
+            ("$count", "1"),
+        ] {
+            let e = Paging::from_query([(k, v)]).unwrap_err();
+            assert_eq!(
+                (e.code, e.target.as_deref()),
+                (ErrorCode::InvalidQueryParameter, Some(k))
+            );
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! `.dockerconfigjson`: parse and validate (errors carry the JSON path),
+//! and build it the way `kubectl create secret docker-registry` does.
+
+use std::fmt;
+
+use base64::Engine;
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::auth::{self, Credentials, B64};
+use crate::registry::Registry;
+
+/// Largest `.dockerconfigjson` accepted, in bytes of JSON text.
+pub const MAX_DOCKERCONFIGJSON_BYTES: usize = 64 * 1024;
+
+/// A problem in a JSON document, and where: `$.auths["ghcr.io"].auth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
+        ConfigError {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Something accepted but worth telling the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigWarning {
+    /// `auth` and `username`/`password` disagree; `auth` was used, as kubelet does.
+    AuthMismatch { server: String },
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigWarning::AuthMismatch { server } => write!(
+                f,
+                "$.auths[{server:?}]: \"auth\" and \"username\"/\"password\" disagree; \"auth\" is used (as kubelet does)"
+            ),
+        }
+    }
+}
+
+/// One registry's credentials, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryEntry {
+    /// The key as written in `auths`.
+    pub server: String,
+    pub registry: Registry,
+    /// The effective credentials: from `auth` when present.
+    pub credentials: Credentials,
+    pub email: Option<String>,
+    pub identitytoken: Option<String>,
+    pub registrytoken: Option<String>,
+}
+
+impl RegistryEntry {
+    pub fn new(registry: Registry, credentials: Credentials, email: Option<String>) -> Self {
+        RegistryEntry {
+            server: registry.server_key(),
+            registry,
+            credentials,
+            email: email.filter(|e| !e.trim().is_empty()),
+            identitytoken: None,
+            registrytoken: None,
+        }
+    }
+}
+
+/// A valid `.dockerconfigjson`: at least one registry, each with credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerConfig {
+    entries: Vec<RegistryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedConfig {
+    pub config: DockerConfig,
+    pub warnings: Vec<ConfigWarning>,
+}
+
+impl DockerConfig {
+    /// Fails only when `entries` is empty: a secret without credentials is never made.
+    pub fn new(entries: Vec<RegistryEntry>) -> Option<Self> {
+        (!entries.is_empty()).then_some(DockerConfig { entries })
+    }
+
+    pub fn single(entry: RegistryEntry) -> Self {
+        DockerConfig {
+            entries: vec![entry],
+        }
+    }
+
+    pub fn entries(&self) -> &[RegistryEntry] {
+        &self.entries
+    }
+
+    /// Server keys, in document order.
+    pub fn registries(&self) -> Vec<String> {
+        self.entries.iter().map(|e| e.server.clone()).collect()
+    }
+
+    /// The JSON text to store or hand to a deployer.
+    pub fn to_json(&self) -> String {
+        // Serializing our own plain structs to a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for DockerConfig {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Auths<'a>(&'a [RegistryEntry]);
+        impl Serialize for Auths<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(self.0.len()))?;
+                for e in self.0 {
+                    map.serialize_entry(&e.server, e)?;
+                }
+                map.end()
+            }
+        }
+        let mut st = s.serialize_struct("DockerConfig", 1)?;
+        st.serialize_field("auths", &Auths(&self.entries))?;
+        st.end()
+    }
+}
+
+impl Serialize for RegistryEntry {
+    // Field order of kubectl's DockerConfigEntry: username, password, email, auth.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Entry", 6)?;
+        st.serialize_field("username", &self.credentials.username)?;
+        st.serialize_field("password", &self.credentials.password)?;
+        if let Some(email) = &self.email {
+            st.serialize_field("email", email)?;
+        }
+        st.serialize_field(
+            "auth",
+            &auth::encode(&self.credentials.username, &self.credentials.password),
+        )?;
+        if let Some(t) = &self.identitytoken {
+            st.serialize_field("identitytoken", t)?;
+        }
+        if let Some(t) = &self.registrytoken {
+            st.serialize_field("registrytoken", t)?;
+        }
+        st.end()
+    }
+}
+
+/// The API accepts the value as JSON text or as base64 of it; returns the JSON text.
+pub fn decode_value(raw: &str) -> Result<String, ConfigError> {
+    if raw.len() > MAX_DOCKERCONFIGJSON_BYTES * 2 {
+        return Err(too_large(raw.len()));
+    }
+    let json_err = match serde_json::from_str::<Value>(raw) {
+        Ok(_) => return Ok(raw.to_owned()),
+        Err(e) => e,
+    };
+    let trimmed = raw.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('"') {
+        return Err(ConfigError::new("$", format!("not valid JSON: {json_err}")));
+    }
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Ok(bytes) = B64.decode(compact.as_bytes()) {
+        if let Ok(text) = String::from_utf8(bytes) {
+            if serde_json::from_str::<Value>(&text).is_ok() {
+                return Ok(text);
+            }
+        }
+    }
+    Err(ConfigError::new(
+        "$",
+        "is neither JSON text nor base64 of JSON text; paste the content of a .dockerconfigjson, e.g. {\"auths\": {\"registry.example.com\": {\"auth\": \"...\"}}}",
+    ))
+}
+
+fn too_large(len: usize) -> ConfigError {
+    ConfigError::new(
+        "$",
+        format!(
+            "is {len} bytes; a .dockerconfigjson may be at most {MAX_DOCKERCONFIGJSON_BYTES} bytes"
+        ),
+    )
+}
+
+/// Parses a `.dockerconfigjson` value (JSON text or base64 of it) and checks
+/// that every registry in it carries credentials.
+pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
+    let text = decode_value(raw)?;
+    if text.len() > MAX_DOCKERCONFIGJSON_BYTES {
+        return Err(too_large(text.len()));
+    }
+    let root = parse_object(&text)?;
+    let auths = match root.get("auths") {
+        Some(Value::Object(a)) => a,
+        Some(_) => return Err(ConfigError::new("$.auths", "must be an object of registry → credentials")),
+        None => return Err(ConfigError::new(
+            "$",
+            "has no \"auths\"; a .dockerconfigjson looks like {\"auths\": {\"<registry>\": {\"username\": ..., \"password\": ...}}}",
+        )),
+    };
+    if auths.is_empty() {
+        return Err(ConfigError::new(
+            "$.auths",
+            "is empty; add at least one registry with credentials",
+        ));
+    }
+    let mut entries = Vec::with_capacity(auths.len());
+    let mut warnings = Vec::new();
+    for (server, value) in auths {
+        match read_entry(server, value)? {
+            EntryRead::Credentials(entry, warning) => {
+                warnings.extend(warning);
+                entries.push(entry);
+            }
+            EntryRead::NoCredentials => {
+                return Err(ConfigError::new(
+                    entry_path(server),
+                    "has no credentials; give \"auth\" (base64 of username:password) or \"username\" and \"password\"",
+                ))
+            }
+        }
+    }
+    Ok(ParsedConfig {
+        config: DockerConfig { entries },
+        warnings,
+    })
+}
+
+pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>, ConfigError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(ConfigError::new(
+            "$",
+            format!("must be a JSON object, not {}", kind(&other)),
+        )),
+        Err(e) => Err(ConfigError::new("$", format!("not valid JSON: {e}"))),
+    }
+}
+
+pub(crate) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+pub(crate) fn entry_path(server: &str) -> String {
+    format!("$.auths[{server:?}]")
+}
+
+pub(crate) enum EntryRead {
+    Credentials(RegistryEntry, Option<ConfigWarning>),
+    /// `{}` or only an email: the credentials live elsewhere (a helper).
+    NoCredentials,
+}
+
+/// Reads one `auths` entry. `auth` wins over `username`/`password`.
+pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, ConfigError> {
+    let path = entry_path(server);
+    let registry =
+        Registry::parse(server).map_err(|e| ConfigError::new(path.clone(), e.to_string()))?;
+    let obj = match value {
+        Value::Object(o) => o,
+        other => {
+            return Err(ConfigError::new(
+                path,
+                format!("must be an object with credentials, not {}", kind(other)),
+            ))
+        }
+    };
+    let field = |name: &str| -> Result<Option<String>, ConfigError> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(ConfigError::new(
+                format!("{path}.{name}"),
+                format!("must be a string, not {}", kind(other)),
+            )),
+        }
+    };
+    let auth = field("auth")?.filter(|a| !a.trim().is_empty());
+    let username = field("username")?.filter(|u| !u.is_empty());
+    let password = field("password")?;
+    let email = field("email")?.filter(|e| !e.is_empty());
+    let identitytoken = field("identitytoken")?.filter(|t| !t.is_empty());
+    let registrytoken = field("registrytoken")?.filter(|t| !t.is_empty());
+
+    let explicit = match (username, password) {
+        (Some(u), Some(p)) => Some(Credentials {
+            username: u,
+            password: p,
+        }),
+        (Some(_), None) if auth.is_none() => {
+            return Err(ConfigError::new(
+                format!("{path}.password"),
+                "is missing; \"username\" needs a \"password\"",
+            ))
+        }
+        (None, Some(p)) if auth.is_none() && !p.is_empty() => {
+            return Err(ConfigError::new(
+                format!("{path}.username"),
+                "is missing; \"password\" needs a \"username\"",
+            ))
+        }
+        _ => None,
+    };
+    let (credentials, warning) = match (auth, explicit) {
+        (Some(token), explicit) => {
+            let decoded = auth::decode(&token)
+                .map_err(|e| ConfigError::new(format!("{path}.auth"), e.to_string()))?;
+            let warning = explicit
+                .filter(|c| *c != decoded)
+                .map(|_| ConfigWarning::AuthMismatch {
+                    server: server.to_owned(),
+                });
+            (decoded, warning)
+        }
+        (None, Some(c)) => (c, None),
+        (None, None) => return Ok(EntryRead::NoCredentials),
+    };
+    Ok(EntryRead::Credentials(
+        RegistryEntry {
+            server: server.to_owned(),
+            registry,
+            credentials,
+            email,
+            identitytoken,
+            registrytoken,
+        },
+        warning,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_what_kubectl_builds() {
+        let entry = RegistryEntry::new(
+            Registry::DockerHub,
+            Credentials {
+                username: "bob".into(),
+                password: "pw".into(),
+            },
+            Some("bob@example.com".into()),
+        );
+        assert_eq!(
+            DockerConfig::single(entry).to_json(),
+            r#"{"auths":{"https://index.docker.io/v1/":{"username":"bob","password":"pw","email":"bob@example.com","auth":"Ym9iOnB3"}}}"#
+        );
+    }
+
+    #[test]
+    fn accepts_base64_of_the_json() {
+        let json = r#"{"auths":{"r.io":{"auth":"Ym9iOnB3"}}}"#;
+        let b64 = B64.encode(json);
+        assert_eq!(decode_value(&b64).unwrap(), json);
+        let parsed = parse_dockerconfigjson(&b64).unwrap();
+        assert_eq!(parsed.config.registries(), vec!["r.io"]);
+    }
+
+    #[test]
+    fn errors_carry_the_json_path() {
+        let err = parse_dockerconfigjson(r#"{"auths":{"r.io":{"auth":"bad$"}}}"#).unwrap_err();
+        assert_eq!(err.path, r#"$.auths["r.io"].auth"#);
+        let err = parse_dockerconfigjson(r#"{"auths":{"r.io":{"username":5}}}"#).unwrap_err();
+        assert_eq!(err.path, r#"$.auths["r.io"].username"#);
+        let err = parse_dockerconfigjson(r#"{"auths":{"r.io":{}}}"#).unwrap_err();
+        assert_eq!(err.path, r#"$.auths["r.io"]"#);
+        let err = parse_dockerconfigjson(r#"{"auths":{"bad host":{"auth":"YTpi"}}}"#).unwrap_err();
+        assert_eq!(err.path, r#"$.auths["bad host"]"#);
+    }
+
+    #[test]
+    fn rejects_oversized_documents() {
+        let big = format!(
+            r#"{{"auths":{{"r.io":{{"auth":"YTpi","email":"{}"}}}}}}"#,
+            "x".repeat(MAX_DOCKERCONFIGJSON_BYTES)
+        );
+        let err = parse_dockerconfigjson(&big).unwrap_err();
+        assert!(err.problem.contains("at most 65536 bytes"), "{err}");
+    }
+}

@@ -1,0 +1,212 @@
+//! Docker `config.json` import: one row per registry, saying whether its
+//! credentials can become a secret, live in a credential helper, or are invalid.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::dockerconfig::{
+    entry_path, kind, parse_object, read_entry, ConfigError, ConfigWarning, DockerConfig,
+    EntryRead, RegistryEntry,
+};
+use crate::name::SecretName;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// The registry as written in the file.
+    pub server: String,
+    pub status: ImportStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportStatus {
+    Importable {
+        entry: RegistryEntry,
+        /// Valid by construction and unique within one import.
+        suggested_name: SecretName,
+        warnings: Vec<ConfigWarning>,
+    },
+    /// The file only says which helper holds the credentials.
+    InHelper {
+        helper: String,
+    },
+    Invalid {
+        reason: String,
+    },
+}
+
+impl ImportRow {
+    /// The `.dockerconfigjson` for this row, when it is importable.
+    pub fn dockerconfig(&self) -> Option<DockerConfig> {
+        match &self.status {
+            ImportStatus::Importable { entry, .. } => Some(DockerConfig::single(entry.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// The shell command that prints what a helper holds for `server`
+/// (`{"ServerURL", "Username", "Secret"}` on stdout).
+pub fn helper_command(helper: &str, server: &str) -> String {
+    format!(
+        "echo {} | docker-credential-{helper} get",
+        shell_quote(server)
+    )
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._:/@[]".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Classifies every registry in a Docker `config.json`. Only a document that
+/// is not a JSON object, or whose `auths`/`credHelpers`/`credsStore` have the
+/// wrong type, is an error; a bad entry is an `Invalid` row.
+pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
+    let root = parse_object(config_json)?;
+    let empty = serde_json::Map::new();
+    let auths = match root.get("auths") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(a)) => a,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "$.auths",
+                format!("must be an object, not {}", kind(other)),
+            ))
+        }
+    };
+    let creds_store = match root.get("credsStore") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(ConfigError::new(
+                "$.credsStore",
+                format!("must be a string (a helper name), not {}", kind(other)),
+            ))
+        }
+    };
+    let helpers: Vec<(String, String)> = match root.get("credHelpers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(h)) => h
+            .iter()
+            .map(|(server, v)| match v {
+                Value::String(name) => Ok((server.clone(), name.clone())),
+                other => Err(ConfigError::new(
+                    format!("$.credHelpers[{server:?}]"),
+                    format!("must be a string (a helper name), not {}", kind(other)),
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(ConfigError::new(
+                "$.credHelpers",
+                format!(
+                    "must be an object of registry → helper, not {}",
+                    kind(other)
+                ),
+            ))
+        }
+    };
+    let helper_for = |server: &str| {
+        helpers
+            .iter()
+            .find(|(s, _)| s == server)
+            .map(|(_, h)| h.clone())
+            .or_else(|| creds_store.clone())
+    };
+
+    let mut rows = Vec::new();
+    let mut taken = BTreeSet::new();
+    for (server, value) in auths {
+        let status = match read_entry(server, value) {
+            Ok(EntryRead::Credentials(entry, warning)) => {
+                let suggested_name = unique(entry.registry.suggested_name(), &mut taken);
+                ImportStatus::Importable {
+                    entry,
+                    suggested_name,
+                    warnings: warning.into_iter().collect(),
+                }
+            }
+            Ok(EntryRead::NoCredentials) => match helper_for(server) {
+                Some(helper) => ImportStatus::InHelper { helper },
+                None => ImportStatus::Invalid {
+                    reason: format!(
+                        "{}: has no credentials and no credential helper is configured; run `docker login {server}` again or add \"auth\"",
+                        entry_path(server)
+                    ),
+                },
+            },
+            Err(e) => ImportStatus::Invalid {
+                reason: e.to_string(),
+            },
+        };
+        rows.push(ImportRow {
+            server: server.clone(),
+            status,
+        });
+    }
+    for (server, helper) in &helpers {
+        if !auths.contains_key(server) {
+            rows.push(ImportRow {
+                server: server.clone(),
+                status: ImportStatus::InHelper {
+                    helper: helper.clone(),
+                },
+            });
+        }
+    }
+    Ok(rows)
+}
+
+fn unique(base: SecretName, taken: &mut BTreeSet<String>) -> SecretName {
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains(candidate.as_str()) {
+        let suffix = format!("-{n}");
+        let mut stem = base.as_str().to_owned();
+        stem.truncate(crate::name::MAX_NAME_LEN - suffix.len());
+        candidate = SecretName::suggest(&format!("{stem}{suffix}"));
+        n += 1;
+    }
+    taken.insert(candidate.as_str().to_owned());
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helper_command_quotes_when_needed() {
+        assert_eq!(
+            helper_command("desktop", "https://index.docker.io/v1/"),
+            "echo https://index.docker.io/v1/ | docker-credential-desktop get"
+        );
+        assert_eq!(
+            helper_command("x", "a b'c"),
+            r"echo 'a b'\''c' | docker-credential-x get"
+        );
+    }
+
+    #[test]
+    fn suggested_names_are_unique() {
+        let rows = classify(
+            r#"{"auths":{"docker.io":{"auth":"YTpi"},"https://index.docker.io/v1/":{"auth":"YTpi"}}}"#,
+        )
+        .unwrap();
+        let names: Vec<_> = rows
+            .iter()
+            .map(|r| match &r.status {
+                ImportStatus::Importable { suggested_name, .. } => suggested_name.to_string(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["docker-hub", "docker-hub-2"]);
+    }
+}

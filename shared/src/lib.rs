@@ -1,0 +1,18 @@
+//! regcred's domain. Every rule lives here once; the worker and the console
+//! call it. No I/O, no clock, no randomness, no platform crates.
+
+pub mod api;
+pub mod auth;
+pub mod dockerconfig;
+pub mod import;
+pub mod name;
+pub mod registry;
+
+pub use auth::{AuthError, Credentials};
+pub use dockerconfig::{
+    decode_value, parse_dockerconfigjson, ConfigError, ConfigWarning, DockerConfig, ParsedConfig,
+    RegistryEntry, MAX_DOCKERCONFIGJSON_BYTES,
+};
+pub use import::{classify, helper_command, ImportRow, ImportStatus};
+pub use name::{NameError, SecretName};
+pub use registry::{Registry, RegistryError, DOCKER_HUB_SERVER};

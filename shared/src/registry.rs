@@ -1,0 +1,354 @@
+//! Registry addresses: Docker Hub (many spellings, one server key) or a
+//! private registry (`host[:port]`, optional scheme and path).
+
+use std::fmt;
+
+use crate::name::SecretName;
+
+/// The key Docker and kubelet use for Docker Hub in `auths`.
+pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
+/// Where Docker Hub's registry API actually answers.
+pub const DOCKER_HUB_API_HOST: &str = "registry-1.docker.io";
+
+const DOCKER_HUB_HOSTS: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registry {
+    DockerHub,
+    Private(PrivateRegistry),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivateRegistry {
+    scheme: Option<Scheme>,
+    host: String,
+    port: Option<u16>,
+    path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryError {
+    Empty,
+    Whitespace { position: usize },
+    BadScheme { scheme: String },
+    EmptyHost,
+    BadHostChar { ch: char, position: usize },
+    BadPort { port: String },
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryError::Empty => f.write_str(
+                "the registry address is empty; give host[:port] such as registry.example.com:5000",
+            ),
+            RegistryError::Whitespace { position } => write!(
+                f,
+                "the registry address has a space at position {}; remove it",
+                position + 1
+            ),
+            RegistryError::BadScheme { scheme } => write!(
+                f,
+                "the registry address uses the scheme '{scheme}://'; use https:// or http://, or leave it out"
+            ),
+            RegistryError::EmptyHost => f.write_str(
+                "the registry address has no host name; write it as host[:port], e.g. registry.example.com",
+            ),
+            RegistryError::BadHostChar { ch, position } => write!(
+                f,
+                "the registry host has '{ch}' at position {}; a host has only letters, digits, '.' and '-' (or an [IPv6] address)",
+                position + 1
+            ),
+            RegistryError::BadPort { port } => write!(
+                f,
+                "the registry port '{port}' is not a number from 1 to 65535"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {}
+
+impl Registry {
+    /// Parses what a user typed or what a `config.json` key holds.
+    pub fn parse(input: &str) -> Result<Registry, RegistryError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(RegistryError::Empty);
+        }
+        let offset = input.len() - input.trim_start().len();
+        if let Some(pos) = trimmed.chars().position(char::is_whitespace) {
+            return Err(RegistryError::Whitespace {
+                position: offset + pos,
+            });
+        }
+        let (scheme, rest) = match trimmed.split_once("://") {
+            Some((s, rest)) => match s.to_ascii_lowercase().as_str() {
+                "https" => (Some(Scheme::Https), rest),
+                "http" => (Some(Scheme::Http), rest),
+                _ => {
+                    return Err(RegistryError::BadScheme {
+                        scheme: s.to_owned(),
+                    })
+                }
+            },
+            None => (None, trimmed),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (host, port) = split_host_port(authority)?;
+        let host_start = trimmed.len() - rest.len();
+        check_host(host, offset + host_start)?;
+        let host = host.to_ascii_lowercase();
+        if DOCKER_HUB_HOSTS.contains(&host.as_str()) && port.is_none() && hub_path(path) {
+            return Ok(Registry::DockerHub);
+        }
+        Ok(Registry::Private(PrivateRegistry {
+            scheme,
+            host,
+            port,
+            path: path.trim_end_matches('/').to_owned(),
+        }))
+    }
+
+    /// The key under `auths` in a `.dockerconfigjson`.
+    pub fn server_key(&self) -> String {
+        match self {
+            Registry::DockerHub => DOCKER_HUB_SERVER.to_owned(),
+            Registry::Private(p) => p.to_string(),
+        }
+    }
+
+    /// Base URL of the registry's HTTP API (`.../v2/` is appended by callers).
+    /// Without a scheme, https is assumed, as Docker does.
+    pub fn api_base(&self) -> String {
+        match self {
+            Registry::DockerHub => format!("https://{DOCKER_HUB_API_HOST}"),
+            Registry::Private(p) => {
+                let scheme = match p.scheme {
+                    Some(Scheme::Http) => "http",
+                    _ => "https",
+                };
+                format!("{scheme}://{}", p.authority())
+            }
+        }
+    }
+
+    /// A short name a user would pick for a secret for this registry.
+    pub fn suggested_name(&self) -> SecretName {
+        match self {
+            Registry::DockerHub => SecretName::suggest("docker-hub"),
+            Registry::Private(p) => SecretName::suggest(&p.authority()),
+        }
+    }
+
+    pub fn is_docker_hub(&self) -> bool {
+        matches!(self, Registry::DockerHub)
+    }
+}
+
+/// Docker Hub spellings carry no path, or the legacy `/v1` one.
+fn hub_path(path: &str) -> bool {
+    matches!(path, "" | "/" | "/v1" | "/v1/")
+}
+
+fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), RegistryError> {
+    let (host, port) = if let Some(end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
+        // [IPv6]:port — `end` indexes the text after '['.
+        let host = &authority[..end + 2];
+        let rest = &authority[end + 2..];
+        match rest.strip_prefix(':') {
+            Some(p) => (host, Some(p)),
+            None if rest.is_empty() => (host, None),
+            None => {
+                return Err(RegistryError::BadHostChar {
+                    ch: rest.chars().next().unwrap_or(']'),
+                    position: end + 2,
+                })
+            }
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => return Err(RegistryError::BadPort { port: p.to_owned() }),
+        },
+    };
+    Ok((host, port))
+}
+
+fn check_host(host: &str, offset: usize) -> Result<(), RegistryError> {
+    if host.is_empty() || host == "[]" {
+        return Err(RegistryError::EmptyHost);
+    }
+    let ipv6 = host.starts_with('[');
+    for (i, ch) in host.chars().enumerate() {
+        // kubelet matches `*.example.com` keys, so a wildcard label is allowed.
+        let ok = ch.is_ascii_alphanumeric()
+            || matches!(ch, '.' | '-' | '*')
+            || (ipv6 && matches!(ch, '[' | ']' | ':'));
+        if !ok {
+            return Err(RegistryError::BadHostChar {
+                ch,
+                position: offset + i,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl PrivateRegistry {
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.scheme
+    }
+
+    fn authority(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}:{p}", self.host),
+            None => self.host.clone(),
+        }
+    }
+}
+
+impl fmt::Display for PrivateRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.scheme {
+            Some(Scheme::Https) => f.write_str("https://")?,
+            Some(Scheme::Http) => f.write_str("http://")?,
+            None => {}
+        }
+        write!(f, "{}{}", self.authority(), self.path)
+    }
+}
+
+impl fmt::Display for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.server_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_spellings_are_one_registry() {
+        for s in [
+            "docker.io",
+            "index.docker.io",
+            "registry-1.docker.io",
+            "https://index.docker.io",
+            "https://index.docker.io/v1/",
+            "HTTPS://Index.Docker.IO/v1",
+            " docker.io ",
+        ] {
+            assert_eq!(Registry::parse(s), Ok(Registry::DockerHub), "{s}");
+        }
+        assert_eq!(Registry::DockerHub.server_key(), DOCKER_HUB_SERVER);
+        assert_eq!(
+            Registry::DockerHub.api_base(),
+            "https://registry-1.docker.io"
+        );
+    }
+
+    #[test]
+    fn private_registries_keep_their_address() {
+        let cases = [
+            (
+                "registry.example.com",
+                "registry.example.com",
+                "https://registry.example.com",
+            ),
+            (
+                "Registry.Example.com:5000",
+                "registry.example.com:5000",
+                "https://registry.example.com:5000",
+            ),
+            (
+                "http://127.0.0.1:5000/",
+                "http://127.0.0.1:5000",
+                "http://127.0.0.1:5000",
+            ),
+            (
+                "https://ghcr.io/team/",
+                "https://ghcr.io/team",
+                "https://ghcr.io",
+            ),
+            ("[::1]:5000", "[::1]:5000", "https://[::1]:5000"),
+            ("*.gcr.io", "*.gcr.io", "https://*.gcr.io"),
+        ];
+        for (input, key, api) in cases {
+            let r = Registry::parse(input).unwrap();
+            assert_eq!(r.server_key(), key, "{input}");
+            assert_eq!(r.api_base(), api, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_addresses_with_the_reason() {
+        assert_eq!(Registry::parse("  "), Err(RegistryError::Empty));
+        assert_eq!(
+            Registry::parse("my registry"),
+            Err(RegistryError::Whitespace { position: 2 })
+        );
+        assert_eq!(Registry::parse("https://"), Err(RegistryError::EmptyHost));
+        assert_eq!(Registry::parse(":5000"), Err(RegistryError::EmptyHost));
+        assert_eq!(
+            Registry::parse("ftp://x.io"),
+            Err(RegistryError::BadScheme {
+                scheme: "ftp".into()
+            })
+        );
+        for port in ["0", "65536", "abc", "", "+5"] {
+            assert_eq!(
+                Registry::parse(&format!("x.io:{port}")),
+                Err(RegistryError::BadPort { port: port.into() }),
+                "{port}"
+            );
+        }
+        assert_eq!(
+            Registry::parse("x_y.io"),
+            Err(RegistryError::BadHostChar {
+                ch: '_',
+                position: 1
+            })
+        );
+    }
+
+    #[test]
+    fn docker_hub_with_port_or_path_is_private() {
+        assert!(!Registry::parse("docker.io:443").unwrap().is_docker_hub());
+        assert!(!Registry::parse("docker.io/library")
+            .unwrap()
+            .is_docker_hub());
+    }
+
+    #[test]
+    fn suggested_names() {
+        assert_eq!(Registry::DockerHub.suggested_name().as_str(), "docker-hub");
+        let r = Registry::parse("https://registry.example.com:5000/x").unwrap();
+        assert_eq!(r.suggested_name().as_str(), "registry-example-com-5000");
+    }
+}

@@ -1,0 +1,177 @@
+//! Runs every case in `tests/vectors/*.json`. A new case is a new file.
+//!
+//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import",
+//! "input": <JSON value> | "input_text": "<raw text>", "expect": {...}}`.
+
+use std::path::Path;
+
+use serde_json::Value;
+use shared::{auth, classify, parse_dockerconfigjson, ImportStatus};
+
+#[test]
+fn every_vector_holds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("vectors dir")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "expected the vector files in {dir:?}");
+    let mut failures = Vec::new();
+    for file in &files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(file).expect("read"))
+            .unwrap_or_else(|e| panic!("{file:?}: {e}"));
+        if let Err(why) = run(&case) {
+            failures.push(format!("{}: {why}", file.display()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failed vectors:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn run(case: &Value) -> Result<(), String> {
+    let input = match (case.get("input_text"), case.get("input")) {
+        (Some(Value::String(t)), _) => t.clone(),
+        (_, Some(v)) => v.to_string(),
+        _ => return Err("no input".into()),
+    };
+    let expect = &case["expect"];
+    match case["kind"].as_str() {
+        Some("auth") => check_auth(&input, expect),
+        Some("dockerconfigjson") => check_dcj(&input, expect),
+        Some("import") => check_import(&input, expect),
+        other => Err(format!("unknown kind {other:?}")),
+    }
+}
+
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+fn check_error(msg: &str, path: Option<&str>, expect: &Value) -> Result<(), String> {
+    if let Some(want) = expect.get("error_path") {
+        if path != want.as_str() {
+            return Err(format!("error path {path:?}, want {want}"));
+        }
+    }
+    if let Some(want) = expect.get("error_contains") {
+        if !msg.contains(str_of(want)) {
+            return Err(format!("error {msg:?} lacks {want}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_auth(input: &str, expect: &Value) -> Result<(), String> {
+    match (auth::decode(input), expect.get("user")) {
+        (Ok(c), Some(want)) => {
+            if c.username == str_of(&want[0]) && c.password == str_of(&want[1]) {
+                Ok(())
+            } else {
+                Err(format!("decoded {c:?}, want {want}"))
+            }
+        }
+        (Err(e), None) => check_error(&e.to_string(), None, expect),
+        (got, _) => Err(format!("got {got:?}, want {expect}")),
+    }
+}
+
+fn check_dcj(input: &str, expect: &Value) -> Result<(), String> {
+    let parsed = match parse_dockerconfigjson(input) {
+        Err(e) if expect.get("users").is_none() => {
+            return check_error(&e.to_string(), Some(&e.path), expect)
+        }
+        Err(e) => return Err(format!("unexpected error {e}")),
+        Ok(p) => p,
+    };
+    let users = expect
+        .get("users")
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("parsed, but expected an error: {parsed:?}"))?;
+    for (server, want) in users {
+        let entry = parsed
+            .config
+            .entries()
+            .iter()
+            .find(|e| &e.server == server)
+            .ok_or_else(|| format!("no entry {server}"))?;
+        let c = &entry.credentials;
+        if c.username != str_of(&want[0]) || c.password != str_of(&want[1]) {
+            return Err(format!("{server}: got {c:?}, want {want}"));
+        }
+    }
+    let warnings = expect.get("warnings").and_then(Value::as_u64).unwrap_or(0);
+    if parsed.warnings.len() as u64 != warnings {
+        return Err(format!("warnings {:?}, want {warnings}", parsed.warnings));
+    }
+    if let Some(tokens) = expect.get("identitytoken").and_then(Value::as_object) {
+        for (server, want) in tokens {
+            let got = parsed.config.entries().iter().find(|e| &e.server == server);
+            if got.and_then(|e| e.identitytoken.as_deref()) != want.as_str() {
+                return Err(format!("{server}: identitytoken lost"));
+            }
+        }
+    }
+    // What we generate must parse back to the same credentials.
+    let again = parse_dockerconfigjson(&parsed.config.to_json()).map_err(|e| e.to_string())?;
+    if again.config != parsed.config || !again.warnings.is_empty() {
+        return Err("generated JSON does not round-trip".into());
+    }
+    Ok(())
+}
+
+fn check_import(input: &str, expect: &Value) -> Result<(), String> {
+    let rows = match classify(input) {
+        Err(e) if expect.get("rows").is_none() => {
+            return check_error(&e.to_string(), Some(&e.path), expect)
+        }
+        Err(e) => return Err(format!("unexpected error {e}")),
+        Ok(r) => r,
+    };
+    let want_rows = expect["rows"].as_array().ok_or("expected an error")?;
+    if rows.len() != want_rows.len() {
+        return Err(format!(
+            "{} rows, want {}: {rows:?}",
+            rows.len(),
+            want_rows.len()
+        ));
+    }
+    for (row, want) in rows.iter().zip(want_rows) {
+        if row.server != str_of(&want["server"]) {
+            return Err(format!("row {}, want {}", row.server, want["server"]));
+        }
+        let ok = match (&row.status, str_of(&want["status"])) {
+            (
+                ImportStatus::Importable {
+                    entry,
+                    suggested_name,
+                    ..
+                },
+                "importable",
+            ) => {
+                entry.credentials.username == str_of(&want["username"])
+                    && entry.credentials.password == str_of(&want["password"])
+                    && suggested_name.as_str() == str_of(&want["name"])
+                    && row.dockerconfig().is_some()
+            }
+            (ImportStatus::InHelper { helper }, "helper") => {
+                helper == str_of(&want["helper"]) && row.dockerconfig().is_none()
+            }
+            (ImportStatus::Invalid { reason }, "invalid") => {
+                reason.contains(str_of(&want["reason_contains"])) && row.dockerconfig().is_none()
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "row {}: got {:?}, want {want}",
+                row.server, row.status
+            ));
+        }
+    }
+    Ok(())
+}
