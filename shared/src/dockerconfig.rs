@@ -231,7 +231,7 @@ pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
         match read_entry(server, value)? {
             EntryRead::Credentials(entry, warning) => {
                 warnings.extend(warning);
-                entries.push(entry);
+                entries.push(*entry);
             }
             EntryRead::NoCredentials => {
                 return Err(ConfigError::new(
@@ -274,7 +274,7 @@ pub(crate) fn entry_path(server: &str) -> String {
 }
 
 pub(crate) enum EntryRead {
-    Credentials(RegistryEntry, Option<ConfigWarning>),
+    Credentials(Box<RegistryEntry>, Option<ConfigWarning>),
     /// `{}` or only an email: the credentials live elsewhere (a helper).
     NoCredentials,
 }
@@ -344,14 +344,14 @@ pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, Confi
         (None, None) => return Ok(EntryRead::NoCredentials),
     };
     Ok(EntryRead::Credentials(
-        RegistryEntry {
+        Box::new(RegistryEntry {
             server: server.to_owned(),
             registry,
             credentials,
             email,
             identitytoken,
             registrytoken,
-        },
+        }),
         warning,
     ))
 }

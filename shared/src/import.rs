@@ -21,7 +21,7 @@ pub struct ImportRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportStatus {
     Importable {
-        entry: RegistryEntry,
+        entry: Box<RegistryEntry>,
         /// Valid by construction and unique within one import.
         suggested_name: SecretName,
         warnings: Vec<ConfigWarning>,
@@ -39,7 +39,7 @@ impl ImportRow {
     /// The `.dockerconfigjson` for this row, when it is importable.
     pub fn dockerconfig(&self) -> Option<DockerConfig> {
         match &self.status {
-            ImportStatus::Importable { entry, .. } => Some(DockerConfig::single(entry.clone())),
+            ImportStatus::Importable { entry, .. } => Some(DockerConfig::single((**entry).clone())),
             _ => None,
         }
     }

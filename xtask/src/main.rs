@@ -1,1 +1,58 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, std-only so it builds in seconds.
+
+mod build;
+mod devvars;
+mod run;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  dev           install what is missing, build, serve console + API on http://127.0.0.1:8787
+  test          install what is missing, run every check and test
+  build         build the console (dist/) and the worker (worker/build/), release
+  build-worker  build the worker if its sources changed (wrangler's [build] command)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev(),
+        Some("test") => test::run_all(),
+        Some("build") => tools::ensure_build_tools().and_then(|t| {
+            build::console(&t)?;
+            build::worker(&t, true)
+        }),
+        Some("build-worker") => tools::Tools::locate().and_then(|t| build::worker(&t, false)),
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dev() -> Result<(), String> {
+    let tools = tools::ensure_build_tools()?;
+    build::console(&tools)?;
+    build::worker(&tools, true)?;
+    let vars = devvars::ensure(&run::root().join(".dev.vars"))?;
+    println!("\n  regcred is starting on http://127.0.0.1:8787");
+    println!("  console:  http://127.0.0.1:8787/");
+    println!("  API:      http://127.0.0.1:8787/v2/health");
+    println!("  tokens (from .dev.vars; paste one into the console or send 'Authorization: Bearer <token>'):");
+    for (role, token) in &vars.tokens {
+        println!("    {role:<7} {token}");
+    }
+    println!("  KV is persisted under .wrangler/state; stop with Ctrl-C.\n");
+    let mut cmd = tools.wrangler_dev("127.0.0.1", 8787);
+    run::status(&mut cmd, "wrangler dev")
+}

@@ -1,0 +1,87 @@
+// Starts the BUILT worker (worker/build + dist/) in workerd through
+// `wrangler dev`, on a free loopback port, with a throwaway KV directory and
+// its own secrets. Every test file gets its own instance.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = process.env.REGCRED_ROOT ?? path.resolve(import.meta.dirname, '../..');
+export const ARTIFACTS = path.join(ROOT, 'target', 'e2e');
+
+// Fixed test secrets: the log checks search for exactly these strings.
+export const TOKENS = {
+  viewer: 'rc_test_viewer_5a9d0c7e1f2b4a68',
+  editor: 'rc_test_editor_8b1e2d3c4f5a6978',
+  puller: 'rc_test_puller_0f1e2d3c4b5a6987',
+};
+export const KEYRING = 'k1:' + '11'.repeat(32);
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startWorker({ timeoutMs = 180_000 } = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
+  const envFile = path.join(dir, 'test.vars');
+  const tokens = Object.entries(TOKENS).map(([role, t]) => `test-${role}:${role}:${t}`).join(',');
+  await writeFile(envFile, `REGCRED_TOKENS="${tokens}"\nREGCRED_KEYS="${KEYRING}"\n`);
+  const port = await freePort();
+  const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+  const child = spawn(wrangler, [
+    'dev', '--local', '--ip', '127.0.0.1', '--port', String(port),
+    '--persist-to', path.join(dir, 'state'), '--env-file', envFile,
+    '--show-interactive-dev-session=false',
+  ], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      WRANGLER_HIDE_BANNER: 'true',
+      WRANGLER_LOG_PATH: path.join(dir, 'logs'),
+    },
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    await exited;
+    clearTimeout(t);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev exited early:\n${log}`);
+    }
+    try {
+      const r = await fetch(`${url}/v2/health`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, dir, stateDir: path.join(dir, 'state'), log: () => log, stop };
+}

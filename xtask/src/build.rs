@@ -1,0 +1,105 @@
+//! Release builds of the console (Trunk → dist/) and the worker
+//! (worker-build → worker/build/).
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use crate::run::{status, step};
+use crate::tools::Tools;
+
+pub fn console(tools: &Tools) -> Result<(), String> {
+    step("building the console with trunk (release) into dist/");
+    let mut cmd = tools.command(tools.bin("trunk"));
+    cmd.args(["build", "--release"]);
+    status(&mut cmd, "trunk build")?;
+    externalize_boot_script(&tools.root.join("dist"))
+}
+
+/// Trunk writes an inline `<script type="module">` that loads the wasm; the
+/// console's CSP allows no inline script, so it moves into `dist/boot.js`.
+fn externalize_boot_script(dist: &Path) -> Result<(), String> {
+    let index = dist.join("index.html");
+    let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let (new_html, script) = split_inline_module(&html)
+        .ok_or("dist/index.html has no inline module script to move (did Trunk change?)")?;
+    std::fs::write(dist.join("boot.js"), script).map_err(|e| format!("dist/boot.js: {e}"))?;
+    std::fs::write(&index, new_html).map_err(|e| format!("{}: {e}", index.display()))
+}
+
+fn split_inline_module(html: &str) -> Option<(String, String)> {
+    const OPEN: &str = "<script type=\"module\">";
+    let start = html.find(OPEN)?;
+    let body_start = start + OPEN.len();
+    let end = body_start + html[body_start..].find("</script>")?;
+    let script = html[body_start..end].trim().to_owned();
+    let tag = "<script type=\"module\" src=\"/boot.js\"></script>";
+    let rewritten = format!(
+        "{}{tag}{}",
+        &html[..start],
+        &html[end + "</script>".len()..]
+    );
+    Some((rewritten, script))
+}
+
+/// Builds the worker unless its output is newer than every input. wrangler
+/// calls this on `dev` start (twice, in 4.86), so a no-op must be cheap.
+pub fn worker(tools: &Tools, announce: bool) -> Result<(), String> {
+    let out = tools.root.join("worker/build/index_bg.wasm");
+    let inputs = [
+        "worker/src",
+        "worker/Cargo.toml",
+        "shared/src",
+        "shared/Cargo.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+    ];
+    let newest_input = inputs
+        .iter()
+        .filter_map(|p| newest(&tools.root.join(p)))
+        .max();
+    if let (Some(built), Some(input)) = (modified(&out), newest_input) {
+        if built > input {
+            if announce {
+                step("worker: up to date (worker/build/)");
+            }
+            return Ok(());
+        }
+    }
+    step("building the worker with worker-build (release) into worker/build/");
+    let mut cmd = tools.command(tools.bin("worker-build"));
+    cmd.current_dir(tools.root.join("worker")).arg("--release");
+    status(&mut cmd, "worker-build")
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).ok()?.modified().ok()
+}
+
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moves_the_inline_module_script_out() {
+        let html = "<head><script type=\"module\">\nimport init from '/a.js';\nawait init();\n</script><link></head>";
+        let (out, script) = split_inline_module(html).unwrap();
+        assert_eq!(
+            out,
+            "<head><script type=\"module\" src=\"/boot.js\"></script><link></head>"
+        );
+        assert_eq!(script, "import init from '/a.js';\nawait init();");
+        assert!(split_inline_module(&out).is_none());
+    }
+}
