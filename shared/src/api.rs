@@ -55,6 +55,9 @@ pub struct SecretList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedResponse {
     pub message: String,
+    /// Accepted but worth fixing, e.g. `auth` disagreeing with username/password.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Answer to PATCH and DELETE: SAP's client requires both fields.
@@ -62,6 +65,8 @@ pub struct CreatedResponse {
 pub struct IdMessageResponse {
     pub id: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,7 +59,8 @@ impl fmt::Display for ConfigWarning {
 /// One registry's credentials, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryEntry {
-    /// The key as written in `auths`.
+    /// The key in `auths`: as written for a private registry, the canonical
+    /// server key for Docker Hub (whatever spelling was used).
     pub server: String,
     pub registry: Registry,
     /// The effective credentials: from `auth` when present.
@@ -230,6 +231,15 @@ pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
     for (server, value) in auths {
         match read_entry(server, value)? {
             EntryRead::Credentials(entry, warning) => {
+                if let Some(first) = entries.iter().find(|e: &&RegistryEntry| e.server == entry.server) {
+                    return Err(ConfigError::new(
+                        entry_path(server),
+                        format!(
+                            "names the same registry as {:?} ({}); keep one of them",
+                            first.server, entry.server
+                        ),
+                    ));
+                }
                 warnings.extend(warning);
                 entries.push(*entry);
             }
@@ -345,7 +355,11 @@ pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, Confi
     };
     Ok(EntryRead::Credentials(
         Box::new(RegistryEntry {
-            server: server.to_owned(),
+            server: if registry.is_docker_hub() {
+                registry.server_key()
+            } else {
+                server.to_owned()
+            },
             registry,
             credentials,
             email,

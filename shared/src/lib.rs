@@ -7,6 +7,8 @@ pub mod dockerconfig;
 pub mod import;
 pub mod name;
 pub mod registry;
+pub mod requests;
+pub mod roles;
 
 pub use auth::{AuthError, Credentials};
 pub use dockerconfig::{
@@ -16,3 +18,4 @@ pub use dockerconfig::{
 pub use import::{classify, helper_command, ImportRow, ImportStatus};
 pub use name::{NameError, SecretName};
 pub use registry::{Registry, RegistryError, DOCKER_HUB_SERVER};
+pub use roles::{Action, Role};

@@ -1,95 +1,215 @@
-//! Routing: which handler answers which method and path.
+//! Routing: which handler answers which method and path, after the checks
+//! every route shares (method, token, role, body size, content type).
 
-use shared::api::{ApiError, ErrorCode, HealthResponse};
+use shared::api::{ApiError, ErrorCode, HealthResponse, MAX_BODY_BYTES};
+use shared::{Action, Role, SecretName};
 
+use crate::config::Config;
 use crate::http::{finish, Method, Request, Response};
+use crate::secrets;
+use crate::store::Store;
+use crate::tokens::Principal;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+const OPENAPI: &str = include_str!("../openapi.json");
 
-pub fn handle(req: &Request) -> Response {
-    let resp = route(req);
+/// What a request handler may use besides the request.
+pub struct Ctx<'a, S> {
+    pub store: &'a S,
+    pub config: &'a Result<Config, String>,
+    /// RFC 3339 time of this request.
+    pub now: String,
+    /// Fills the buffer with secure random bytes; false if it cannot.
+    pub random: &'a dyn Fn(&mut [u8]) -> bool,
+}
+
+impl<S> Ctx<'_, S> {
+    pub fn config(&self) -> Result<&Config, ApiError> {
+        self.config.as_ref().map_err(|e| {
+            ApiError::new(
+                ErrorCode::InternalError,
+                format!("the worker is not configured: {e}"),
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route<'p> {
+    Health,
+    OpenApi,
+    Secrets,
+    Secret(&'p str),
+    Pull(&'p str),
+    Quota,
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    let rest = trimmed.strip_prefix("/v2/")?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    Some(match parts.as_slice() {
+        ["health"] => Route::Health,
+        ["openapi.json"] => Route::OpenApi,
+        ["admin", "dockerRegistrySecrets"] => Route::Secrets,
+        ["admin", "dockerRegistrySecrets", name] => Route::Secret(name),
+        ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => Route::Pull(name),
+        ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
+        _ => return None,
+    })
+}
+
+/// The action a method means on a route, or the methods the route takes.
+fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str> {
+    use Method::*;
+    match (route, method) {
+        (Route::Health | Route::OpenApi, Get) => Ok(None),
+        (Route::Health | Route::OpenApi, _) => Err("GET"),
+        (Route::Secrets, Get) => Ok(Some(Action::List)),
+        (Route::Secrets, Post) => Ok(Some(Action::Create)),
+        (Route::Secrets, _) => Err("GET, POST"),
+        (Route::Secret(_), Get) => Ok(Some(Action::Read)),
+        (Route::Secret(_), Patch) => Ok(Some(Action::Modify)),
+        (Route::Secret(_), Delete) => Ok(Some(Action::Delete)),
+        (Route::Secret(_), _) => Err("GET, PATCH, DELETE"),
+        (Route::Pull(_), Get) => Ok(Some(Action::Pull)),
+        (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
+        (Route::Pull(_) | Route::Quota, _) => Err("GET"),
+    }
+}
+
+pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {
+    let resp = match dispatch(req, ctx).await {
+        Ok(r) => r,
+        Err(e) => e,
+    };
     finish(resp, &req.request_id)
 }
 
-fn route(req: &Request) -> Response {
-    let segments: Vec<&str> = req.path.trim_end_matches('/').split('/').collect();
-    match (req.method, segments.as_slice()) {
-        (Method::Get, ["", "v2", "health"]) => Response::json(
-            200,
-            &HealthResponse {
-                status: "ok".into(),
-                version: VERSION.into(),
-            },
-        ),
-        (_, ["", "v2", "health"]) => method_not_allowed(req, "GET"),
-        _ => Response::error(
+fn fail(e: ApiError) -> Response {
+    Response::error(e)
+}
+
+async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response, Response> {
+    let route = route(&req.path).ok_or_else(|| {
+        fail(
             ApiError::new(
                 ErrorCode::NotFound,
-                format!(
-                    "there is no API route {}; the API lives under /v2 (see /v2/health)",
-                    req.path
-                ),
+                format!("there is no API route {}; the API lives under /v2 (see /v2/openapi.json)", req.path),
             )
             .with_target(req.path.clone()),
-        ),
-    }
-}
-
-fn method_not_allowed(req: &Request, allowed: &str) -> Response {
-    let mut resp = Response::error(
-        ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} does not take this method; use {allowed}", req.path),
         )
-        .with_target(req.path.clone()),
-    );
-    resp.headers.push(("allow".into(), allowed.into()));
-    resp
+    })?;
+    let action = action(&route, req.method).map_err(|allowed| {
+        let mut r = fail(
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} does not take this method; use {allowed}", req.path),
+            )
+            .with_target(req.path.clone()),
+        );
+        r.headers.push(("allow".into(), allowed.into()));
+        r
+    })?;
+    let Some(action) = action else {
+        return Ok(match route {
+            Route::OpenApi => Response {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: OPENAPI.as_bytes().to_vec(),
+            },
+            _ => Response::json(
+                200,
+                &HealthResponse {
+                    status: "ok".into(),
+                    version: VERSION.into(),
+                },
+            ),
+        });
+    };
+    let config = ctx.config().map_err(fail)?;
+    let principal = config
+        .tokens
+        .authenticate(req.header("authorization"))
+        .ok_or_else(unauthorized)?;
+    authorize(&principal, action).map_err(fail)?;
+    if matches!(action, Action::Create | Action::Modify) {
+        check_body(req).map_err(fail)?;
+    }
+    let result = match route {
+        Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
+        Route::Secrets => secrets::create(ctx, &req.body).await,
+        Route::Quota => secrets::quota(ctx).await,
+        Route::Secret(raw) | Route::Pull(raw) => {
+            let name = path_name(raw).map_err(fail)?;
+            match action {
+                Action::Read => secrets::get(ctx, &name).await,
+                Action::Modify => secrets::modify(ctx, &name, &req.body).await,
+                Action::Delete => secrets::delete(ctx, &name).await,
+                _ => secrets::pull(ctx, &name).await,
+            }
+        }
+        Route::Health | Route::OpenApi => unreachable_route(),
+    };
+    result.map_err(fail)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use shared::api::ErrorBody;
+/// Health and OpenAPI returned above; kept as an error, never a panic.
+fn unreachable_route() -> Result<Response, ApiError> {
+    Err(ApiError::new(ErrorCode::InternalError, "route table mismatch"))
+}
 
-    fn get(path: &str) -> Request {
-        Request {
-            method: Method::Get,
-            path: path.into(),
-            query: vec![],
-            headers: vec![],
-            body: vec![],
-            request_id: "req-1".into(),
-        }
-    }
+fn unauthorized() -> Response {
+    let mut r = fail(ApiError::new(
+        ErrorCode::Unauthorized,
+        "a valid API token is required: send Authorization: Bearer <token>",
+    ));
+    r.headers
+        .push(("www-authenticate".into(), "Bearer realm=\"regcred\"".into()));
+    r
+}
 
-    #[test]
-    fn health_answers_ok() {
-        let resp = handle(&get("/v2/health"));
-        assert_eq!(resp.status, 200);
-        let body: HealthResponse = serde_json::from_slice(&resp.body).unwrap();
-        assert_eq!(body.status, "ok");
-        assert_eq!(resp.header("cache-control"), Some("no-store"));
-        assert_eq!(resp.header("x-content-type-options"), Some("nosniff"));
-        assert_eq!(resp.header("x-request-id"), Some("req-1"));
+fn authorize(p: &Principal, action: Action) -> Result<(), ApiError> {
+    if p.role.allows(action) {
+        return Ok(());
     }
+    let needed: Vec<&str> = Role::allowed_for(action).iter().map(|r| r.as_str()).collect();
+    Err(ApiError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "the token \"{}\" has the role {}; this needs the role {}",
+            p.label,
+            p.role,
+            needed.join(" or ")
+        ),
+    ))
+}
 
-    #[test]
-    fn unknown_routes_get_a_json_404() {
-        let resp = handle(&get("/v2/nope"));
-        assert_eq!(resp.status, 404);
-        let body: ErrorBody = serde_json::from_slice(&resp.body).unwrap();
-        assert_eq!(body.error.code, ErrorCode::NotFound);
-        assert_eq!(body.error.request_id.as_deref(), Some("req-1"));
-        assert_eq!(body.error.target.as_deref(), Some("/v2/nope"));
+fn check_body(req: &Request) -> Result<(), ApiError> {
+    if req.body_oversize || req.body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes; a .dockerconfigjson may be at most 64 KiB"),
+        )
+        .with_target("body"));
     }
+    let ct = req.header("content-type").unwrap_or_default();
+    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let json = media == "application/json"
+        || (media.starts_with("application/") && media.ends_with("+json"));
+    if !json {
+        let shown = if media.is_empty() { "none".to_string() } else { media };
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("the body must be JSON: send Content-Type: application/json (got {shown})"),
+        )
+        .with_target("Content-Type"));
+    }
+    Ok(())
+}
 
-    #[test]
-    fn wrong_method_is_405() {
-        let mut req = get("/v2/health");
-        req.method = Method::Post;
-        let resp = handle(&req);
-        assert_eq!(resp.status, 405);
-        assert_eq!(resp.header("allow"), Some("GET"));
-    }
+fn path_name(raw: &str) -> Result<SecretName, ApiError> {
+    SecretName::parse(raw).map_err(|e| {
+        ApiError::new(ErrorCode::InvalidSecretName, e.to_string()).with_target("dockerRegistryName")
+    })
 }

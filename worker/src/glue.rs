@@ -1,13 +1,19 @@
 //! The only place that knows workers-rs: converts its request into ours,
-//! runs the app, converts the answer back. Nothing here may panic.
+//! runs the app with KV and the configured secrets, converts the answer
+//! back. Nothing here may panic.
 
+use shared::api::MAX_BODY_BYTES;
 use worker::{event, Context, Env, Headers, Request as WRequest, Response as WResponse, Result};
 
-use crate::app;
+use crate::app::{self, Ctx};
+use crate::config::Config;
 use crate::http::{Method, Request, Response};
+use crate::kv::Kv;
+
+const KV_BINDING: &str = "SECRETS";
 
 #[event(fetch)]
-async fn fetch(mut req: WRequest, _env: Env, _ctx: Context) -> Result<WResponse> {
+async fn fetch(mut req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
     let request_id = new_request_id();
     let method = match req.method() {
         worker::Method::Get => Method::Get,
@@ -25,21 +31,57 @@ async fn fetch(mut req: WRequest, _env: Env, _ctx: Context) -> Result<WResponse>
         ),
         Err(_) => (String::from("/"), Vec::new()),
     };
-    let headers = req
+    let headers: Vec<(String, String)> = req
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    let body = req.bytes().await.unwrap_or_default();
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let (body, body_oversize) = if declared > MAX_BODY_BYTES {
+        (Vec::new(), true)
+    } else {
+        (req.bytes().await.unwrap_or_default(), false)
+    };
     let ours = Request {
         method,
         path,
         query,
         headers,
         body,
+        body_oversize,
         request_id,
     };
-    to_worker(app::handle(&ours))
+    let config = Config::from_env(|name| {
+        env.secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| env.var(name).map(|v| v.to_string()))
+            .ok()
+    });
+    let resp = match env.kv(KV_BINDING) {
+        Ok(kv) => {
+            let store = Kv(kv);
+            let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
+            let ctx = Ctx {
+                store: &store,
+                config: &config,
+                now: now_rfc3339(),
+                random: &random,
+            };
+            app::handle(&ours, &ctx).await
+        }
+        Err(_) => crate::http::finish(
+            Response::error(shared::api::ApiError::new(
+                shared::api::ErrorCode::InternalError,
+                format!("the worker has no KV binding named {KV_BINDING}; check wrangler.toml"),
+            )),
+            &ours.request_id,
+        ),
+    };
+    to_worker(resp)
 }
 
 fn to_worker(resp: Response) -> Result<WResponse> {
@@ -50,6 +92,13 @@ fn to_worker(resp: Response) -> Result<WResponse> {
     Ok(WResponse::from_bytes(resp.body)?
         .with_status(resp.status)
         .with_headers(headers))
+}
+
+fn now_rfc3339() -> String {
+    worker::js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// 128 random bits as hex; falls back to the clock if randomness is refused.

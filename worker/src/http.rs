@@ -22,6 +22,8 @@ pub struct Request {
     /// Header names in lowercase.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The body was longer than the API accepts and was not read.
+    pub body_oversize: bool,
     pub request_id: String,
 }
 

@@ -1,8 +1,14 @@
 //! regcred's worker: a thin HTTP adapter over `shared`.
 //!
-//! `http` and `app` are plain Rust and tested natively; `glue` is the only
-//! module that touches workers-rs.
+//! Everything but `glue` and `kv` is plain Rust and runs natively in tests;
+//! those two are the only modules that touch workers-rs.
 
 pub mod app;
+pub mod config;
+pub mod crypto;
 mod glue;
 pub mod http;
+mod kv;
+pub mod secrets;
+pub mod store;
+pub mod tokens;

@@ -1,0 +1,183 @@
+//! Validates create and modify bodies field by field, so each error names
+//! the field it concerns (`target`) and says how to fix it.
+
+use serde_json::{Map, Value};
+
+use crate::api::{ApiError, ErrorCode};
+use crate::dockerconfig::{parse_dockerconfigjson, ConfigError, ParsedConfig};
+use crate::name::SecretName;
+
+pub const DCJ_FIELD: &str = ".dockerconfigjson";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCreate {
+    pub name: SecretName,
+    pub config: ParsedConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidModify {
+    pub config: ParsedConfig,
+}
+
+const CREATE_SHAPE: &str =
+    r#"{"name": "<secret name>", "data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
+const MODIFY_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
+
+fn body_error(target: &str, message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequestBody, message).with_target(target)
+}
+
+fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(body_error("body", format!("the body must be a JSON object: {shape}"))),
+        Err(e) => Err(body_error(
+            "body",
+            format!("the body is not valid JSON ({e}); send {shape}"),
+        )),
+    }
+}
+
+fn no_unknown(map: &Map<String, Value>, allowed: &[&str], prefix: &str, shape: &str) -> Result<(), ApiError> {
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(body_error(
+            &format!("{prefix}{k}"),
+            format!("unknown field \"{prefix}{k}\"; the body looks like {shape}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Parses `{"name", "data": {".dockerconfigjson"}}`.
+pub fn parse_create(body: &[u8]) -> Result<ValidCreate, ApiError> {
+    let map = object(body, CREATE_SHAPE)?;
+    no_unknown(&map, &["name", "data"], "", CREATE_SHAPE)?;
+    let name = match map.get("name") {
+        Some(Value::String(s)) => SecretName::parse(s).map_err(|e| {
+            ApiError::new(ErrorCode::InvalidSecretName, e.to_string()).with_target("name")
+        })?,
+        Some(_) => return Err(body_error("name", "\"name\" must be a string".into())),
+        None => {
+            return Err(body_error(
+                "name",
+                format!("\"name\" is missing; send {CREATE_SHAPE}"),
+            ))
+        }
+    };
+    let config = parse_data(map.get("data"), CREATE_SHAPE)?;
+    Ok(ValidCreate { name, config })
+}
+
+/// Parses `{"data": {".dockerconfigjson"}}`; a `name` other than the
+/// secret's own is refused, because names never change.
+pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiError> {
+    let map = object(body, MODIFY_SHAPE)?;
+    match map.get("name") {
+        Some(Value::String(s)) if s == name.as_str() => {}
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::NameIsImmutable,
+                format!("a secret's name cannot change; create a new secret instead of renaming \"{name}\""),
+            )
+            .with_target("name"))
+        }
+        None => {}
+    }
+    no_unknown(&map, &["name", "data"], "", MODIFY_SHAPE)?;
+    let config = parse_data(map.get("data"), MODIFY_SHAPE)?;
+    Ok(ValidModify { config })
+}
+
+fn parse_data(data: Option<&Value>, shape: &str) -> Result<ParsedConfig, ApiError> {
+    let data = match data {
+        Some(Value::Object(d)) => d,
+        Some(_) => return Err(body_error("data", format!("\"data\" must be an object: {shape}"))),
+        None => return Err(body_error("data", format!("\"data\" is missing; send {shape}"))),
+    };
+    no_unknown(data, &[DCJ_FIELD], "data.", shape)?;
+    let raw = match data.get(DCJ_FIELD) {
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            return Err(body_error(
+                "data..dockerconfigjson",
+                "\"data\".\".dockerconfigjson\" must be a string (the JSON text, or base64 of it)".into(),
+            ))
+        }
+        None => {
+            return Err(body_error(
+                "data..dockerconfigjson",
+                format!("\"data\".\".dockerconfigjson\" is missing; send {shape}"),
+            ))
+        }
+    };
+    parse_dockerconfigjson(raw).map_err(config_error)
+}
+
+/// A `.dockerconfigjson` problem as an API error; the target is the path
+/// inside the body, e.g. `data..dockerconfigjson.auths["r.io"].auth`.
+pub fn config_error(e: ConfigError) -> ApiError {
+    let inner = e.path.strip_prefix('$').unwrap_or(&e.path);
+    ApiError::new(
+        ErrorCode::InvalidDockerConfigJson,
+        format!(".dockerconfigjson {}: {}", e.path, e.problem),
+    )
+    .with_target(format!("data..dockerconfigjson{inner}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"auths":{"r.io":{"auth":"YTpi"}}}"#;
+
+    fn create(body: &str) -> Result<ValidCreate, ApiError> {
+        parse_create(body.as_bytes())
+    }
+
+    fn target(r: Result<ValidCreate, ApiError>) -> (ErrorCode, String) {
+        let e = r.unwrap_err();
+        (e.code, e.target.unwrap_or_default())
+    }
+
+    #[test]
+    fn accepts_a_good_body() {
+        let body = serde_json::json!({"name": "my-secret", "data": {".dockerconfigjson": GOOD}});
+        let v = create(&body.to_string()).unwrap();
+        assert_eq!(v.name.as_str(), "my-secret");
+        assert_eq!(v.config.config.registries(), vec!["r.io"]);
+    }
+
+    #[test]
+    fn each_error_names_its_field() {
+        use ErrorCode::*;
+        let dcj = serde_json::to_string(GOOD).unwrap();
+        let cases = [
+            ("not json", InvalidRequestBody, "body"),
+            ("[1]", InvalidRequestBody, "body"),
+            (r#"{"data":{}}"#, InvalidRequestBody, "name"),
+            (r#"{"name":5}"#, InvalidRequestBody, "name"),
+            (r#"{"name":"Bad"}"#, InvalidSecretName, "name"),
+            (r#"{"name":"ok","extra":1}"#, InvalidRequestBody, "extra"),
+            (r#"{"name":"ok"}"#, InvalidRequestBody, "data"),
+            (r#"{"name":"ok","data":{}}"#, InvalidRequestBody, "data..dockerconfigjson"),
+            (r#"{"name":"ok","data":{".dockerconfigjson":1}}"#, InvalidRequestBody, "data..dockerconfigjson"),
+            (r#"{"name":"ok","data":{"x":"y"}}"#, InvalidRequestBody, "data.x"),
+            (r#"{"name":"ok","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{}}}"}}"#, InvalidDockerConfigJson, r#"data..dockerconfigjson.auths["r.io"]"#),
+        ];
+        for (body, code, tgt) in cases {
+            assert_eq!(target(create(body)), (code, tgt.to_string()), "{body}");
+        }
+        let ok = format!(r#"{{"name":"ok","data":{{".dockerconfigjson":{dcj}}}}}"#);
+        assert!(create(&ok).is_ok());
+    }
+
+    #[test]
+    fn modify_refuses_a_new_name() {
+        let name = SecretName::parse("mine").unwrap();
+        let body = |n: &str| format!(r#"{{"name":"{n}","data":{{".dockerconfigjson":{}}}}}"#, serde_json::to_string(GOOD).unwrap());
+        assert!(parse_modify(body("mine").as_bytes(), &name).is_ok());
+        let e = parse_modify(body("other").as_bytes(), &name).unwrap_err();
+        assert_eq!((e.code, e.target.as_deref()), (ErrorCode::NameIsImmutable, Some("name")));
+    }
+}

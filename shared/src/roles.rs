@@ -1,0 +1,84 @@
+//! Who may do what. Each API token carries exactly one role.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Lists and reads metadata.
+    Viewer,
+    /// Viewer, plus create, modify and delete.
+    Editor,
+    /// Only reads the assembled `.dockerconfigjson` of a secret by name.
+    Puller,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    List,
+    Read,
+    Create,
+    Modify,
+    Delete,
+    ReadQuota,
+    Pull,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "puller" => Some(Role::Puller),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Puller => "puller",
+        }
+    }
+
+    pub fn allows(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Viewer => matches!(action, List | Read | ReadQuota),
+            Role::Editor => matches!(action, List | Read | ReadQuota | Create | Modify | Delete),
+            Role::Puller => matches!(action, Pull),
+        }
+    }
+
+    /// The roles that may do `action`, for error messages.
+    pub fn allowed_for(action: Action) -> Vec<Role> {
+        [Role::Viewer, Role::Editor, Role::Puller]
+            .into_iter()
+            .filter(|r| r.allows(action))
+            .collect()
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions() {
+        assert!(Role::Viewer.allows(Action::List) && !Role::Viewer.allows(Action::Create));
+        assert!(Role::Editor.allows(Action::Delete) && !Role::Editor.allows(Action::Pull));
+        assert!(Role::Puller.allows(Action::Pull) && !Role::Puller.allows(Action::Read));
+        assert_eq!(Role::allowed_for(Action::Pull), vec![Role::Puller]);
+        assert_eq!(Role::parse("editor"), Some(Role::Editor));
+        assert_eq!(Role::parse("admin"), None);
+    }
+}

@@ -1,0 +1,35 @@
+//! The worker's settings, read from its environment (secrets and vars).
+
+use crate::crypto::Keyring;
+use crate::tokens::TokenTable;
+
+pub const DEFAULT_MAX_SECRETS: u64 = 50;
+
+pub struct Config {
+    pub tokens: TokenTable,
+    pub keyring: Keyring,
+    pub max_secrets: u64,
+}
+
+impl Config {
+    /// `get` returns a variable's value; a message names what is missing,
+    /// never a value.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let tokens = get("REGCRED_TOKENS")
+            .ok_or("REGCRED_TOKENS is not set (wrangler secret put REGCRED_TOKENS)")?;
+        let keys = get("REGCRED_KEYS")
+            .ok_or("REGCRED_KEYS is not set (wrangler secret put REGCRED_KEYS)")?;
+        let max_secrets = match get("REGCRED_MAX_SECRETS") {
+            None => DEFAULT_MAX_SECRETS,
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| "REGCRED_MAX_SECRETS must be a whole number".to_string())?,
+        };
+        Ok(Config {
+            tokens: TokenTable::parse(&tokens)?,
+            keyring: Keyring::parse(&keys)?,
+            max_secrets,
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! The dockerRegistrySecrets handlers. KV layout (see ARCHITECTURE.md):
+//! key `secret:<name>`, value = encrypted envelope of the `.dockerconfigjson`,
+//! metadata = `{"r": [registries], "c": created, "m": modified, "x": omitted}`
+//! so a list page needs no per-key read.
+
+use serde_json::{json, Value};
+use shared::api::{
+    ApiError, CreatedResponse, ErrorCode, IdMessageResponse, Paging, Quota, QuotaResponse,
+    QuotaUsage, SecretList, SecretStatus, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
+};
+use shared::requests::{parse_create, parse_modify};
+use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
+
+use crate::app::Ctx;
+use crate::crypto::NONCE_LEN;
+use crate::http::Response;
+use crate::store::{Store, Stored, KV_PAGE};
+
+pub const PREFIX: &str = "secret:";
+/// Workers KV refuses metadata over 1024 bytes serialized.
+pub const MAX_METADATA_BYTES: usize = 1024;
+
+pub fn key(name: &SecretName) -> String {
+    format!("{PREFIX}{name}")
+}
+
+fn storage_error(e: crate::store::StoreError) -> ApiError {
+    ApiError::new(
+        ErrorCode::InternalError,
+        format!("the secret store failed ({}); try again", e.0),
+    )
+}
+
+fn not_found(name: &SecretName) -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("there is no docker registry secret named \"{name}\""),
+    )
+    .with_target("dockerRegistryName")
+}
+
+/// Metadata that fits KV's 1 KiB limit: registries are dropped from the end
+/// (and counted in "x") until it fits; GET reads the full list from the value.
+pub fn metadata(registries: &[String], created: &str, modified: &str) -> Value {
+    let mut kept = registries.len();
+    loop {
+        let m = json!({
+            "r": &registries[..kept],
+            "c": created,
+            "m": modified,
+            "x": registries.len() - kept,
+        });
+        if m.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
+            return m;
+        }
+        kept -= 1;
+    }
+}
+
+fn status_from(name: &str, meta: Option<&Value>) -> (SecretStatus, u64) {
+    let text = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let registries = meta
+        .and_then(|m| m.get("r"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let omitted = meta.and_then(|m| m.get("x")).and_then(Value::as_u64).unwrap_or(0);
+    (
+        SecretStatus {
+            name: name.to_owned(),
+            registries,
+            created_at: text("c"),
+            modified_at: text("m"),
+        },
+        omitted,
+    )
+}
+
+fn seal<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, config: &DockerConfig) -> Result<String, ApiError> {
+    let cfg = ctx.config()?;
+    let mut nonce = [0u8; NONCE_LEN];
+    if !(ctx.random)(&mut nonce) {
+        return Err(ApiError::new(
+            ErrorCode::InternalError,
+            "no random source is available to encrypt the secret; try again",
+        ));
+    }
+    cfg.keyring
+        .seal(name, config.to_json().as_bytes(), nonce)
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e))
+}
+
+fn open<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, stored: &Stored) -> Result<String, ApiError> {
+    let cfg = ctx.config()?;
+    let plain = cfg.keyring.open(name, &stored.value).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("the stored secret \"{name}\" cannot be decrypted with the configured keys ({e:?}); check REGCRED_KEYS"),
+        )
+    })?;
+    String::from_utf8(plain).map_err(|_| {
+        ApiError::new(ErrorCode::InternalError, format!("the stored secret \"{name}\" is not text"))
+    })
+}
+
+/// Walks list pages: skips `skip` keys, keeps up to `top`, and counts all
+/// keys only when `count_all` (that costs one list call per 1000 secrets).
+async fn walk<S: Store>(store: &S, paging: Paging, count_all: bool) -> Result<(Vec<SecretStatus>, u64), ApiError> {
+    let mut seen = 0u64;
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    let top = paging.top.unwrap_or(u64::MAX);
+    loop {
+        let page = store
+            .list(PREFIX, cursor.as_deref(), KV_PAGE)
+            .await
+            .map_err(storage_error)?;
+        for k in &page.keys {
+            seen += 1;
+            if seen > paging.skip && (out.len() as u64) < top {
+                let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
+                out.push(status_from(name, k.metadata.as_ref()).0);
+            }
+        }
+        let full = out.len() as u64 >= top;
+        match page.cursor {
+            Some(c) if count_all || !full => cursor = Some(c),
+            _ => break,
+        }
+    }
+    Ok((out, seen))
+}
+
+pub async fn list<S: Store>(ctx: &Ctx<'_, S>, query: &[(String, String)]) -> Result<Response, ApiError> {
+    let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let (resources, total) = walk(ctx.store, paging, paging.count_total).await?;
+    let count = if paging.count_total {
+        total
+    } else {
+        resources.len() as u64
+    };
+    Ok(Response::json(200, &SecretList { count, resources }))
+}
+
+pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
+    let (_, total) = walk(ctx.store, Paging { top: Some(0), ..Paging::default() }, true).await?;
+    Ok(Response::json(
+        200,
+        &QuotaResponse {
+            usage: QuotaUsage { count: total },
+            quota: Quota {
+                max_count: ctx.config()?.max_secrets,
+            },
+        },
+    ))
+}
+
+pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
+    let stored = ctx.store.get(&key(name)).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    let (mut status, omitted) = status_from(name.as_str(), stored.metadata.as_ref());
+    if omitted > 0 {
+        // The metadata could not hold every registry: read them from the value.
+        let text = open(ctx, name, &stored)?;
+        if let Ok(parsed) = parse_dockerconfigjson(&text) {
+            status.registries = parsed.config.registries();
+        }
+    }
+    Ok(Response::json(200, &status))
+}
+
+pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
+    let stored = ctx.store.get(&key(name)).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    let text = open(ctx, name, &stored)?;
+    Ok(Response {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: text.into_bytes(),
+    })
+}
+
+pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response, ApiError> {
+    let valid = parse_create(body)?;
+    let k = key(&valid.name);
+    if ctx.store.get(&k).await.map_err(storage_error)?.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::SecretAlreadyExists,
+            format!(
+                "a secret named \"{}\" already exists; choose another name or PATCH the existing one",
+                valid.name
+            ),
+        )
+        .with_target("name"));
+    }
+    let max = ctx.config()?.max_secrets;
+    let (_, total) = walk(ctx.store, Paging { top: Some(0), ..Paging::default() }, true).await?;
+    if total >= max {
+        return Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),
+        ));
+    }
+    let config = &valid.config.config;
+    let value = seal(ctx, &valid.name, config)?;
+    let meta = metadata(&config.registries(), &ctx.now, &ctx.now);
+    ctx.store.put(&k, &value, &meta).await.map_err(storage_error)?;
+    let mut resp = Response::json(
+        202,
+        &CreatedResponse {
+            message: MSG_CREATED.into(),
+            warnings: warnings(&valid.config.warnings),
+        },
+    );
+    resp.headers.push((
+        "location".into(),
+        format!("/v2/admin/dockerRegistrySecrets/{}", valid.name),
+    ));
+    Ok(resp)
+}
+
+fn warnings(w: &[shared::ConfigWarning]) -> Vec<String> {
+    w.iter().map(ToString::to_string).collect()
+}
+
+pub async fn modify<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, body: &[u8]) -> Result<Response, ApiError> {
+    let k = key(name);
+    let stored = ctx.store.get(&k).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    let valid = parse_modify(body, name)?;
+    let (old, _) = status_from(name.as_str(), stored.metadata.as_ref());
+    let created = if old.created_at.is_empty() { ctx.now.clone() } else { old.created_at };
+    let config = &valid.config.config;
+    let value = seal(ctx, name, config)?;
+    let meta = metadata(&config.registries(), &created, &ctx.now);
+    ctx.store.put(&k, &value, &meta).await.map_err(storage_error)?;
+    Ok(Response::json(
+        202,
+        &IdMessageResponse {
+            id: name.to_string(),
+            message: MSG_MODIFIED.into(),
+            warnings: warnings(&valid.config.warnings),
+        },
+    ))
+}
+
+pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
+    let k = key(name);
+    ctx.store.get(&k).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    ctx.store.delete(&k).await.map_err(storage_error)?;
+    Ok(Response::json(
+        202,
+        &IdMessageResponse {
+            id: name.to_string(),
+            message: MSG_DELETED.into(),
+            warnings: Vec::new(),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_fits_kv_limit() {
+        let many: Vec<String> = (0..100).map(|i| format!("registry-{i}.example.com:5000")).collect();
+        let m = metadata(&many, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z");
+        assert!(m.to_string().len() <= MAX_METADATA_BYTES);
+        let kept = m["r"].as_array().unwrap().len() as u64;
+        assert!(kept > 0 && kept < 100);
+        assert_eq!(kept + m["x"].as_u64().unwrap(), 100);
+    }
+}

@@ -1,0 +1,166 @@
+//! The storage the handlers see: a KV-shaped trait (get with metadata, put,
+//! delete, paged list) with an in-memory impl for native tests. The Workers
+//! KV impl lives in `kv.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Workers KV's largest page.
+pub const KV_PAGE: u32 = 1000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub value: String,
+    pub metadata: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedKey {
+    pub name: String,
+    pub metadata: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPage {
+    pub keys: Vec<ListedKey>,
+    /// `None` when this is the last page.
+    pub cursor: Option<String>,
+}
+
+/// A storage failure; its text is for operators and never holds values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+#[allow(async_fn_in_trait)] // Workers futures are !Send; no Send bound wanted.
+pub trait Store {
+    async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError>;
+    async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Keys with `prefix` in key order, at most `limit` per page.
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError>;
+}
+
+/// How many calls of each kind a store has answered.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CallCounts {
+    pub get: u32,
+    pub put: u32,
+    pub delete: u32,
+    pub list: u32,
+}
+
+/// In-memory store with KV's list semantics (ordered keys, paged, opaque cursor).
+#[derive(Default)]
+pub struct MemoryStore {
+    data: RefCell<BTreeMap<String, Stored>>,
+    calls: Cell<CallCounts>,
+}
+
+impl MemoryStore {
+    pub fn calls(&self) -> CallCounts {
+        self.calls.get()
+    }
+
+    pub fn reset_calls(&self) {
+        self.calls.set(CallCounts::default());
+    }
+
+    /// Raw values, as a KV dump would show them.
+    pub fn raw(&self) -> Vec<(String, Stored)> {
+        self.data
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    pub fn insert_raw(&self, key: &str, value: Stored) {
+        self.data.borrow_mut().insert(key.to_owned(), value);
+    }
+
+    fn count(&self, f: impl FnOnce(&mut CallCounts)) {
+        let mut c = self.calls.get();
+        f(&mut c);
+        self.calls.set(c);
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+        self.count(|c| c.get += 1);
+        Ok(self.data.borrow().get(key).cloned())
+    }
+
+    async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
+        self.count(|c| c.put += 1);
+        self.data.borrow_mut().insert(
+            key.to_owned(),
+            Stored {
+                value: value.to_owned(),
+                metadata: Some(metadata.clone()),
+            },
+        );
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.count(|c| c.delete += 1);
+        self.data.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
+        self.count(|c| c.list += 1);
+        let data = self.data.borrow();
+        let after = cursor.unwrap_or("");
+        let mut keys = Vec::new();
+        let mut more = false;
+        for (k, v) in data.range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)) {
+            if !k.starts_with(prefix) {
+                if k.as_str() > prefix {
+                    break;
+                }
+                continue;
+            }
+            if keys.len() == limit as usize {
+                more = true;
+                break;
+            }
+            keys.push(ListedKey {
+                name: k.clone(),
+                metadata: v.metadata.clone(),
+            });
+        }
+        let cursor = if more {
+            keys.last().map(|k| k.name.clone())
+        } else {
+            None
+        };
+        Ok(ListPage { keys, cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_in_pages_with_a_cursor() {
+        let s = MemoryStore::default();
+        pollster::block_on(async {
+            for i in 0..5 {
+                s.put(&format!("a:{i}"), "v", &Value::Null).await.unwrap();
+            }
+            s.put("b:0", "v", &Value::Null).await.unwrap();
+            let p1 = s.list("a:", None, 2).await.unwrap();
+            assert_eq!(p1.keys.len(), 2);
+            let p2 = s.list("a:", p1.cursor.as_deref(), 2).await.unwrap();
+            let p3 = s.list("a:", p2.cursor.as_deref(), 2).await.unwrap();
+            assert_eq!(p3.keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["a:4"]);
+            assert_eq!(p3.cursor, None);
+            assert_eq!(s.calls().list, 3);
+        });
+    }
+}
