@@ -31,7 +31,10 @@ fn body_error(target: &str, message: String) -> ApiError {
 fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(body_error("body", format!("the body must be a JSON object: {shape}"))),
+        Ok(_) => Err(body_error(
+            "body",
+            format!("the body must be a JSON object: {shape}"),
+        )),
         Err(e) => Err(body_error(
             "body",
             format!("the body is not valid JSON ({e}); send {shape}"),
@@ -39,7 +42,12 @@ fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn no_unknown(map: &Map<String, Value>, allowed: &[&str], prefix: &str, shape: &str) -> Result<(), ApiError> {
+fn no_unknown(
+    map: &Map<String, Value>,
+    allowed: &[&str],
+    prefix: &str,
+    shape: &str,
+) -> Result<(), ApiError> {
     match map.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(body_error(
             &format!("{prefix}{k}"),
@@ -76,11 +84,10 @@ pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiEr
     match map.get("name") {
         Some(Value::String(s)) if s == name.as_str() => {}
         Some(_) => {
-            return Err(ApiError::new(
-                ErrorCode::NameIsImmutable,
-                format!("a secret's name cannot change; create a new secret instead of renaming \"{name}\""),
-            )
-            .with_target("name"))
+            let msg = format!(
+                "a secret's name cannot change; create a new secret instead of renaming \"{name}\""
+            );
+            return Err(ApiError::new(ErrorCode::NameIsImmutable, msg).with_target("name"));
         }
         None => {}
     }
@@ -92,25 +99,35 @@ pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiEr
 fn parse_data(data: Option<&Value>, shape: &str) -> Result<ParsedConfig, ApiError> {
     let data = match data {
         Some(Value::Object(d)) => d,
-        Some(_) => return Err(body_error("data", format!("\"data\" must be an object: {shape}"))),
-        None => return Err(body_error("data", format!("\"data\" is missing; send {shape}"))),
-    };
-    no_unknown(data, &[DCJ_FIELD], "data.", shape)?;
-    let raw = match data.get(DCJ_FIELD) {
-        Some(Value::String(s)) => s,
         Some(_) => {
             return Err(body_error(
-                "data..dockerconfigjson",
-                "\"data\".\".dockerconfigjson\" must be a string (the JSON text, or base64 of it)".into(),
+                "data",
+                format!("\"data\" must be an object: {shape}"),
             ))
         }
         None => {
             return Err(body_error(
-                "data..dockerconfigjson",
-                format!("\"data\".\".dockerconfigjson\" is missing; send {shape}"),
+                "data",
+                format!("\"data\" is missing; send {shape}"),
             ))
         }
     };
+    no_unknown(data, &[DCJ_FIELD], "data.", shape)?;
+    let raw =
+        match data.get(DCJ_FIELD) {
+            Some(Value::String(s)) => s,
+            Some(_) => return Err(body_error(
+                "data..dockerconfigjson",
+                "\"data\".\".dockerconfigjson\" must be a string (the JSON text, or base64 of it)"
+                    .into(),
+            )),
+            None => {
+                return Err(body_error(
+                    "data..dockerconfigjson",
+                    format!("\"data\".\".dockerconfigjson\" is missing; send {shape}"),
+                ))
+            }
+        };
     parse_dockerconfigjson(raw).map_err(config_error)
 }
 
@@ -160,10 +177,26 @@ mod tests {
             (r#"{"name":"Bad"}"#, InvalidSecretName, "name"),
             (r#"{"name":"ok","extra":1}"#, InvalidRequestBody, "extra"),
             (r#"{"name":"ok"}"#, InvalidRequestBody, "data"),
-            (r#"{"name":"ok","data":{}}"#, InvalidRequestBody, "data..dockerconfigjson"),
-            (r#"{"name":"ok","data":{".dockerconfigjson":1}}"#, InvalidRequestBody, "data..dockerconfigjson"),
-            (r#"{"name":"ok","data":{"x":"y"}}"#, InvalidRequestBody, "data.x"),
-            (r#"{"name":"ok","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{}}}"}}"#, InvalidDockerConfigJson, r#"data..dockerconfigjson.auths["r.io"]"#),
+            (
+                r#"{"name":"ok","data":{}}"#,
+                InvalidRequestBody,
+                "data..dockerconfigjson",
+            ),
+            (
+                r#"{"name":"ok","data":{".dockerconfigjson":1}}"#,
+                InvalidRequestBody,
+                "data..dockerconfigjson",
+            ),
+            (
+                r#"{"name":"ok","data":{"x":"y"}}"#,
+                InvalidRequestBody,
+                "data.x",
+            ),
+            (
+                r#"{"name":"ok","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{}}}"}}"#,
+                InvalidDockerConfigJson,
+                r#"data..dockerconfigjson.auths["r.io"]"#,
+            ),
         ];
         for (body, code, tgt) in cases {
             assert_eq!(target(create(body)), (code, tgt.to_string()), "{body}");
@@ -175,9 +208,17 @@ mod tests {
     #[test]
     fn modify_refuses_a_new_name() {
         let name = SecretName::parse("mine").unwrap();
-        let body = |n: &str| format!(r#"{{"name":"{n}","data":{{".dockerconfigjson":{}}}}}"#, serde_json::to_string(GOOD).unwrap());
+        let body = |n: &str| {
+            format!(
+                r#"{{"name":"{n}","data":{{".dockerconfigjson":{}}}}}"#,
+                serde_json::to_string(GOOD).unwrap()
+            )
+        };
         assert!(parse_modify(body("mine").as_bytes(), &name).is_ok());
         let e = parse_modify(body("other").as_bytes(), &name).unwrap_err();
-        assert_eq!((e.code, e.target.as_deref()), (ErrorCode::NameIsImmutable, Some("name")));
+        assert_eq!(
+            (e.code, e.target.as_deref()),
+            (ErrorCode::NameIsImmutable, Some("name"))
+        );
     }
 }

@@ -30,11 +30,12 @@ export async function freePort() {
   });
 }
 
-export async function startWorker({ timeoutMs = 180_000 } = {}) {
+export async function startWorker({ timeoutMs = 180_000, vars = {} } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
   const envFile = path.join(dir, 'test.vars');
   const tokens = Object.entries(TOKENS).map(([role, t]) => `test-${role}:${role}:${t}`).join(',');
-  await writeFile(envFile, `REGCRED_TOKENS="${tokens}"\nREGCRED_KEYS="${KEYRING}"\n`);
+  const extra = Object.entries(vars).map(([k, v]) => `${k}="${v}"\n`).join('');
+  await writeFile(envFile, `REGCRED_TOKENS="${tokens}"\nREGCRED_KEYS="${KEYRING}"\n${extra}`);
   const port = await freePort();
   const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
   const child = spawn(wrangler, [
@@ -84,4 +85,28 @@ export async function startWorker({ timeoutMs = 180_000 } = {}) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return { url, dir, stateDir: path.join(dir, 'state'), log: () => log, stop };
+}
+
+/** fetch with a token for `role` (or none, or a raw token string). */
+export function client(url, role) {
+  const token = TOKENS[role] ?? role;
+  return async (method, path, body, headers = {}) => {
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    if (body !== undefined && !h['content-type']) h['content-type'] = 'application/json';
+    const r = await fetch(`${url}${path}`, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
+    });
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, headers: r.headers, text, json };
+  };
+}
+
+/** A .dockerconfigjson text for one registry. */
+export function dockerconfig(server, username, password) {
+  return JSON.stringify({ auths: { [server]: { username, password } } });
 }

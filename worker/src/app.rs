@@ -95,7 +95,10 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
         fail(
             ApiError::new(
                 ErrorCode::NotFound,
-                format!("there is no API route {}; the API lives under /v2 (see /v2/openapi.json)", req.path),
+                format!(
+                    "there is no API route {}; the API lives under /v2 (see /v2/openapi.json)",
+                    req.path
+                ),
             )
             .with_target(req.path.clone()),
         )
@@ -156,7 +159,10 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
 
 /// Health and OpenAPI returned above; kept as an error, never a panic.
 fn unreachable_route() -> Result<Response, ApiError> {
-    Err(ApiError::new(ErrorCode::InternalError, "route table mismatch"))
+    Err(ApiError::new(
+        ErrorCode::InternalError,
+        "route table mismatch",
+    ))
 }
 
 fn unauthorized() -> Response {
@@ -173,7 +179,10 @@ fn authorize(p: &Principal, action: Action) -> Result<(), ApiError> {
     if p.role.allows(action) {
         return Ok(());
     }
-    let needed: Vec<&str> = Role::allowed_for(action).iter().map(|r| r.as_str()).collect();
+    let needed: Vec<&str> = Role::allowed_for(action)
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
     Err(ApiError::new(
         ErrorCode::Forbidden,
         format!(
@@ -194,11 +203,20 @@ fn check_body(req: &Request) -> Result<(), ApiError> {
         .with_target("body"));
     }
     let ct = req.header("content-type").unwrap_or_default();
-    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let json = media == "application/json"
         || (media.starts_with("application/") && media.ends_with("+json"));
     if !json {
-        let shown = if media.is_empty() { "none".to_string() } else { media };
+        let shown = if media.is_empty() {
+            "none".to_string()
+        } else {
+            media
+        };
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
             format!("the body must be JSON: send Content-Type: application/json (got {shown})"),

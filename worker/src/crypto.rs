@@ -41,20 +41,33 @@ fn aad(name: &SecretName) -> Vec<u8> {
 impl Keyring {
     pub fn parse(spec: &str) -> Result<Keyring, String> {
         let mut keys = Vec::new();
-        for (i, part) in spec.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+        for (i, part) in spec
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .enumerate()
+        {
             let (id, hex) = part
                 .split_once(':')
                 .ok_or_else(|| format!("REGCRED_KEYS entry {} is not id:hex", i + 1))?;
             let valid_id = !id.is_empty()
                 && id.len() <= 32
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !valid_id {
-                return Err(format!("REGCRED_KEYS entry {}: the key id must be 1-32 of A-Z a-z 0-9 - _", i + 1));
+                return Err(format!(
+                    "REGCRED_KEYS entry {}: the key id must be 1-32 of A-Z a-z 0-9 - _",
+                    i + 1
+                ));
             }
-            let bytes = decode_hex(hex)
-                .filter(|b| b.len() == 32)
-                .ok_or_else(|| format!("REGCRED_KEYS key {id:?} must be 64 hex characters (32 bytes)"))?;
-            keys.push((id.to_owned(), Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes))));
+            let bytes = decode_hex(hex).filter(|b| b.len() == 32).ok_or_else(|| {
+                format!("REGCRED_KEYS key {id:?} must be 64 hex characters (32 bytes)")
+            })?;
+            keys.push((
+                id.to_owned(),
+                Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
+            ));
         }
         if keys.is_empty() {
             return Err("REGCRED_KEYS holds no key; set it to id:<64 hex chars>".into());
@@ -63,10 +76,21 @@ impl Keyring {
     }
 
     /// Encrypts under the first key. `nonce` must be fresh random bytes.
-    pub fn seal(&self, name: &SecretName, plaintext: &[u8], nonce: [u8; NONCE_LEN]) -> Result<String, String> {
+    pub fn seal(
+        &self,
+        name: &SecretName,
+        plaintext: &[u8],
+        nonce: [u8; NONCE_LEN],
+    ) -> Result<String, String> {
         let (kid, cipher) = &self.keys[0];
         let ct = cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad(name) })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad(name),
+                },
+            )
             .map_err(|_| "encryption failed".to_string())?;
         let env = Envelope {
             v: ENVELOPE_VERSION,
@@ -87,20 +111,28 @@ impl Keyring {
             .iter()
             .find(|(id, _)| *id == env.kid)
             .ok_or_else(|| OpenError::UnknownKey(env.kid.clone()))?;
-        let nonce = B64.decode(&env.nonce).map_err(|_| OpenError::NotAnEnvelope)?;
+        let nonce = B64
+            .decode(&env.nonce)
+            .map_err(|_| OpenError::NotAnEnvelope)?;
         if nonce.len() != NONCE_LEN {
             return Err(OpenError::NotAnEnvelope);
         }
         let ct = B64.decode(&env.ct).map_err(|_| OpenError::NotAnEnvelope)?;
         cipher
-            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ct, aad: &aad(name) })
+            .decrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &ct,
+                    aad: &aad(name),
+                },
+            )
             .map_err(|_| OpenError::Rejected)
     }
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -140,7 +172,10 @@ mod tests {
         // New key first, old key still listed: old data opens, new data uses k2.
         let rotated = Keyring::parse(&format!("{KEY_B},{KEY_A}")).unwrap();
         assert_eq!(rotated.open(&name("s"), &sealed).unwrap(), b"hello");
-        assert!(rotated.seal(&name("s"), b"x", [1; 12]).unwrap().contains("\"kid\":\"k2\""));
+        assert!(rotated
+            .seal(&name("s"), b"x", [1; 12])
+            .unwrap()
+            .contains("\"kid\":\"k2\""));
     }
 
     #[test]
@@ -151,8 +186,14 @@ mod tests {
         let other = Keyring::parse(&KEY_B.replace("k2", "k1")).unwrap();
         assert_eq!(other.open(&name("one"), &sealed), Err(OpenError::Rejected));
         let only_b = Keyring::parse(KEY_B).unwrap();
-        assert_eq!(only_b.open(&name("one"), &sealed), Err(OpenError::UnknownKey("k1".into())));
-        assert_eq!(ring.open(&name("one"), "garbage"), Err(OpenError::NotAnEnvelope));
+        assert_eq!(
+            only_b.open(&name("one"), &sealed),
+            Err(OpenError::UnknownKey("k1".into()))
+        );
+        assert_eq!(
+            ring.open(&name("one"), "garbage"),
+            Err(OpenError::NotAnEnvelope)
+        );
     }
 
     #[test]

@@ -37,8 +37,17 @@ impl Store for Kv {
         self.0.delete(key).await.map_err(err)
     }
 
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
-        let mut q = self.0.list().prefix(prefix.to_owned()).limit(u64::from(limit));
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage, StoreError> {
+        let mut q = self
+            .0
+            .list()
+            .prefix(prefix.to_owned())
+            .limit(u64::from(limit));
         if let Some(c) = cursor {
             q = q.cursor(c.to_owned());
         }
@@ -52,7 +61,11 @@ impl Store for Kv {
                     metadata: k.metadata,
                 })
                 .collect(),
-            cursor: if page.list_complete { None } else { page.cursor },
+            cursor: if page.list_complete {
+                None
+            } else {
+                page.cursor
+            },
         })
     }
 }

@@ -67,9 +67,16 @@ fn status_from(name: &str, meta: Option<&Value>) -> (SecretStatus, u64) {
     let registries = meta
         .and_then(|m| m.get("r"))
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
-    let omitted = meta.and_then(|m| m.get("x")).and_then(Value::as_u64).unwrap_or(0);
+    let omitted = meta
+        .and_then(|m| m.get("x"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     (
         SecretStatus {
             name: name.to_owned(),
@@ -81,7 +88,11 @@ fn status_from(name: &str, meta: Option<&Value>) -> (SecretStatus, u64) {
     )
 }
 
-fn seal<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, config: &DockerConfig) -> Result<String, ApiError> {
+fn seal<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    config: &DockerConfig,
+) -> Result<String, ApiError> {
     let cfg = ctx.config()?;
     let mut nonce = [0u8; NONCE_LEN];
     if !(ctx.random)(&mut nonce) {
@@ -95,7 +106,11 @@ fn seal<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, config: &DockerConfig) ->
         .map_err(|e| ApiError::new(ErrorCode::InternalError, e))
 }
 
-fn open<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, stored: &Stored) -> Result<String, ApiError> {
+fn open<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    stored: &Stored,
+) -> Result<String, ApiError> {
     let cfg = ctx.config()?;
     let plain = cfg.keyring.open(name, &stored.value).map_err(|e| {
         ApiError::new(
@@ -104,13 +119,20 @@ fn open<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, stored: &Stored) -> Resul
         )
     })?;
     String::from_utf8(plain).map_err(|_| {
-        ApiError::new(ErrorCode::InternalError, format!("the stored secret \"{name}\" is not text"))
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("the stored secret \"{name}\" is not text"),
+        )
     })
 }
 
 /// Walks list pages: skips `skip` keys, keeps up to `top`, and counts all
 /// keys only when `count_all` (that costs one list call per 1000 secrets).
-async fn walk<S: Store>(store: &S, paging: Paging, count_all: bool) -> Result<(Vec<SecretStatus>, u64), ApiError> {
+async fn walk<S: Store>(
+    store: &S,
+    paging: Paging,
+    count_all: bool,
+) -> Result<(Vec<SecretStatus>, u64), ApiError> {
     let mut seen = 0u64;
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
@@ -136,7 +158,30 @@ async fn walk<S: Store>(store: &S, paging: Paging, count_all: bool) -> Result<(V
     Ok((out, seen))
 }
 
-pub async fn list<S: Store>(ctx: &Ctx<'_, S>, query: &[(String, String)]) -> Result<Response, ApiError> {
+/// Whether at least `n` secrets are stored; stops listing once it knows.
+async fn at_least<S: Store>(store: &S, n: u64) -> Result<bool, ApiError> {
+    let mut seen = 0u64;
+    let mut cursor: Option<String> = None;
+    loop {
+        if seen >= n {
+            return Ok(true);
+        }
+        let page = store
+            .list(PREFIX, cursor.as_deref(), KV_PAGE)
+            .await
+            .map_err(storage_error)?;
+        seen += page.keys.len() as u64;
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(seen >= n),
+        }
+    }
+}
+
+pub async fn list<S: Store>(
+    ctx: &Ctx<'_, S>,
+    query: &[(String, String)],
+) -> Result<Response, ApiError> {
     let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let (resources, total) = walk(ctx.store, paging, paging.count_total).await?;
     let count = if paging.count_total {
@@ -148,7 +193,15 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>, query: &[(String, String)]) -> Res
 }
 
 pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
-    let (_, total) = walk(ctx.store, Paging { top: Some(0), ..Paging::default() }, true).await?;
+    let (_, total) = walk(
+        ctx.store,
+        Paging {
+            top: Some(0),
+            ..Paging::default()
+        },
+        true,
+    )
+    .await?;
     Ok(Response::json(
         200,
         &QuotaResponse {
@@ -161,7 +214,12 @@ pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 }
 
 pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
-    let stored = ctx.store.get(&key(name)).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    let stored = ctx
+        .store
+        .get(&key(name))
+        .await
+        .map_err(storage_error)?
+        .ok_or_else(|| not_found(name))?;
     let (mut status, omitted) = status_from(name.as_str(), stored.metadata.as_ref());
     if omitted > 0 {
         // The metadata could not hold every registry: read them from the value.
@@ -174,7 +232,12 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
 }
 
 pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
-    let stored = ctx.store.get(&key(name)).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    let stored = ctx
+        .store
+        .get(&key(name))
+        .await
+        .map_err(storage_error)?
+        .ok_or_else(|| not_found(name))?;
     let text = open(ctx, name, &stored)?;
     Ok(Response {
         status: 200,
@@ -197,8 +260,7 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response,
         .with_target("name"));
     }
     let max = ctx.config()?.max_secrets;
-    let (_, total) = walk(ctx.store, Paging { top: Some(0), ..Paging::default() }, true).await?;
-    if total >= max {
+    if at_least(ctx.store, max).await? {
         return Err(ApiError::new(
             ErrorCode::QuotaExceeded,
             format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),
@@ -207,7 +269,10 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response,
     let config = &valid.config.config;
     let value = seal(ctx, &valid.name, config)?;
     let meta = metadata(&config.registries(), &ctx.now, &ctx.now);
-    ctx.store.put(&k, &value, &meta).await.map_err(storage_error)?;
+    ctx.store
+        .put(&k, &value, &meta)
+        .await
+        .map_err(storage_error)?;
     let mut resp = Response::json(
         202,
         &CreatedResponse {
@@ -226,16 +291,32 @@ fn warnings(w: &[shared::ConfigWarning]) -> Vec<String> {
     w.iter().map(ToString::to_string).collect()
 }
 
-pub async fn modify<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn modify<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let k = key(name);
-    let stored = ctx.store.get(&k).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    let stored = ctx
+        .store
+        .get(&k)
+        .await
+        .map_err(storage_error)?
+        .ok_or_else(|| not_found(name))?;
     let valid = parse_modify(body, name)?;
     let (old, _) = status_from(name.as_str(), stored.metadata.as_ref());
-    let created = if old.created_at.is_empty() { ctx.now.clone() } else { old.created_at };
+    let created = if old.created_at.is_empty() {
+        ctx.now.clone()
+    } else {
+        old.created_at
+    };
     let config = &valid.config.config;
     let value = seal(ctx, name, config)?;
     let meta = metadata(&config.registries(), &created, &ctx.now);
-    ctx.store.put(&k, &value, &meta).await.map_err(storage_error)?;
+    ctx.store
+        .put(&k, &value, &meta)
+        .await
+        .map_err(storage_error)?;
     Ok(Response::json(
         202,
         &IdMessageResponse {
@@ -248,7 +329,11 @@ pub async fn modify<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName, body: &[u8]) 
 
 pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
     let k = key(name);
-    ctx.store.get(&k).await.map_err(storage_error)?.ok_or_else(|| not_found(name))?;
+    ctx.store
+        .get(&k)
+        .await
+        .map_err(storage_error)?
+        .ok_or_else(|| not_found(name))?;
     ctx.store.delete(&k).await.map_err(storage_error)?;
     Ok(Response::json(
         202,
@@ -266,8 +351,14 @@ mod tests {
 
     #[test]
     fn metadata_fits_kv_limit() {
-        let many: Vec<String> = (0..100).map(|i| format!("registry-{i}.example.com:5000")).collect();
-        let m = metadata(&many, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z");
+        let many: Vec<String> = (0..100)
+            .map(|i| format!("registry-{i}.example.com:5000"))
+            .collect();
+        let m = metadata(
+            &many,
+            "2026-01-01T00:00:00.000Z",
+            "2026-01-01T00:00:00.000Z",
+        );
         assert!(m.to_string().len() <= MAX_METADATA_BYTES);
         let kept = m["r"].as_array().unwrap().len() as u64;
         assert!(kept > 0 && kept < 100);

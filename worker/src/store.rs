@@ -39,7 +39,12 @@ pub trait Store {
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Keys with `prefix` in key order, at most `limit` per page.
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError>;
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage, StoreError>;
 }
 
 /// How many calls of each kind a store has answered.
@@ -111,13 +116,20 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage, StoreError> {
         self.count(|c| c.list += 1);
         let data = self.data.borrow();
         let after = cursor.unwrap_or("");
         let mut keys = Vec::new();
         let mut more = false;
-        for (k, v) in data.range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)) {
+        for (k, v) in
+            data.range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+        {
             if !k.starts_with(prefix) {
                 if k.as_str() > prefix {
                     break;
@@ -158,7 +170,10 @@ mod tests {
             assert_eq!(p1.keys.len(), 2);
             let p2 = s.list("a:", p1.cursor.as_deref(), 2).await.unwrap();
             let p3 = s.list("a:", p2.cursor.as_deref(), 2).await.unwrap();
-            assert_eq!(p3.keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["a:4"]);
+            assert_eq!(
+                p3.keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+                ["a:4"]
+            );
             assert_eq!(p3.cursor, None);
             assert_eq!(s.calls().list, 3);
         });

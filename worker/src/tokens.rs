@@ -28,14 +28,27 @@ const MIN_TOKEN_LEN: usize = 16;
 impl TokenTable {
     pub fn parse(spec: &str) -> Result<TokenTable, String> {
         let mut entries = Vec::new();
-        for (i, part) in spec.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+        for (i, part) in spec
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .enumerate()
+        {
             let mut fields = part.splitn(3, ':');
             let (label, role, token) = match (fields.next(), fields.next(), fields.next()) {
                 (Some(l), Some(r), Some(t)) => (l, r, t),
-                _ => return Err(format!("REGCRED_TOKENS entry {} is not label:role:token", i + 1)),
+                _ => {
+                    return Err(format!(
+                        "REGCRED_TOKENS entry {} is not label:role:token",
+                        i + 1
+                    ))
+                }
             };
             let role = Role::parse(role).ok_or_else(|| {
-                format!("REGCRED_TOKENS entry {} ({label}): role must be viewer, editor or puller", i + 1)
+                format!(
+                    "REGCRED_TOKENS entry {} ({label}): role must be viewer, editor or puller",
+                    i + 1
+                )
             })?;
             if token.len() < MIN_TOKEN_LEN {
                 return Err(format!(
@@ -88,20 +101,37 @@ mod tests {
         let t = TokenTable::parse(SPEC).unwrap();
         let p = t.authenticate(Some("Bearer aaaaaaaaaaaaaaaaaaaa")).unwrap();
         assert_eq!((p.label.as_str(), p.role), ("alice", Role::Editor));
-        assert_eq!(t.authenticate(Some("Bearer pppppppppppppppppppp")).unwrap().role, Role::Puller);
+        assert_eq!(
+            t.authenticate(Some("Bearer pppppppppppppppppppp"))
+                .unwrap()
+                .role,
+            Role::Puller
+        );
     }
 
     #[test]
     fn missing_and_unknown_are_alike() {
         let t = TokenTable::parse(SPEC).unwrap();
-        for h in [None, Some(""), Some("Bearer "), Some("Bearer nope"), Some("Basic aaaaaaaaaaaaaaaaaaaa"), Some("aaaaaaaaaaaaaaaaaaaa")] {
+        for h in [
+            None,
+            Some(""),
+            Some("Bearer "),
+            Some("Bearer nope"),
+            Some("Basic aaaaaaaaaaaaaaaaaaaa"),
+            Some("aaaaaaaaaaaaaaaaaaaa"),
+        ] {
             assert_eq!(t.authenticate(h), None, "{h:?}");
         }
     }
 
     #[test]
     fn bad_specs_are_refused() {
-        for bad in ["", "a:editor", "a:admin:xxxxxxxxxxxxxxxxxxxx", "a:viewer:short"] {
+        for bad in [
+            "",
+            "a:editor",
+            "a:admin:xxxxxxxxxxxxxxxxxxxx",
+            "a:viewer:short",
+        ] {
             assert!(TokenTable::parse(bad).is_err(), "{bad}");
         }
     }

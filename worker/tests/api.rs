@@ -34,7 +34,9 @@ impl Api {
 
     fn with_max(max: u64) -> Api {
         let config = Config::from_env(|k| match k {
-            "REGCRED_TOKENS" => Some(format!("v:viewer:{VIEWER},e:editor:{EDITOR},p:puller:{PULLER}")),
+            "REGCRED_TOKENS" => Some(format!(
+                "v:viewer:{VIEWER},e:editor:{EDITOR},p:puller:{PULLER}"
+            )),
             "REGCRED_KEYS" => Some(format!("k1:{}", "ab".repeat(32))),
             "REGCRED_MAX_SECRETS" => Some(max.to_string()),
             _ => None,
@@ -50,7 +52,14 @@ impl Api {
         self.call_with(method, path, token, body, "application/json")
     }
 
-    fn call_with(&self, method: Method, path: &str, token: Option<&str>, body: Option<&str>, content_type: &str) -> Answer {
+    fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        content_type: &str,
+    ) -> Answer {
         let (path, query) = match path.split_once('?') {
             Some((p, q)) => (
                 p,
@@ -113,10 +122,21 @@ fn code(a: &Answer) -> &str {
 fn create_get_list_modify_delete_round_trip() {
     let api = Api::new();
     let a = api.create("team-a", "registry.example.com", "alice", PASSWORD);
-    assert_eq!((a.status, a.body["message"].as_str()), (202, Some("Secret has been created")));
-    assert_eq!(a.resp.header("location"), Some("/v2/admin/dockerRegistrySecrets/team-a"));
+    assert_eq!(
+        (a.status, a.body["message"].as_str()),
+        (202, Some("Secret has been created"))
+    );
+    assert_eq!(
+        a.resp.header("location"),
+        Some("/v2/admin/dockerRegistrySecrets/team-a")
+    );
 
-    let g = api.call(Method::Get, &format!("{SECRETS}/team-a"), Some(VIEWER), None);
+    let g = api.call(
+        Method::Get,
+        &format!("{SECRETS}/team-a"),
+        Some(VIEWER),
+        None,
+    );
     assert_eq!(g.status, 200);
     assert_eq!(g.body["name"], "team-a");
     assert_eq!(g.body["registries"], json!(["registry.example.com"]));
@@ -131,49 +151,142 @@ fn create_get_list_modify_delete_round_trip() {
 
     let dcj = json!({"auths": {"docker.io": {"auth": "Ym9iOnB3"}}}).to_string();
     let patch = json!({"data": {".dockerconfigjson": dcj}}).to_string();
-    let m = api.call_with(Method::Patch, &format!("{SECRETS}/team-a"), Some(EDITOR), Some(&patch), "application/merge-patch+json");
+    let m = api.call_with(
+        Method::Patch,
+        &format!("{SECRETS}/team-a"),
+        Some(EDITOR),
+        Some(&patch),
+        "application/merge-patch+json",
+    );
     assert_eq!(m.status, 202, "{}", m.raw);
-    assert_eq!(m.body, json!({"id": "team-a", "message": "Secret has been modified"}));
-    let p = api.call(Method::Get, &format!("{SECRETS}/team-a/dockerconfigjson"), Some(PULLER), None);
+    assert_eq!(
+        m.body,
+        json!({"id": "team-a", "message": "Secret has been modified"})
+    );
+    let p = api.call(
+        Method::Get,
+        &format!("{SECRETS}/team-a/dockerconfigjson"),
+        Some(PULLER),
+        None,
+    );
     assert_eq!(p.status, 200);
-    assert_eq!(p.body["auths"]["https://index.docker.io/v1/"]["username"], "bob");
+    assert_eq!(
+        p.body["auths"]["https://index.docker.io/v1/"]["username"],
+        "bob"
+    );
     assert_eq!(p.resp.header("cache-control"), Some("no-store"));
 
-    let d = api.call(Method::Delete, &format!("{SECRETS}/team-a"), Some(EDITOR), None);
+    let d = api.call(
+        Method::Delete,
+        &format!("{SECRETS}/team-a"),
+        Some(EDITOR),
+        None,
+    );
     assert_eq!(d.status, 202);
-    assert_eq!(d.body, json!({"id": "team-a", "message": "Docker Registry Secret has been deleted"}));
-    assert_eq!(api.call(Method::Get, &format!("{SECRETS}/team-a"), Some(VIEWER), None).status, 404);
+    assert_eq!(
+        d.body,
+        json!({"id": "team-a", "message": "Docker Registry Secret has been deleted"})
+    );
+    assert_eq!(
+        api.call(
+            Method::Get,
+            &format!("{SECRETS}/team-a"),
+            Some(VIEWER),
+            None
+        )
+        .status,
+        404
+    );
 }
 
 #[test]
 fn every_route_by_every_role() {
     let api = Api::new();
     api.create("s1", "r.io", "u", "p");
-    let patch = json!({"data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}}).to_string();
-    let create = |n: &str| json!({"name": n, "data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}}).to_string();
+    let patch =
+        json!({"data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}}).to_string();
+    let create = |n: &str| {
+        json!({"name": n, "data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}})
+            .to_string()
+    };
     // (method, path, body, [none, unknown, viewer, editor, puller])
     let routes: Vec<(Method, String, Option<String>, [u16; 5])> = vec![
         (Method::Get, SECRETS.into(), None, [401, 401, 200, 200, 403]),
-        (Method::Get, format!("{SECRETS}/s1"), None, [401, 401, 200, 200, 403]),
-        (Method::Get, "/v2/admin/resourceQuota/dockerRegistrySecrets".into(), None, [401, 401, 200, 200, 403]),
-        (Method::Get, format!("{SECRETS}/s1/dockerconfigjson"), None, [401, 401, 403, 403, 200]),
-        (Method::Patch, format!("{SECRETS}/s1"), Some(patch.clone()), [401, 401, 403, 202, 403]),
-        (Method::Post, SECRETS.into(), Some(create("s2")), [401, 401, 403, 202, 403]),
-        (Method::Delete, format!("{SECRETS}/s2"), None, [401, 401, 403, 202, 403]),
-        (Method::Get, "/v2/health".into(), None, [200, 200, 200, 200, 200]),
-        (Method::Get, "/v2/openapi.json".into(), None, [200, 200, 200, 200, 200]),
+        (
+            Method::Get,
+            format!("{SECRETS}/s1"),
+            None,
+            [401, 401, 200, 200, 403],
+        ),
+        (
+            Method::Get,
+            "/v2/admin/resourceQuota/dockerRegistrySecrets".into(),
+            None,
+            [401, 401, 200, 200, 403],
+        ),
+        (
+            Method::Get,
+            format!("{SECRETS}/s1/dockerconfigjson"),
+            None,
+            [401, 401, 403, 403, 200],
+        ),
+        (
+            Method::Patch,
+            format!("{SECRETS}/s1"),
+            Some(patch.clone()),
+            [401, 401, 403, 202, 403],
+        ),
+        (
+            Method::Post,
+            SECRETS.into(),
+            Some(create("s2")),
+            [401, 401, 403, 202, 403],
+        ),
+        (
+            Method::Delete,
+            format!("{SECRETS}/s2"),
+            None,
+            [401, 401, 403, 202, 403],
+        ),
+        (
+            Method::Get,
+            "/v2/health".into(),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            Method::Get,
+            "/v2/openapi.json".into(),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
     ];
     for (method, path, body, want) in routes {
-        for (i, token) in [None, Some("unknown-token-xxxxxxxx"), Some(VIEWER), Some(EDITOR), Some(PULLER)].into_iter().enumerate() {
+        for (i, token) in [
+            None,
+            Some("unknown-token-xxxxxxxx"),
+            Some(VIEWER),
+            Some(EDITOR),
+            Some(PULLER),
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let a = api.call(method, &path, token, body.as_deref());
             assert_eq!(a.status, want[i], "{method:?} {path} token #{i}: {}", a.raw);
             if a.status == 401 {
                 assert_eq!(code(&a), "Unauthorized");
-                assert_eq!(a.resp.header("www-authenticate"), Some("Bearer realm=\"regcred\""));
+                assert_eq!(
+                    a.resp.header("www-authenticate"),
+                    Some("Bearer realm=\"regcred\"")
+                );
             }
             if a.status == 403 {
                 assert_eq!(code(&a), "Forbidden");
-                assert!(a.body["error"]["message"].as_str().unwrap().contains("needs the role"));
+                assert!(a.body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("needs the role"));
             }
         }
     }
@@ -192,27 +305,182 @@ fn bad_input_gets_a_code_a_message_and_a_target_and_changes_nothing() {
     let api = Api::new();
     api.create("keep", "r.io", "u", "p");
     let before = api.store.raw();
-    let long = format!(r#"{{"name":"x","data":{{".dockerconfigjson":"{}"}}}}"#, "a".repeat(70_000));
+    let long = format!(
+        r#"{{"name":"x","data":{{".dockerconfigjson":"{}"}}}}"#,
+        "a".repeat(70_000)
+    );
     let cases: Vec<(Method, &str, &str, &str, u16, &str, &str)> = vec![
-        (Method::Post, SECRETS, "{not json", "application/json", 400, "InvalidRequestBody", "body"),
-        (Method::Post, SECRETS, r#"{"name":"x"}"#, "application/json", 400, "InvalidRequestBody", "data"),
-        (Method::Post, SECRETS, r#"{"name":"x","data":{".dockerconfigjson":"{}"},"more":1}"#, "application/json", 400, "InvalidRequestBody", "more"),
-        (Method::Post, SECRETS, r#"{"name":"Bad_Name","data":{".dockerconfigjson":"{}"}}"#, "application/json", 400, "InvalidSecretName", "name"),
-        (Method::Post, SECRETS, r#"{"name":"x","data":{".dockerconfigjson":"not json at all"}}"#, "application/json", 400, "InvalidDockerConfigJson", "data..dockerconfigjson"),
-        (Method::Post, SECRETS, r#"{"name":"x","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{}}}"}}"#, "application/json", 400, "InvalidDockerConfigJson", "data..dockerconfigjson.auths[\"r.io\"]"),
-        (Method::Post, SECRETS, &long, "application/json", 413, "PayloadTooLarge", "body"),
-        (Method::Post, SECRETS, r#"{"name":"x"}"#, "text/plain", 415, "UnsupportedMediaType", "Content-Type"),
-        (Method::Post, SECRETS, r#"{"name":"x"}"#, "", 415, "UnsupportedMediaType", "Content-Type"),
-        (Method::Post, SECRETS, r#"{"name":"keep","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{\"auth\":\"dTpw\"}}}"}}"#, "application/json", 409, "SecretAlreadyExists", "name"),
-        (Method::Patch, "/v2/admin/dockerRegistrySecrets/keep", r#"{"name":"other","data":{".dockerconfigjson":"{}"}}"#, "application/json", 400, "NameIsImmutable", "name"),
-        (Method::Patch, "/v2/admin/dockerRegistrySecrets/missing", r#"{"data":{".dockerconfigjson":"{}"}}"#, "application/json", 404, "NotFound", "dockerRegistryName"),
-        (Method::Get, "/v2/admin/dockerRegistrySecrets/UPPER", "", "", 400, "InvalidSecretName", "dockerRegistryName"),
-        (Method::Get, "/v2/admin/dockerRegistrySecrets?$top=-1", "", "", 400, "InvalidQueryParameter", "$top"),
-        (Method::Get, "/v2/admin/dockerRegistrySecrets?$skip=x", "", "", 400, "InvalidQueryParameter", "$skip"),
-        (Method::Get, "/v2/admin/dockerRegistrySecrets?$count=yes", "", "", 400, "InvalidQueryParameter", "$count"),
-        (Method::Delete, "/v2/admin/dockerRegistrySecrets/missing", "", "", 404, "NotFound", "dockerRegistryName"),
-        (Method::Get, "/v2/nothing/here", "", "", 404, "NotFound", "/v2/nothing/here"),
-        (Method::Post, "/v2/admin/resourceQuota/dockerRegistrySecrets", "", "", 405, "MethodNotAllowed", "/v2/admin/resourceQuota/dockerRegistrySecrets"),
+        (
+            Method::Post,
+            SECRETS,
+            "{not json",
+            "application/json",
+            400,
+            "InvalidRequestBody",
+            "body",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"x"}"#,
+            "application/json",
+            400,
+            "InvalidRequestBody",
+            "data",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"x","data":{".dockerconfigjson":"{}"},"more":1}"#,
+            "application/json",
+            400,
+            "InvalidRequestBody",
+            "more",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"Bad_Name","data":{".dockerconfigjson":"{}"}}"#,
+            "application/json",
+            400,
+            "InvalidSecretName",
+            "name",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"x","data":{".dockerconfigjson":"not json at all"}}"#,
+            "application/json",
+            400,
+            "InvalidDockerConfigJson",
+            "data..dockerconfigjson",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"x","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{}}}"}}"#,
+            "application/json",
+            400,
+            "InvalidDockerConfigJson",
+            "data..dockerconfigjson.auths[\"r.io\"]",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            &long,
+            "application/json",
+            413,
+            "PayloadTooLarge",
+            "body",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"x"}"#,
+            "text/plain",
+            415,
+            "UnsupportedMediaType",
+            "Content-Type",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"x"}"#,
+            "",
+            415,
+            "UnsupportedMediaType",
+            "Content-Type",
+        ),
+        (
+            Method::Post,
+            SECRETS,
+            r#"{"name":"keep","data":{".dockerconfigjson":"{\"auths\":{\"r.io\":{\"auth\":\"dTpw\"}}}"}}"#,
+            "application/json",
+            409,
+            "SecretAlreadyExists",
+            "name",
+        ),
+        (
+            Method::Patch,
+            "/v2/admin/dockerRegistrySecrets/keep",
+            r#"{"name":"other","data":{".dockerconfigjson":"{}"}}"#,
+            "application/json",
+            400,
+            "NameIsImmutable",
+            "name",
+        ),
+        (
+            Method::Patch,
+            "/v2/admin/dockerRegistrySecrets/missing",
+            r#"{"data":{".dockerconfigjson":"{}"}}"#,
+            "application/json",
+            404,
+            "NotFound",
+            "dockerRegistryName",
+        ),
+        (
+            Method::Get,
+            "/v2/admin/dockerRegistrySecrets/UPPER",
+            "",
+            "",
+            400,
+            "InvalidSecretName",
+            "dockerRegistryName",
+        ),
+        (
+            Method::Get,
+            "/v2/admin/dockerRegistrySecrets?$top=-1",
+            "",
+            "",
+            400,
+            "InvalidQueryParameter",
+            "$top",
+        ),
+        (
+            Method::Get,
+            "/v2/admin/dockerRegistrySecrets?$skip=x",
+            "",
+            "",
+            400,
+            "InvalidQueryParameter",
+            "$skip",
+        ),
+        (
+            Method::Get,
+            "/v2/admin/dockerRegistrySecrets?$count=yes",
+            "",
+            "",
+            400,
+            "InvalidQueryParameter",
+            "$count",
+        ),
+        (
+            Method::Delete,
+            "/v2/admin/dockerRegistrySecrets/missing",
+            "",
+            "",
+            404,
+            "NotFound",
+            "dockerRegistryName",
+        ),
+        (
+            Method::Get,
+            "/v2/nothing/here",
+            "",
+            "",
+            404,
+            "NotFound",
+            "/v2/nothing/here",
+        ),
+        (
+            Method::Post,
+            "/v2/admin/resourceQuota/dockerRegistrySecrets",
+            "",
+            "",
+            405,
+            "MethodNotAllowed",
+            "/v2/admin/resourceQuota/dockerRegistrySecrets",
+        ),
     ];
     for (method, path, body, ct, status, want_code, target) in cases {
         let a = api.call_with(method, path, Some(EDITOR), Some(body), ct);
@@ -220,7 +488,10 @@ fn bad_input_gets_a_code_a_message_and_a_target_and_changes_nothing() {
         assert_eq!(code(&a), want_code, "{path} {body:.60}");
         assert_eq!(a.body["error"]["target"], target, "{path} {body:.60}");
         assert_eq!(a.body["error"]["requestId"], "rid-1");
-        assert!(!a.body["error"]["message"].as_str().unwrap_or_default().is_empty());
+        assert!(!a.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty());
         assert_eq!(a.resp.header("x-request-id"), Some("rid-1"));
     }
     assert_eq!(api.store.raw(), before, "bad input changed the store");
@@ -235,12 +506,25 @@ fn stored_values_are_ciphertext_bound_to_the_name() {
     for (key, stored) in &raw {
         assert!(key.starts_with("secret:"));
         let all = format!("{}{:?}", stored.value, stored.metadata);
-        assert!(!all.contains("s3cr3t") && !all.contains("alice") && !all.contains("other-password"), "{all}");
+        assert!(
+            !all.contains("s3cr3t") && !all.contains("alice") && !all.contains("other-password"),
+            "{all}"
+        );
     }
     // Copy "one"'s ciphertext under "two": it must not decrypt as "two".
-    let one = raw.iter().find(|(k, _)| k == "secret:one").unwrap().1.clone();
+    let one = raw
+        .iter()
+        .find(|(k, _)| k == "secret:one")
+        .unwrap()
+        .1
+        .clone();
     api.store.insert_raw("secret:two", one);
-    let p = api.call(Method::Get, "/v2/admin/dockerRegistrySecrets/two/dockerconfigjson", Some(PULLER), None);
+    let p = api.call(
+        Method::Get,
+        "/v2/admin/dockerRegistrySecrets/two/dockerconfigjson",
+        Some(PULLER),
+        None,
+    );
     assert_eq!(p.status, 500);
     assert!(!p.raw.contains("alice") && !p.raw.contains("s3cr3t"));
 }
@@ -251,9 +535,17 @@ fn paging_follows_sap_rules_across_kv_pages() {
     for i in 0..2503 {
         api.create(&format!("s{i:05}"), "r.io", "u", "p");
     }
-    let list = |q: &str| api.call(Method::Get, &format!("{SECRETS}{q}"), Some(VIEWER), None).body;
+    let list = |q: &str| {
+        api.call(Method::Get, &format!("{SECRETS}{q}"), Some(VIEWER), None)
+            .body
+    };
     let names = |v: &Value| -> Vec<String> {
-        v["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(list("?$top=0")["count"], 0);
     assert_eq!(list("?$top=0&$count=true")["count"], 2503);
@@ -283,8 +575,16 @@ fn quota_is_enforced_and_reported() {
     assert_eq!(api.create("b", "r.io", "u", "p").status, 202);
     let c = api.create("c", "r.io", "u", "p");
     assert_eq!((c.status, code(&c)), (429, "QuotaExceeded"));
-    let q = api.call(Method::Get, "/v2/admin/resourceQuota/dockerRegistrySecrets", Some(VIEWER), None);
-    assert_eq!(q.body, json!({"usage": {"count": 2}, "quota": {"maxCount": 2}}));
+    let q = api.call(
+        Method::Get,
+        "/v2/admin/resourceQuota/dockerRegistrySecrets",
+        Some(VIEWER),
+        None,
+    );
+    assert_eq!(
+        q.body,
+        json!({"usage": {"count": 2}, "quota": {"maxCount": 2}})
+    );
 }
 
 #[test]
@@ -297,7 +597,12 @@ fn base64_values_and_warnings_are_accepted() {
     let a = api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body));
     assert_eq!(a.status, 202, "{}", a.raw);
     assert!(a.body["warnings"][0].as_str().unwrap().contains("disagree"));
-    let p = api.call(Method::Get, &format!("{SECRETS}/b64/dockerconfigjson"), Some(PULLER), None);
+    let p = api.call(
+        Method::Get,
+        &format!("{SECRETS}/b64/dockerconfigjson"),
+        Some(PULLER),
+        None,
+    );
     assert_eq!(p.body["auths"]["r.io"]["username"], "a");
 }
 
@@ -305,15 +610,27 @@ fn base64_values_and_warnings_are_accepted() {
 fn many_registries_still_work() {
     let api = Api::new();
     let auths: serde_json::Map<String, Value> = (0..80)
-        .map(|i| (format!("registry-number-{i:03}.example.com"), json!({"auth": "dTpw"})))
+        .map(|i| {
+            (
+                format!("registry-number-{i:03}.example.com"),
+                json!({"auth": "dTpw"}),
+            )
+        })
         .collect();
     let dcj = json!({"auths": auths}).to_string();
     let body = json!({"name": "big", "data": {".dockerconfigjson": dcj}}).to_string();
-    assert_eq!(api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body)).status, 202);
+    assert_eq!(
+        api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body))
+            .status,
+        202
+    );
     let g = api.call(Method::Get, &format!("{SECRETS}/big"), Some(VIEWER), None);
     assert_eq!(g.body["registries"].as_array().unwrap().len(), 80);
     let l = api.call(Method::Get, SECRETS, Some(VIEWER), None);
-    let shown = l.body["resources"][0]["registries"].as_array().unwrap().len();
+    let shown = l.body["resources"][0]["registries"]
+        .as_array()
+        .unwrap()
+        .len();
     assert!(shown > 0 && shown < 80);
 }
 
@@ -323,6 +640,9 @@ fn unconfigured_worker_says_what_is_missing() {
     api.config = Config::from_env(|_| None);
     let a = api.call(Method::Get, SECRETS, Some(VIEWER), None);
     assert_eq!(a.status, 500);
-    assert!(a.body["error"]["message"].as_str().unwrap().contains("REGCRED_TOKENS"));
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("REGCRED_TOKENS"));
     assert_eq!(api.call(Method::Get, "/v2/health", None, None).status, 200);
 }

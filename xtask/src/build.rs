@@ -48,6 +48,7 @@ pub fn worker(tools: &Tools, announce: bool) -> Result<(), String> {
     let inputs = [
         "worker/src",
         "worker/Cargo.toml",
+        "worker/openapi.json",
         "shared/src",
         "shared/Cargo.toml",
         "Cargo.toml",

@@ -1,0 +1,181 @@
+//! The OpenAPI document served at `/v2/openapi.json`. Schemas come from the
+//! wire types in `shared` (utoipa derives), paths are declared here once; the
+//! worker embeds `worker/openapi.json`, and this test fails when that file
+//! differs from what the types generate. Refresh it with
+//! `REGCRED_BLESS=1 cargo test -p regcred-worker --test openapi`.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use shared::api::{
+    ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
+    HealthResponse, IdMessageResponse, ModifySecretRequest, Quota, QuotaResponse, QuotaUsage,
+    SecretData, SecretList, SecretStatus,
+};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// A `.dockerconfigjson` document as the puller route returns it.
+#[derive(ToSchema)]
+struct DockerConfigJson {
+    auths: BTreeMap<String, DockerAuthEntry>,
+}
+
+/// One registry's credentials (kubectl's shape).
+#[derive(ToSchema)]
+struct DockerAuthEntry {
+    username: String,
+    password: String,
+    email: Option<String>,
+    /// base64 of username:password
+    auth: String,
+    identitytoken: Option<String>,
+    registrytoken: Option<String>,
+}
+
+const NAME: &str =
+    "Name of the secret: 1-253 of a-z, 0-9 and '-', starting and ending with a letter or digit.";
+
+#[utoipa::path(get, path = "/v2/health", tag = "meta", security(),
+    responses((status = 200, description = "The worker answers", body = HealthResponse)))]
+fn health() {}
+
+#[utoipa::path(get, path = "/v2/openapi.json", tag = "meta", security(),
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+fn openapi() {}
+
+#[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
+    description = "Lists secret metadata (never credentials). Roles: viewer, editor.",
+    params(
+        ("$top" = Option<u64>, Query, description = "Number of results to display (integer >= 0)"),
+        ("$skip" = Option<u64>, Query, description = "Number of results to skip (integer >= 0)"),
+        ("$count" = Option<bool>, Query, description = "true: count is the total stored; false or absent: items in this response"),
+    ),
+    responses(
+        (status = 200, description = "Secret metadata", body = SecretList),
+        (status = 400, description = "Bad paging value", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn list() {}
+
+#[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
+    description = "Creates a secret. `.dockerconfigjson` may be JSON text or base64 of it. Role: editor.",
+    request_body(content = CreateSecretRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Created", body = CreatedResponse),
+        (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 409, description = "Name taken", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "Quota used up", body = ErrorBody),
+    ))]
+fn create() {}
+
+#[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
+    description = "Metadata of one secret (never credentials). Roles: viewer, editor.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 200, description = "Secret metadata", body = SecretStatus),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+fn get() {}
+
+#[utoipa::path(patch, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
+    description = "Replaces the secret's .dockerconfigjson (merge-patch). The name cannot change. Role: editor.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    request_body(content = ModifySecretRequest, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 202, description = "Modified", body = IdMessageResponse),
+        (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    ))]
+fn modify() {}
+
+#[utoipa::path(delete, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
+    description = "Deletes a secret. Role: editor.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 202, description = "Deleted", body = IdMessageResponse),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+fn delete() {}
+
+#[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/dockerconfigjson", tag = "regcred extensions",
+    description = "The assembled .dockerconfigjson, for deployers. Role: puller only. Cache-Control: no-store.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 200, description = "The .dockerconfigjson", body = DockerConfigJson),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+fn pull() {}
+
+#[utoipa::path(get, path = "/v2/admin/resourceQuota/dockerRegistrySecrets", tag = "Resource Quota",
+    description = "How many secrets are stored and may be. Roles: viewer, editor.",
+    responses(
+        (status = 200, description = "Usage and quota", body = QuotaResponse),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn quota() {}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "regcred",
+        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(health, openapi, list, create, get, modify, delete, pull, quota),
+    components(schemas(
+        SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
+        HealthResponse, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        SecretData, DockerConfigJson, DockerAuthEntry,
+    )),
+    security(("bearer" = [])),
+    modifiers(&BearerAuth),
+)]
+struct Doc;
+
+#[test]
+fn served_document_matches_the_types() {
+    let mut doc = Doc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let generated = doc.to_pretty_json().expect("serializable") + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+    if std::env::var_os("REGCRED_BLESS").is_some() {
+        std::fs::write(path, &generated).expect("write openapi.json");
+    }
+    let served = std::fs::read_to_string(path).expect("read openapi.json");
+    assert!(
+        served == generated,
+        "worker/openapi.json is out of date; run REGCRED_BLESS=1 cargo test -p regcred-worker --test openapi"
+    );
+}
