@@ -69,7 +69,30 @@ pub fn worker(tools: &Tools, announce: bool) -> Result<(), String> {
     step("building the worker with worker-build (release) into worker/build/");
     let mut cmd = tools.command(tools.bin("worker-build"));
     cmd.current_dir(tools.root.join("worker")).arg("--release");
-    status(&mut cmd, "worker-build")
+    status(&mut cmd, "worker-build")?;
+    strip_names(tools, &out)
+}
+
+/// worker-build passes `--debuginfo` to wasm-opt, keeping the name section
+/// (~115 KB of function names) that workerd never needs. The feature list is
+/// worker-build's own, so nothing workerd cannot run is emitted.
+fn strip_names(tools: &Tools, wasm: &Path) -> Result<(), String> {
+    let mut cmd = tools.command(tools.node_bin().join("wasm-opt"));
+    cmd.arg(wasm)
+        .args(["--strip-debug", "--strip-producers", "-o"])
+        .arg(wasm);
+    for feature in [
+        "mutable-globals",
+        "sign-ext",
+        "nontrapping-float-to-int",
+        "bulk-memory",
+        "multivalue",
+        "reference-types",
+        "exception-handling",
+    ] {
+        cmd.arg(format!("--enable-{feature}"));
+    }
+    status(&mut cmd, "wasm-opt --strip-debug")
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {

@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's automation, std-only so it builds in seconds.
 
+mod bench;
 mod build;
 mod devvars;
 mod run;
@@ -13,6 +14,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   dev           install what is missing, build, serve console + API on http://127.0.0.1:8787
   test          install what is missing, run every check and test
   build         build the console (dist/) and the worker (worker/build/), release
+  bench         print size and latency figures (also target/bench.json)
   build-worker  build the worker if its sources changed (wrangler's [build] command)
 ";
 
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(),
         Some("test") => test::run_all(),
+        Some("bench") => bench::run(),
         Some("build") => tools::ensure_build_tools().and_then(|t| {
             build::console(&t)?;
             build::worker(&t, true)
