@@ -1,13 +1,17 @@
-//! Talking to `/v2/...`. Errors come back as the API's own message.
+//! Talking to `/v2/...`. Errors come back as the API's own message and
+//! target, so the page can put them next to the field they concern.
 
 use serde::de::DeserializeOwned;
-use shared::api::{ErrorBody, HealthResponse};
-use wasm_bindgen::JsCast;
+use shared::api::{
+    CreatedResponse, ErrorBody, IdMessageResponse, SecretList, SecretStatus, SessionResponse,
+};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// What the user sees when a call fails: the API's message, never a bare status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallError {
+    pub status: u16,
     pub message: String,
     pub target: Option<String>,
 }
@@ -15,21 +19,77 @@ pub struct CallError {
 impl CallError {
     fn plain(message: impl Into<String>) -> Self {
         CallError {
+            status: 0,
             message: message.into(),
             target: None,
         }
     }
 }
 
-pub async fn health() -> Result<HealthResponse, CallError> {
-    get_json("/v2/health").await
+const SECRETS: &str = "/v2/admin/dockerRegistrySecrets";
+
+pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
+    call("GET", "/v2/session", token, None).await
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, CallError> {
+pub async fn list(token: &str) -> Result<SecretList, CallError> {
+    call("GET", SECRETS, token, None).await
+}
+
+pub async fn get(token: &str, name: &str) -> Result<SecretStatus, CallError> {
+    call("GET", &format!("{SECRETS}/{name}"), token, None).await
+}
+
+pub async fn create(
+    token: &str,
+    name: &str,
+    dockerconfigjson: &str,
+) -> Result<CreatedResponse, CallError> {
+    let body = serde_json::json!({"name": name, "data": {".dockerconfigjson": dockerconfigjson}});
+    call("POST", SECRETS, token, Some(body.to_string())).await
+}
+
+pub async fn modify(
+    token: &str,
+    name: &str,
+    dockerconfigjson: &str,
+) -> Result<IdMessageResponse, CallError> {
+    let body = serde_json::json!({"data": {".dockerconfigjson": dockerconfigjson}});
+    call(
+        "PATCH",
+        &format!("{SECRETS}/{name}"),
+        token,
+        Some(body.to_string()),
+    )
+    .await
+}
+
+pub async fn delete(token: &str, name: &str) -> Result<IdMessageResponse, CallError> {
+    call("DELETE", &format!("{SECRETS}/{name}"), token, None).await
+}
+
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+) -> Result<T, CallError> {
     let window = web_sys::window().ok_or_else(|| CallError::plain("no browser window"))?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(path))
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| CallError::plain("cannot build headers"))?;
+    let bearer = format!("Bearer {token}");
+    let _ = headers.set("authorization", &bearer);
+    if let Some(b) = &body {
+        let _ = headers.set("content-type", "application/json");
+        init.set_body(&JsValue::from_str(b));
+    }
+    init.set_headers(&headers);
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
-        .map_err(|_| CallError::plain("the API could not be reached (network error)"))?
+        .map_err(|_| {
+            CallError::plain("the API could not be reached (network error); is the worker running?")
+        })?
         .dyn_into()
         .map_err(|_| CallError::plain("the browser returned no response"))?;
     let text = match resp.text() {
@@ -43,30 +103,36 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, CallError> {
 /// Turns a status and body into a value or the API's error message.
 pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, CallError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(text).map_err(|e| {
-            CallError::plain(format!("the API answered in an unexpected shape: {e}"))
+        return serde_json::from_str(text).map_err(|e| CallError {
+            status,
+            message: format!("the API answered in an unexpected shape: {e}"),
+            target: None,
         });
     }
     match serde_json::from_str::<ErrorBody>(text) {
         Ok(body) => Err(CallError {
+            status,
             message: body.error.message,
             target: body.error.target,
         }),
-        Err(_) => Err(CallError::plain(format!(
-            "the API answered with HTTP {status} and no error message"
-        ))),
+        Err(_) => Err(CallError {
+            status,
+            message: format!("the API answered with HTTP {status} and no error message"),
+            target: None,
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::api::HealthResponse;
 
     #[test]
     fn errors_carry_the_api_message_and_target() {
         let body = r#"{"error":{"code":"InvalidSecretName","message":"bad name","target":"name"}}"#;
         let err = decode::<HealthResponse>(400, body).unwrap_err();
-        assert_eq!(err.message, "bad name");
+        assert_eq!((err.status, err.message.as_str()), (400, "bad name"));
         assert_eq!(err.target.as_deref(), Some("name"));
     }
 

@@ -1,5 +1,11 @@
 //! regcred's browser console. Only this crate knows the DOM; every rule it
-//! checks comes from `shared`.
+//! checks comes from `shared`. Plain logic (`form`, `decode`, `listing`) is
+//! tested natively; `pages` hold the views.
 
 pub mod api;
 pub mod app;
+pub mod browser;
+pub mod decode;
+pub mod form;
+pub mod listing;
+pub mod pages;

@@ -96,6 +96,14 @@ pub struct Quota {
     pub max_count: u64,
 }
 
+/// Who the presented token belongs to (`GET /v2/session`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionResponse {
+    pub label: String,
+    pub role: crate::roles::Role,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {

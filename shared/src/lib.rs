@@ -2,8 +2,10 @@
 //! call it. No I/O, no clock, no randomness, no platform crates.
 
 pub mod api;
+pub mod archive;
 pub mod auth;
 pub mod dockerconfig;
+pub mod forms;
 pub mod import;
 pub mod name;
 pub mod registry;

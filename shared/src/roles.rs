@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Lists and reads metadata.
@@ -24,6 +25,8 @@ pub enum Action {
     Delete,
     ReadQuota,
     Pull,
+    /// Who am I: any valid token may ask.
+    Session,
 }
 
 impl Role {
@@ -46,6 +49,9 @@ impl Role {
 
     pub fn allows(self, action: Action) -> bool {
         use Action::*;
+        if action == Session {
+            return true;
+        }
         match self {
             Role::Viewer => matches!(action, List | Read | ReadQuota),
             Role::Editor => matches!(action, List | Read | ReadQuota | Create | Modify | Delete),

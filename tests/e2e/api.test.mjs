@@ -77,6 +77,7 @@ test('every route answers each kind of caller as its role allows', async () => {
     ['PATCH', `${S}/e2e-roles`, dcj, { none: 401, unknown: 401, viewer: 403, editor: 202, puller: 403 }],
     ['POST', S, (who) => ({ name: `e2e-role-new-${who}`, ...dcj }), { none: 401, unknown: 401, viewer: 403, editor: 202, puller: 403 }],
     ['DELETE', `${S}/e2e-role-new-editor`, undefined, { none: 401, unknown: 401, viewer: 403, editor: 202, puller: 403 }],
+    ['GET', '/v2/session', undefined, { none: 401, unknown: 401, viewer: 200, editor: 200, puller: 200 }],
     ['GET', '/v2/health', undefined, { none: 200, unknown: 200, viewer: 200, editor: 200, puller: 200 }],
     ['GET', '/v2/openapi.json', undefined, { none: 200, unknown: 200, viewer: 200, editor: 200, puller: 200 }],
   ];

@@ -1,44 +1,219 @@
-// The real console in headless Chromium against the real worker.
+// The real console in headless Chromium against the real worker: every
+// page a user needs, downloads checked with tar, the decoder watched for
+// network traffic. Screenshots land in target/e2e/.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, startWorker } from './harness.mjs';
+import { ARTIFACTS, client, startWorker, TOKENS } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // Without the networking switches Chromium floods the closed network.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const HUB_PASSWORD = 'hub-Pa55:word';
+const PRIVATE_PASSWORD = 'private-pässword';
 
-let w, browser;
+let w, browser, page, tmp;
 before(async () => {
   w = await startWorker();
   // Playwright gives every launch a new empty profile directory.
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   await mkdir(ARTIFACTS, { recursive: true });
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'regcred-console-'));
+  page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  page.setDefaultTimeout(20_000);
 });
 after(async () => {
   await browser?.close();
   await w?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-test('the console renders and shows it is connected to the API', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const text = (sel) => page.locator(sel).first().innerText();
+async function waitText(sel, re) {
+  await page.waitForFunction(([s, src]) => {
+    const el = document.querySelector(s);
+    return el && new RegExp(src).test(el.textContent);
+  }, [sel, re.source]);
+}
+
+test('sign in: a wrong token says so, a right one shows the role', async () => {
+  await page.goto(`${w.url}/signin`);
+  await page.fill('#token', 'rc_this_token_is_wrong_000000');
+  await page.click('button[type=submit]');
+  await waitText('#token-error', /not valid/);
+  await shot('signin');
+  // Keyboard only: Tab to the field, type, Enter.
+  await page.goto(`${w.url}/signin`);
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement?.id) === 'token') break;
+  }
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'token', 'Tab reaches the token field');
+  await page.keyboard.type(TOKENS.editor);
+  await page.keyboard.press('Enter');
+  await waitText('#whoami', /editor/);
+  const storage = await page.evaluate(() => ({ local: localStorage.length, session: Object.keys(sessionStorage) }));
+  assert.equal(storage.local, 0, 'nothing may go to localStorage');
+  assert.deepEqual(storage.session, ['regcred.token']);
+});
+
+test('an empty list explains what a pull secret is', async () => {
   await page.goto(`${w.url}/`);
-  const status = page.locator('#api-status.ok');
-  await status.waitFor({ timeout: 30_000 });
-  assert.match(await status.textContent(), /Connected to the regcred API/);
-  assert.equal(await page.locator('h1').textContent(), 'regcred');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'console-home.png'), fullPage: true });
-  assert.deepEqual(errors, []);
+  await page.locator('#empty-state').waitFor();
+  assert.match(await text('#empty-state'), /pull secret holds a registry address/);
+  await shot('list-empty');
 });
 
-test('a deep link loads the console too', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${w.url}/secrets/x`);
-  await page.locator('#api-status.ok').waitFor({ timeout: 30_000 });
+test('create a Docker Hub secret, with live validation and a masked preview', async () => {
+  await page.goto(`${w.url}/secrets/new`);
+  await page.fill('#name', 'Hub_Team');
+  await waitText('#name-error', /position 1/);
+  await page.fill('#name', 'hub-team');
+  await waitText('#name-error', /^$/);
+  await page.fill('#username', 'hubuser');
+  await page.fill('#password', HUB_PASSWORD);
+  assert.equal(await page.getAttribute('#password', 'autocomplete'), 'new-password');
+  assert.equal(await page.getAttribute('#password', 'type'), 'password');
+  await waitText('#preview', /index\.docker\.io/);
+  const preview = await text('#preview');
+  assert.ok(preview.includes('hubuser') && !preview.includes(HUB_PASSWORD), preview);
+  await shot('create');
+  await page.click('button[type=submit]');
+  await waitText('#flash', /Secret "hub-team" created/);
+  await page.locator('table.secrets >> text=hub-team').waitFor();
+});
+
+test('API errors appear next to the field they concern', async () => {
+  await page.goto(`${w.url}/secrets/new`);
+  await page.fill('#name', 'hub-team');
+  await page.fill('#username', 'someone');
+  await page.fill('#password', 'x');
+  await page.click('button[type=submit]');
+  await waitText('#name-error', /already exists/);
+  await page.check('#kind-raw');
+  await page.fill('#raw', '{"auths":{"r.example.com":{}}}');
+  await waitText('#raw-error', /no credentials/);
+});
+
+test('create a private registry secret and download its docker.tar.gz', async () => {
+  await page.goto(`${w.url}/secrets/new`);
+  await page.fill('#name', 'private-ci');
+  await page.check('#kind-private');
+  await page.fill('#server', 'my registry');
+  await page.fill('#username', 'ci');
+  await page.fill('#password', PRIVATE_PASSWORD);
+  await page.click('button[type=submit]');
+  await waitText('#server-error', /space/);
+  await page.fill('#server', 'registry.example.com:5000');
+  await page.click('button[type=submit]');
+  await waitText('#flash', /"private-ci" created/);
+  await page.locator('table.secrets >> text=registry.example.com:5000').waitFor();
+  await shot('list');
+  assert.equal(await page.locator('.pager button').nth(1).innerText(), 'Next');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-targz')]);
+  assert.equal(dl.suggestedFilename(), 'docker.tar.gz');
+  const file = path.join(tmp, 'docker.tar.gz');
+  await dl.saveAs(file);
+  const listing = execFileSync('tar', ['-tvzf', file]).toString();
+  assert.match(listing, /-rw------- .*\.docker\/config\.json/);
+  execFileSync('tar', ['-xzf', file, '-C', tmp]);
+  const config = JSON.parse(await readFile(path.join(tmp, '.docker', 'config.json'), 'utf8'));
+  assert.equal(config.auths['registry.example.com:5000'].password, PRIVATE_PASSWORD);
+});
+
+test('edit gives a secret new credentials; its page shows snippets without them', async () => {
+  await page.goto(`${w.url}/secrets/hub-team/edit`);
+  assert.equal(await page.getAttribute('#name', 'readonly'), '');
+  await page.fill('#username', 'hubuser');
+  await page.fill('#password', 'rotated-password-1');
+  await shot('edit');
+  await page.click('button[type=submit]');
+  await waitText('#flash', /"hub-team" updated/);
+  const pulled = await client(w.url, 'puller')('GET', '/v2/admin/dockerRegistrySecrets/hub-team/dockerconfigjson');
+  assert.equal(pulled.json.auths['https://index.docker.io/v1/'].password, 'rotated-password-1');
+
+  await page.goto(`${w.url}/secrets/hub-team`);
+  await waitText('#snippet-k8s', /name: hub-team/);
+  assert.match(await text('#snippet-sap'), /imagePullSecrets/);
+  assert.match(await text('#snippet-dcos-app'), /"source": "\/hub-team"/);
+  assert.match(await text('#snippet-dcos-pod'), /pullConfig/);
+  const html = await page.content();
+  assert.ok(!html.includes('rotated-password-1') && !html.includes(HUB_PASSWORD));
+  await shot('detail');
+});
+
+test('delete asks for a confirmation that names the secret', async () => {
+  await page.goto(`${w.url}/`);
+  await page.click('button[aria-label="Delete private-ci"]');
+  await waitText('.confirm', /Delete "private-ci"\?/);
+  await page.click('.confirm button.danger');
+  await waitText('#notice', /Deleted "private-ci"/);
+  await page.waitForFunction(() => !document.querySelector('table.secrets')?.textContent.includes('private-ci'));
+});
+
+test('import a config.json: two auth entries and one credential helper', async () => {
+  const b64 = (s) => Buffer.from(s).toString('base64');
+  const config = JSON.stringify({
+    auths: {
+      'ghcr.io': { auth: b64('octo:ghp_importtoken') },
+      'quay.io': { auth: b64('robot+ci:quaytoken') },
+      'https://index.docker.io/v1/': {},
+    },
+    credsStore: 'desktop',
+  }, null, 2);
+  await page.goto(`${w.url}/import`);
+  await page.fill('#config-text', config);
+  await page.locator('#import-rows tbody tr').nth(2).waitFor();
+  assert.equal(await page.locator('#import-rows tbody tr').count(), 3);
+  const rows = await text('#import-rows');
+  assert.match(rows, /echo https:\/\/index\.docker\.io\/v1\/ \| docker-credential-desktop get/);
+  assert.doesNotMatch(rows, /ghp_importtoken/);
+  await page.click('#import-run');
+  await waitText('#import-count', /^2 of 2$/);
+  await shot('import');
+  await waitText('#import-rows', /created "ghcr-io"/);
+  assert.match(await text('#import-rows'), /created "quay-io"/);
+  await shot('import');
+  await page.goto(`${w.url}/import`);
+  await page.fill('#config-text', config);
+  await page.locator('#import-rows tbody tr').nth(2).waitFor();
+  await page.click('#import-run');
+  await waitText('#import-rows', /already exists; not overwritten/);
+});
+
+test('sign out clears the session', async () => {
+  await page.goto(`${w.url}/`);
+  await page.click('#signout');
+  await page.locator('text=Sign in to manage secrets').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+});
+
+test('the decoder works signed out and sends nothing', async () => {
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  await p.goto(`${w.url}/decode`);
+  await p.locator('#decode-input').waitFor();
+  const requests = [];
+  p.on('request', (r) => requests.push(r.url()));
+  await p.fill('#decode-input', ` ${Buffer.from('deploy:pa:ss').toString('base64').replace(/=+$/, '')}\r\n`);
+  await p.waitForFunction(() => document.querySelector('#decoded-user')?.textContent === 'deploy');
+  assert.match(await p.locator('#decoded-password').innerText(), /•/);
+  await p.click('#decode-result button');
+  await p.waitForFunction(() => document.querySelector('#decoded-password')?.textContent === 'pa:ss');
+  await p.screenshot({ path: path.join(ARTIFACTS, 'decoder.png'), fullPage: true });
+  await p.fill('#decode-input', Buffer.from('no colon here').toString('base64'));
+  await p.waitForFunction(() => /without ':'/.test(document.querySelector('#decode-error')?.textContent ?? ''));
+  await p.fill('#decode-input', 'not*base64');
+  await p.waitForFunction(() => /not valid base64/.test(document.querySelector('#decode-error')?.textContent ?? ''));
+  await p.fill('#decode-input', JSON.stringify({ auths: { 'a.io': { auth: Buffer.from('u:p').toString('base64') }, 'b.io': {} }, credsStore: 'pass' }));
+  await p.waitForFunction(() => document.querySelectorAll('#decoded-rows tbody tr').length === 2);
+  assert.match(await p.locator('#decoded-rows').innerText(), /docker-credential-pass get/);
+  assert.deepEqual(requests, [], 'the decoder must not send anything');
+  await ctx.close();
 });

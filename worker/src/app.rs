@@ -1,7 +1,7 @@
 //! Routing: which handler answers which method and path, after the checks
 //! every route shares (method, token, role, body size, content type).
 
-use shared::api::{ApiError, ErrorCode, HealthResponse, MAX_BODY_BYTES};
+use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, MAX_BODY_BYTES};
 use shared::{Action, Role, SecretName};
 
 use crate::config::Config;
@@ -38,6 +38,7 @@ impl<S> Ctx<'_, S> {
 enum Route<'p> {
     Health,
     OpenApi,
+    Session,
     Secrets,
     Secret(&'p str),
     Pull(&'p str),
@@ -51,6 +52,7 @@ fn route(path: &str) -> Option<Route<'_>> {
     Some(match parts.as_slice() {
         ["health"] => Route::Health,
         ["openapi.json"] => Route::OpenApi,
+        ["session"] => Route::Session,
         ["admin", "dockerRegistrySecrets"] => Route::Secrets,
         ["admin", "dockerRegistrySecrets", name] => Route::Secret(name),
         ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => Route::Pull(name),
@@ -65,6 +67,8 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
     match (route, method) {
         (Route::Health | Route::OpenApi, Get) => Ok(None),
         (Route::Health | Route::OpenApi, _) => Err("GET"),
+        (Route::Session, Get) => Ok(Some(Action::Session)),
+        (Route::Session, _) => Err("GET"),
         (Route::Secrets, Get) => Ok(Some(Action::List)),
         (Route::Secrets, Post) => Ok(Some(Action::Create)),
         (Route::Secrets, _) => Err("GET, POST"),
@@ -140,6 +144,13 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
         check_body(req).map_err(fail)?;
     }
     let result = match route {
+        Route::Session => Ok(Response::json(
+            200,
+            &SessionResponse {
+                label: principal.label.clone(),
+                role: principal.role,
+            },
+        )),
         Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
         Route::Secrets => secrets::create(ctx, &req.body).await,
         Route::Quota => secrets::quota(ctx).await,

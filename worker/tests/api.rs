@@ -646,3 +646,10 @@ fn unconfigured_worker_says_what_is_missing() {
         .contains("REGCRED_TOKENS"));
     assert_eq!(api.call(Method::Get, "/v2/health", None, None).status, 200);
 }
+
+#[test]
+fn session_names_the_caller() {
+    let api = Api::new();
+    let a = api.call(Method::Get, "/v2/session", Some(PULLER), None);
+    assert_eq!(a.body, json!({"label": "p", "role": "puller"}));
+}

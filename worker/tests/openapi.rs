@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use shared::api::{
     ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
     HealthResponse, IdMessageResponse, ModifySecretRequest, Quota, QuotaResponse, QuotaUsage,
-    SecretData, SecretList, SecretStatus,
+    SecretData, SecretList, SecretStatus, SessionResponse,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -43,6 +43,14 @@ fn health() {}
 #[utoipa::path(get, path = "/v2/openapi.json", tag = "meta", security(),
     responses((status = 200, description = "This document", content_type = "application/json")))]
 fn openapi() {}
+
+#[utoipa::path(get, path = "/v2/session", tag = "regcred extensions",
+    description = "Who the presented token belongs to: its label and role. Any role.",
+    responses(
+        (status = 200, description = "The caller", body = SessionResponse),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+    ))]
+fn session() {}
 
 #[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
     description = "Lists secret metadata (never credentials). Roles: viewer, editor.",
@@ -153,10 +161,10 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, list, create, get, modify, delete, pull, quota),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, quota),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, shared::Role, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, DockerConfigJson, DockerAuthEntry,
     )),
     security(("bearer" = [])),

@@ -1,0 +1,180 @@
+//! The create/edit form as plain state: what the user typed, which field is
+//! wrong and why (rules from `shared`), and the `.dockerconfigjson` to send.
+
+use serde_json::Value;
+use shared::{
+    parse_dockerconfigjson, Credentials, DockerConfig, ParsedConfig, Registry, RegistryEntry,
+    SecretName,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    #[default]
+    DockerHub,
+    Private,
+    /// A pasted raw `.dockerconfigjson`.
+    Raw,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialForm {
+    pub kind: Kind,
+    pub server: String,
+    pub username: String,
+    pub password: String,
+    pub email: String,
+    pub raw: String,
+}
+
+/// A problem with one field, by the field's id in the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+pub fn name_error(name: &str) -> Option<String> {
+    SecretName::parse(name).err().map(|e| e.to_string())
+}
+
+impl CredentialForm {
+    /// The `.dockerconfigjson` this form describes, or every field error.
+    pub fn check(&self) -> Result<ParsedConfig, Vec<FieldError>> {
+        if self.kind == Kind::Raw {
+            return parse_dockerconfigjson(&self.raw).map_err(|e| {
+                vec![FieldError {
+                    field: "raw",
+                    message: e.to_string(),
+                }]
+            });
+        }
+        let mut errors = Vec::new();
+        let registry = match self.kind {
+            Kind::DockerHub => Some(Registry::DockerHub),
+            _ => match Registry::parse(&self.server) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    errors.push(FieldError {
+                        field: "server",
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            },
+        };
+        if self.username.is_empty() {
+            errors.push(FieldError {
+                field: "username",
+                message: "the username is required".into(),
+            });
+        } else if self.username.contains(':') {
+            errors.push(FieldError {
+                field: "username",
+                message: "a username cannot contain ':' (Docker splits username:password at the first ':')".into(),
+            });
+        }
+        if self.password.is_empty() {
+            errors.push(FieldError {
+                field: "password",
+                message: "the password (or access token) is required".into(),
+            });
+        }
+        match registry {
+            Some(r) if errors.is_empty() => {
+                let entry = RegistryEntry::new(
+                    r,
+                    Credentials {
+                        username: self.username.clone(),
+                        password: self.password.clone(),
+                    },
+                    Some(self.email.trim().to_owned()),
+                );
+                Ok(ParsedConfig {
+                    config: DockerConfig::single(entry),
+                    warnings: Vec::new(),
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
+/// The JSON that will be stored, with every credential masked.
+pub fn masked_preview(config: &DockerConfig) -> String {
+    let mut v: Value = serde_json::from_str(&config.to_json()).unwrap_or(Value::Null);
+    if let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) {
+        for entry in auths.values_mut().filter_map(Value::as_object_mut) {
+            for key in ["password", "auth", "identitytoken", "registrytoken"] {
+                if let Some(field) = entry.get_mut(key) {
+                    *field = Value::String("••••••••".into());
+                }
+            }
+        }
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub(user: &str, pw: &str) -> CredentialForm {
+        CredentialForm {
+            username: user.into(),
+            password: pw.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn docker_hub_fills_the_canonical_server() {
+        let c = hub("bob", "pw").check().unwrap();
+        assert_eq!(c.config.registries(), vec!["https://index.docker.io/v1/"]);
+    }
+
+    #[test]
+    fn private_needs_a_valid_url_and_reports_every_field() {
+        let f = CredentialForm {
+            kind: Kind::Private,
+            server: "bad host".into(),
+            ..Default::default()
+        };
+        let errs = f.check().unwrap_err();
+        assert!(error_for(&errs, "server").unwrap().contains("space"));
+        assert!(error_for(&errs, "username").is_some());
+        assert!(error_for(&errs, "password").is_some());
+    }
+
+    #[test]
+    fn raw_json_errors_carry_the_path() {
+        let f = CredentialForm {
+            kind: Kind::Raw,
+            raw: r#"{"auths":{"r.io":{}}}"#.into(),
+            ..Default::default()
+        };
+        let errs = f.check().unwrap_err();
+        assert!(error_for(&errs, "raw")
+            .unwrap()
+            .contains(r#"$.auths["r.io"]"#));
+    }
+
+    #[test]
+    fn preview_masks_credentials() {
+        let c = hub("bob", "hunter2").check().unwrap();
+        let p = masked_preview(&c.config);
+        assert!(p.contains("bob") && !p.contains("hunter2") && !p.contains("Ym9i"));
+    }
+
+    #[test]
+    fn name_rule_is_shared() {
+        assert!(name_error("ok-name").is_none());
+        assert!(name_error("Bad").unwrap().contains("position 1"));
+    }
+}

@@ -1,0 +1,61 @@
+//! One secret: its metadata and "Use it" snippets that need no credentials.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::{forms, Registry, SecretName};
+
+use crate::api;
+use crate::app::{use_ctx, RequireSession};
+use crate::listing::short_time;
+use crate::pages::widgets::Snippet;
+
+#[component]
+pub fn Detail() -> impl IntoView {
+    view! { <RequireSession><Loaded/></RequireSession> }
+}
+
+#[component]
+fn Loaded() -> impl IntoView {
+    let ctx = use_ctx();
+    let params = use_params_map();
+    let status = LocalResource::new(move || {
+        let name = params.read().get("name").unwrap_or_default();
+        let token = ctx.token();
+        async move { api::get(&token, &name).await }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading…"</p> }>
+            {move || status.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                Ok(s) => {
+                    let Ok(name) = SecretName::parse(&s.name) else {
+                        return view! { <p class="error">"The API returned an invalid name."</p> }.into_any();
+                    };
+                    let registry = s.registries.first().and_then(|r| Registry::parse(r).ok()).unwrap_or(Registry::DockerHub);
+                    let image = forms::example_image_for(&registry);
+                    let edit_href = format!("/secrets/{}/edit", name.as_str());
+                    view! {
+                        <div class="page-head">
+                            <h1 id="secret-title">{s.name.clone()}</h1>
+                            <Show when=move || ctx.can_write()>
+                                <A href=edit_href.clone() attr:class="button">"Edit credentials"</A>
+                            </Show>
+                        </div>
+                        <dl class="meta">
+                            <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
+                            <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>
+                            <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
+                        </dl>
+                        <h2>"Use it"</h2>
+                        <p class="hint">"These reference the secret by name; none of them holds credentials. Replace the image placeholder with yours."</p>
+                        <Snippet title="Kubernetes: pod spec" id="snippet-k8s" text=forms::k8s_image_pull_secrets(&name)/>
+                        <Snippet title="SAP AI Core: serving or workflow template" id="snippet-sap" text=forms::sap_ai_core_template(&name)/>
+                        <Snippet title="DC/OS Marathon app (secret store)" id="snippet-dcos-app" text=forms::dcos_app(&name, &image)/>
+                        <Snippet title="DC/OS Marathon pod (secret store)" id="snippet-dcos-pod" text=forms::dcos_pod(&name, &image)/>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}

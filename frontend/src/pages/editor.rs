@@ -1,0 +1,199 @@
+//! Create and edit. Both use one credential form; every rule it checks
+//! comes from `shared`, and API errors land next to the field they name.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::SecretName;
+
+use crate::api;
+use crate::app::{use_ctx, Flash, RequireSession};
+use crate::form::{error_for, masked_preview, name_error, CredentialForm, FieldError, Kind};
+
+#[component]
+pub fn Create() -> impl IntoView {
+    view! { <RequireSession><Editor existing=None/></RequireSession> }
+}
+
+#[component]
+pub fn Edit() -> impl IntoView {
+    let params = use_params_map();
+    view! {
+        <RequireSession>
+            {move || view! { <Editor existing=Some(params.read().get("name").unwrap_or_default())/> }}
+        </RequireSession>
+    }
+}
+
+/// Where an API error's `target` belongs on this form.
+fn field_for(target: Option<&str>, kind: Kind) -> &'static str {
+    match target {
+        Some("name") => "name",
+        Some(t) if t.starts_with("data") && kind == Kind::Raw => "raw",
+        _ => "form",
+    }
+}
+
+#[component]
+fn Editor(existing: Option<String>) -> impl IntoView {
+    let ctx = use_ctx();
+    let navigate = use_navigate();
+    let editing = existing.is_some();
+    let name = RwSignal::new(existing.clone().unwrap_or_default());
+    let form = RwSignal::new(CredentialForm::default());
+    let show_password = RwSignal::new(false);
+    let touched = RwSignal::new(false);
+    let api_error = RwSignal::new(None::<(&'static str, String)>);
+    let busy = RwSignal::new(false);
+
+    let checked = Memo::new(move |_| form.with(CredentialForm::check));
+    let field_errors = move || checked.get().err().unwrap_or_default();
+    let name_problem = move || {
+        if editing {
+            None
+        } else {
+            name_error(&name.get())
+        }
+    };
+    let shown_error = move |field: &'static str| {
+        move || {
+            let api = api_error.get().filter(|(f, _)| *f == field).map(|(_, m)| m);
+            let local = match field {
+                "name" if !name.get().is_empty() || touched.get() => name_problem(),
+                "name" => None,
+                f if touched.get() => error_for(&field_errors(), f).map(str::to_owned),
+                _ => None,
+            };
+            api.or(local)
+        }
+    };
+    let set = move |f: fn(&mut CredentialForm, String)| {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            form.update(|s| f(s, v));
+            api_error.set(None);
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        touched.set(true);
+        let parsed = match checked.get_untracked() {
+            Ok(p) => p,
+            Err(_) => return,
+        };
+        if name_problem().is_some() {
+            return;
+        }
+        let Ok(secret) = SecretName::parse(&name.get_untracked()) else {
+            return;
+        };
+        let kind = form.get_untracked().kind;
+        let token = ctx.token();
+        let navigate = navigate.clone();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let json = parsed.config.to_json();
+            let result = if editing {
+                api::modify(&token, secret.as_str(), &json)
+                    .await
+                    .map(|r| r.warnings)
+            } else {
+                api::create(&token, secret.as_str(), &json)
+                    .await
+                    .map(|r| r.warnings)
+            };
+            busy.set(false);
+            match result {
+                Ok(warnings) => {
+                    let verb = if editing { "updated" } else { "created" };
+                    let mut message = format!("Secret \"{secret}\" {verb}.");
+                    for w in warnings {
+                        message.push_str(&format!(" Note: {w}"));
+                    }
+                    ctx.flash.set(Some(Flash {
+                        message,
+                        held: Some((secret, parsed.config)),
+                    }));
+                    navigate("/", Default::default());
+                }
+                Err(e) => api_error.set(Some((field_for(e.target.as_deref(), kind), e.message))),
+            }
+        });
+    };
+    let kind_radio = move |k: Kind, id: &'static str, label: &'static str| {
+        view! {
+            <label class="choice" for=id>
+                <input type="radio" name="kind" id=id checked=move || form.get().kind == k
+                    on:change=move |_| { form.update(|f| f.kind = k); api_error.set(None); }/>
+                {label}
+            </label>
+        }
+    };
+    let title = match &existing {
+        Some(n) => format!("Edit \"{n}\": new credentials"),
+        None => "Create a pull secret".to_string(),
+    };
+    view! {
+        <h1>{title}</h1>
+        <form class="card" on:submit=submit novalidate>
+            <label for="name">"Secret name"</label>
+            <input id="name" autocomplete="off" spellcheck="false" aria-describedby="name-error name-hint"
+                readonly=editing prop:value=move || name.get()
+                on:input=move |ev| { name.set(event_target_value(&ev)); api_error.set(None); }/>
+            <p id="name-hint" class="hint">{if editing { "A secret's name never changes." } else { "1-253 characters: a-z, 0-9 and '-', starting and ending with a letter or digit." }}</p>
+            <p id="name-error" class="field-error" role="alert">{shown_error("name")}</p>
+
+            <fieldset>
+                <legend>"Registry"</legend>
+                {kind_radio(Kind::DockerHub, "kind-hub", "Docker Hub")}
+                {kind_radio(Kind::Private, "kind-private", "Private registry")}
+                {kind_radio(Kind::Raw, "kind-raw", "Paste a .dockerconfigjson")}
+            </fieldset>
+
+            <Show when=move || form.get().kind == Kind::Private>
+                <label for="server">"Registry address"</label>
+                <input id="server" placeholder="registry.example.com:5000" autocomplete="off" aria-describedby="server-error"
+                    prop:value=move || form.get().server on:input=set(|f, v| f.server = v)/>
+                <p id="server-error" class="field-error" role="alert">{shown_error("server")}</p>
+            </Show>
+            <Show when=move || form.get().kind == Kind::DockerHub>
+                <p class="hint">"Stored under Docker Hub's server key https://index.docker.io/v1/."</p>
+            </Show>
+            <Show when=move || form.get().kind != Kind::Raw
+                fallback=move || view! {
+                    <label for="raw">".dockerconfigjson (JSON text or base64 of it)"</label>
+                    <textarea id="raw" rows="8" spellcheck="false" aria-describedby="raw-error"
+                        prop:value=move || form.get().raw on:input=set(|f, v| f.raw = v)></textarea>
+                    <p id="raw-error" class="field-error" role="alert">{shown_error("raw")}</p>
+                }>
+                <label for="username">"Username"</label>
+                <input id="username" autocomplete="off" spellcheck="false" aria-describedby="username-error"
+                    prop:value=move || form.get().username on:input=set(|f, v| f.username = v)/>
+                <p id="username-error" class="field-error" role="alert">{shown_error("username")}</p>
+                <label for="password">"Password or access token"</label>
+                <div class="row">
+                    <input id="password" type=move || if show_password.get() { "text" } else { "password" }
+                        autocomplete="new-password" spellcheck="false" aria-describedby="password-error"
+                        prop:value=move || form.get().password on:input=set(|f, v| f.password = v)/>
+                    <button type="button" class="small" aria-controls="password" aria-pressed=move || show_password.get().to_string()
+                        on:click=move |_| show_password.update(|s| *s = !*s)>
+                        {move || if show_password.get() { "Hide" } else { "Reveal" }}
+                    </button>
+                </div>
+                <p id="password-error" class="field-error" role="alert">{shown_error("password")}</p>
+                <label for="email">"Email (optional)"</label>
+                <input id="email" type="email" autocomplete="off"
+                    prop:value=move || form.get().email on:input=set(|f, v| f.email = v)/>
+            </Show>
+
+            <h2>"What will be stored"</h2>
+            <pre id="preview" class="preview" aria-live="polite">{move || match checked.get() {
+                Ok(p) => masked_preview(&p.config),
+                Err(errs) => format!("Not ready yet: {}", errs.iter().map(|e: &FieldError| e.message.clone()).collect::<Vec<_>>().join("; ")),
+            }}</pre>
+            <p id="form-error" class="field-error" role="alert">{shown_error("form")}</p>
+            <button type="submit" disabled=move || busy.get()>
+                {move || match (busy.get(), editing) { (true, _) => "Saving…", (false, true) => "Save new credentials", (false, false) => "Create secret" }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per page; shared widgets in `widgets`.
+
+pub mod decoder;
+pub mod detail;
+pub mod editor;
+pub mod import;
+pub mod secrets;
+pub mod signin;
+pub mod widgets;

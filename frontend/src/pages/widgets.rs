@@ -1,0 +1,74 @@
+//! Small reusable pieces: masked secrets, copyable snippets, credential downloads.
+
+use leptos::prelude::*;
+use shared::{archive, forms, DockerConfig, SecretName};
+
+use crate::browser;
+
+/// A password shown as dots until the user asks to see it.
+#[component]
+pub fn Masked(#[prop(into)] value: String, #[prop(into)] id: String) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let v = value.clone();
+    view! {
+        <span class="masked">
+            <code id=id.clone()>{move || if shown.get() { v.clone() } else { "••••••••".to_string() }}</code>
+            <button type="button" class="small" aria-pressed=move || shown.get().to_string()
+                on:click=move |_| shown.update(|s| *s = !*s)>
+                {move || if shown.get() { "Hide" } else { "Reveal" }}
+            </button>
+        </span>
+    }
+}
+
+/// A titled code block with a copy button.
+#[component]
+pub fn Snippet(
+    #[prop(into)] title: String,
+    #[prop(into)] id: String,
+    #[prop(into)] text: String,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let t = text.clone();
+    view! {
+        <figure class="snippet">
+            <figcaption>
+                <span>{title}</span>
+                <button type="button" class="small" on:click=move |_| { browser::copy(&t); copied.set(true); }>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </figcaption>
+            <pre id=id><code>{text}</code></pre>
+        </figure>
+    }
+}
+
+/// Downloads that contain credentials: only offered while the browser holds
+/// them (after create or edit, in import, in the decoder), never fetched back.
+#[component]
+pub fn CredentialDownloads(name: SecretName, config: DockerConfig) -> impl IntoView {
+    let (n1, c1) = (name.clone(), config.clone());
+    let c2 = config.clone();
+    let c3 = config.clone();
+    let image = forms::example_image(&config);
+    view! {
+        <section class="downloads" aria-label="Credential downloads">
+            <h2>"Files with the credentials"</h2>
+            <p class="hint">"Made in your browser from what you just entered; regcred never sends credentials back."</p>
+            <div class="row">
+                <button type="button" id="dl-k8s" on:click=move |_| {
+                    let yaml = forms::k8s_secret_manifest(&n1, &c1, None);
+                    browser::download(&format!("{n1}.secret.yaml"), "application/yaml", yaml.as_bytes());
+                }>"Kubernetes Secret (YAML)"</button>
+                <button type="button" id="dl-config" on:click=move |_| {
+                    browser::download("config.json", "application/json", forms::docker_config_json(&c2).as_bytes());
+                }>"config.json"</button>
+                <button type="button" id="dl-targz" on:click=move |_| {
+                    let bytes = archive::docker_tar_gz(&c3, browser::now_secs());
+                    browser::download("docker.tar.gz", "application/gzip", &bytes);
+                }>"DC/OS docker.tar.gz"</button>
+            </div>
+            <Snippet title="DC/OS app using the docker.tar.gz (URI form)" id="snippet-dcos-uri" text=forms::dcos_uri_app(&image)/>
+        </section>
+    }
+}
