@@ -96,6 +96,13 @@ pub struct Quota {
     pub max_count: u64,
 }
 
+/// Answer of a registry login check: one outcome per registry in the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginCheckResponse {
+    pub results: Vec<crate::login::LoginOutcome>,
+}
+
 /// Who the presented token belongs to (`GET /v2/session`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dockerconfig;
 pub mod forms;
 pub mod import;
+pub mod login;
 pub mod name;
 pub mod registry;
 pub mod requests;

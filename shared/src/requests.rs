@@ -96,6 +96,13 @@ pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiEr
     Ok(ValidModify { config })
 }
 
+/// Parses `{"data": {".dockerconfigjson"}}` alone (the login check's dry run).
+pub fn parse_modify_data(body: &[u8]) -> Result<ParsedConfig, ApiError> {
+    let map = object(body, MODIFY_SHAPE)?;
+    no_unknown(&map, &["data"], "", MODIFY_SHAPE)?;
+    parse_data(map.get("data"), MODIFY_SHAPE)
+}
+
 fn parse_data(data: Option<&Value>, shape: &str) -> Result<ParsedConfig, ApiError> {
     let data = match data {
         Some(Value::Object(d)) => d,

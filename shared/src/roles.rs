@@ -27,6 +27,8 @@ pub enum Action {
     Pull,
     /// Who am I: any valid token may ask.
     Session,
+    /// Log in to a registry with a secret's (or given) credentials.
+    CheckLogin,
 }
 
 impl Role {
@@ -54,7 +56,10 @@ impl Role {
         }
         match self {
             Role::Viewer => matches!(action, List | Read | ReadQuota),
-            Role::Editor => matches!(action, List | Read | ReadQuota | Create | Modify | Delete),
+            Role::Editor => matches!(
+                action,
+                List | Read | ReadQuota | Create | Modify | Delete | CheckLogin
+            ),
             Role::Puller => matches!(action, Pull),
         }
     }

@@ -6,12 +6,21 @@ use shared::{Action, Role, SecretName};
 
 use crate::config::Config;
 use crate::http::{finish, Method, Request, Response};
+use crate::login;
 use crate::secrets;
 use crate::store::Store;
 use crate::tokens::Principal;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Sends one outbound request (the registry login check); never panics,
+/// reports failures as `ProbeResponse::Failed`.
+pub type Fetch<'a> = &'a dyn Fn(
+    shared::login::ProbeRequest,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = shared::login::ProbeResponse>>,
+>;
 
 /// What a request handler may use besides the request.
 pub struct Ctx<'a, S> {
@@ -21,6 +30,7 @@ pub struct Ctx<'a, S> {
     pub now: String,
     /// Fills the buffer with secure random bytes; false if it cannot.
     pub random: &'a dyn Fn(&mut [u8]) -> bool,
+    pub fetch: Fetch<'a>,
 }
 
 impl<S> Ctx<'_, S> {
@@ -42,6 +52,8 @@ enum Route<'p> {
     Secrets,
     Secret(&'p str),
     Pull(&'p str),
+    Check(&'p str),
+    DryRunCheck,
     Quota,
 }
 
@@ -56,6 +68,8 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["admin", "dockerRegistrySecrets"] => Route::Secrets,
         ["admin", "dockerRegistrySecrets", name] => Route::Secret(name),
         ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => Route::Pull(name),
+        ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check(name),
+        ["admin", "registryLoginChecks"] => Route::DryRunCheck,
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
         _ => return None,
     })
@@ -77,6 +91,8 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Secret(_), Delete) => Ok(Some(Action::Delete)),
         (Route::Secret(_), _) => Err("GET, PATCH, DELETE"),
         (Route::Pull(_), Get) => Ok(Some(Action::Pull)),
+        (Route::Check(_) | Route::DryRunCheck, Post) => Ok(Some(Action::CheckLogin)),
+        (Route::Check(_) | Route::DryRunCheck, _) => Err("POST"),
         (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
         (Route::Pull(_) | Route::Quota, _) => Err("GET"),
     }
@@ -140,7 +156,7 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
         .authenticate(req.header("authorization"))
         .ok_or_else(unauthorized)?;
     authorize(&principal, action).map_err(fail)?;
-    if matches!(action, Action::Create | Action::Modify) {
+    if matches!(action, Action::Create | Action::Modify) || route == Route::DryRunCheck {
         check_body(req).map_err(fail)?;
     }
     let result = match route {
@@ -154,6 +170,11 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
         Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
         Route::Secrets => secrets::create(ctx, &req.body).await,
         Route::Quota => secrets::quota(ctx).await,
+        Route::DryRunCheck => login::check_given(ctx, &req.body).await,
+        Route::Check(raw) => match path_name(raw) {
+            Ok(name) => login::check_stored(ctx, &name).await,
+            Err(e) => Err(e),
+        },
         Route::Secret(raw) | Route::Pull(raw) => {
             let name = path_name(raw).map_err(fail)?;
             match action {

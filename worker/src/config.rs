@@ -9,6 +9,9 @@ pub struct Config {
     pub tokens: TokenTable,
     pub keyring: Keyring,
     pub max_secrets: u64,
+    /// Local development only: lets the login check use plain http to a
+    /// loopback registry. Production leaves it unset.
+    pub allow_http_loopback: bool,
 }
 
 impl Config {
@@ -26,10 +29,13 @@ impl Config {
                 .parse()
                 .map_err(|_| "REGCRED_MAX_SECRETS must be a whole number".to_string())?,
         };
+        let allow_http_loopback =
+            get("REGCRED_ALLOW_HTTP_LOOPBACK").is_some_and(|v| v.trim() == "true");
         Ok(Config {
             tokens: TokenTable::parse(&tokens)?,
             keyring: Keyring::parse(&keys)?,
             max_secrets,
+            allow_http_loopback,
         })
     }
 }

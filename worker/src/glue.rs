@@ -2,7 +2,11 @@
 //! runs the app with KV and the configured secrets, converts the answer
 //! back. Nothing here may panic.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use shared::api::MAX_BODY_BYTES;
+use shared::login::{ProbeRequest, ProbeResponse};
 use worker::{event, Context, Env, Headers, Request as WRequest, Response as WResponse, Result};
 
 use crate::app::{self, Ctx};
@@ -65,11 +69,15 @@ async fn fetch(mut req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> 
         Ok(kv) => {
             let store = Kv(kv);
             let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
+            let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
+                Box::pin(outbound(req))
+            };
             let ctx = Ctx {
                 store: &store,
                 config: &config,
                 now: now_rfc3339(),
                 random: &random,
+                fetch: &fetch,
             };
             app::handle(&ours, &ctx).await
         }
@@ -82,6 +90,60 @@ async fn fetch(mut req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> 
         ),
     };
     to_worker(resp)
+}
+
+/// Outbound requests of the login check get this long, all told.
+const OUTBOUND_TIMEOUT_MS: u32 = 10_000;
+/// A registry's `/v2/` answer is tiny; more is not read.
+const MAX_OUTBOUND_BODY: usize = 64 * 1024;
+
+/// One outbound GET with a bounded time; every failure becomes `Failed`.
+async fn outbound(req: ProbeRequest) -> ProbeResponse {
+    let fail = |e: worker::Error| {
+        let text = e.to_string();
+        let why = if text.to_ascii_lowercase().contains("abort") || text.contains("timeout") {
+            format!(
+                "no answer within {} s (timeout)",
+                OUTBOUND_TIMEOUT_MS / 1000
+            )
+        } else {
+            text
+        };
+        ProbeResponse::Failed(why)
+    };
+    let headers = Headers::new();
+    for (k, v) in &req.headers {
+        if let Err(e) = headers.set(k, v) {
+            return fail(e);
+        }
+    }
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Get).with_headers(headers);
+    let request = match WRequest::new_with_init(&req.url, &init) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let signal =
+        worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(OUTBOUND_TIMEOUT_MS));
+    let mut resp = match worker::Fetch::Request(request)
+        .send_with_signal(&signal)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let headers = resp
+        .headers()
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let mut body = resp.text().await.unwrap_or_default();
+    body.truncate(body.floor_char_boundary(MAX_OUTBOUND_BODY));
+    ProbeResponse::Answer {
+        status: resp.status_code(),
+        headers,
+        body,
+    }
 }
 
 fn to_worker(resp: Response) -> Result<WResponse> {

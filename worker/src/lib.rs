@@ -9,6 +9,7 @@ pub mod crypto;
 mod glue;
 pub mod http;
 mod kv;
+pub mod login;
 pub mod secrets;
 pub mod store;
 pub mod tokens;

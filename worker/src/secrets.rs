@@ -24,14 +24,14 @@ pub fn key(name: &SecretName) -> String {
     format!("{PREFIX}{name}")
 }
 
-fn storage_error(e: crate::store::StoreError) -> ApiError {
+pub(crate) fn storage_error(e: crate::store::StoreError) -> ApiError {
     ApiError::new(
         ErrorCode::InternalError,
         format!("the secret store failed ({}); try again", e.0),
     )
 }
 
-fn not_found(name: &SecretName) -> ApiError {
+pub(crate) fn not_found(name: &SecretName) -> ApiError {
     ApiError::new(
         ErrorCode::NotFound,
         format!("there is no docker registry secret named \"{name}\""),
@@ -106,7 +106,7 @@ fn seal<S: Store>(
         .map_err(|e| ApiError::new(ErrorCode::InternalError, e))
 }
 
-fn open<S: Store>(
+pub(crate) fn open<S: Store>(
     ctx: &Ctx<'_, S>,
     name: &SecretName,
     stored: &Stored,

@@ -8,6 +8,7 @@ use regcred_worker::config::Config;
 use regcred_worker::http::{Method, Request, Response};
 use regcred_worker::store::MemoryStore;
 use serde_json::{json, Value};
+use shared::login::{ProbeRequest, ProbeResponse};
 
 const VIEWER: &str = "viewer-token-0123456789";
 const EDITOR: &str = "editor-token-0123456789";
@@ -18,6 +19,8 @@ struct Api {
     store: MemoryStore,
     config: Result<Config, String>,
     counter: Cell<u8>,
+    /// Answers the login check gets, in order; requests are recorded.
+    net: std::rc::Rc<std::cell::RefCell<(Vec<ProbeResponse>, Vec<ProbeRequest>)>>,
 }
 
 struct Answer {
@@ -39,12 +42,14 @@ impl Api {
             )),
             "REGCRED_KEYS" => Some(format!("k1:{}", "ab".repeat(32))),
             "REGCRED_MAX_SECRETS" => Some(max.to_string()),
+            "REGCRED_ALLOW_HTTP_LOOPBACK" => Some("true".into()),
             _ => None,
         });
         Api {
             store: MemoryStore::default(),
             config,
             counter: Cell::new(0),
+            net: Default::default(),
         }
     }
 
@@ -89,11 +94,25 @@ impl Api {
             buf.fill(n);
             true
         };
+        let net = self.net.clone();
+        let fetch = move |req: ProbeRequest| -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = ProbeResponse>>,
+        > {
+            let mut n = net.borrow_mut();
+            n.1.push(req);
+            let answer = if n.0.is_empty() {
+                ProbeResponse::Failed("no scripted answer".into())
+            } else {
+                n.0.remove(0)
+            };
+            Box::pin(async move { answer })
+        };
         let ctx = Ctx {
             store: &self.store,
             config: &self.config,
             now: "2026-11-23T00:00:00.000Z".into(),
             random: &random,
+            fetch: &fetch,
         };
         let resp = pollster::block_on(handle(&req, &ctx));
         let raw = String::from_utf8_lossy(&resp.body).into_owned();
@@ -652,4 +671,72 @@ fn session_names_the_caller() {
     let api = Api::new();
     let a = api.call(Method::Get, "/v2/session", Some(PULLER), None);
     assert_eq!(a.body, json!({"label": "p", "role": "puller"}));
+}
+
+fn answer(status: u16, headers: &[(&str, &str)]) -> ProbeResponse {
+    ProbeResponse::Answer {
+        status,
+        headers: headers
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        body: String::new(),
+    }
+}
+
+#[test]
+fn login_check_runs_the_probe_for_each_registry_and_never_echoes_credentials() {
+    let api = Api::new();
+    api.create("reg", "http://127.0.0.1:5000", "alice", PASSWORD);
+    let api_hdr = ("docker-distribution-api-version", "registry/2.0");
+    api.net.borrow_mut().0 = vec![
+        answer(401, &[api_hdr, ("www-authenticate", "Basic realm=\"r\"")]),
+        answer(401, &[api_hdr]),
+    ];
+    let a = api.call(
+        Method::Post,
+        &format!("{SECRETS}/reg/check"),
+        Some(EDITOR),
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", a.raw);
+    assert_eq!(a.body["results"][0]["result"], "credentialsRejected");
+    assert!(!a.raw.contains("s3cr3t"));
+    let sent = api.net.borrow().1.clone();
+    assert_eq!(sent[0].url, "http://127.0.0.1:5000/v2/");
+    assert!(sent[1].headers[0].1.starts_with("Basic "));
+
+    // Dry run with credentials not yet saved; viewers may not.
+    api.net.borrow_mut().0 = vec![
+        answer(401, &[api_hdr, ("www-authenticate", "Basic realm=\"r\"")]),
+        answer(200, &[api_hdr]),
+    ];
+    let body = json!({"data": {".dockerconfigjson": json!({"auths": {"http://127.0.0.1:5000": {"username": "a", "password": "b"}}}).to_string()}}).to_string();
+    let d = api.call(
+        Method::Post,
+        "/v2/admin/registryLoginChecks",
+        Some(EDITOR),
+        Some(&body),
+    );
+    assert_eq!(d.body["results"][0]["result"], "ok", "{}", d.raw);
+    assert_eq!(
+        api.call(
+            Method::Post,
+            "/v2/admin/registryLoginChecks",
+            Some(VIEWER),
+            Some(&body)
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        api.call(
+            Method::Post,
+            &format!("{SECRETS}/missing/check"),
+            Some(EDITOR),
+            None
+        )
+        .status,
+        404
+    );
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use shared::api::{
     ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
-    HealthResponse, IdMessageResponse, ModifySecretRequest, Quota, QuotaResponse, QuotaUsage,
-    SecretData, SecretList, SecretStatus, SessionResponse,
+    HealthResponse, IdMessageResponse, LoginCheckResponse, ModifySecretRequest, Quota,
+    QuotaResponse, QuotaUsage, SecretData, SecretList, SecretStatus, SessionResponse,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -133,6 +133,31 @@ fn delete() {}
     ))]
 fn pull() {}
 
+#[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/check", tag = "regcred extensions",
+    description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. Role: editor.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 200, description = "One outcome per registry", body = LoginCheckResponse),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret", body = ErrorBody),
+    ))]
+fn check() {}
+
+#[utoipa::path(post, path = "/v2/admin/registryLoginChecks", tag = "regcred extensions",
+    description = "The login check for credentials not yet saved (a dry run). Role: editor.",
+    request_body(content = ModifySecretRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One outcome per registry", body = LoginCheckResponse),
+        (status = 400, description = "Invalid body or .dockerconfigjson", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    ))]
+fn dry_run_check() {}
+
 #[utoipa::path(get, path = "/v2/admin/resourceQuota/dockerRegistrySecrets", tag = "Resource Quota",
     description = "How many secrets are stored and may be. Roles: viewer, editor.",
     responses(
@@ -161,10 +186,10 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, quota),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, check, dry_run_check, quota),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, SessionResponse, shared::Role, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, DockerConfigJson, DockerAuthEntry,
     )),
     security(("bearer" = [])),

@@ -37,7 +37,9 @@ fn generate() -> Result<String, String> {
     Ok(format!(
         "# Local Worker secrets for `wrangler dev`. Never commit this file.\n\
          REGCRED_TOKENS=\"{}\"\n\
-         REGCRED_KEYS=\"k1:{}\"\n",
+         REGCRED_KEYS=\"k1:{}\"\n\
+         # Local only: lets the login check use plain http to a loopback registry.\n\
+         REGCRED_ALLOW_HTTP_LOOPBACK=\"true\"\n",
         tokens.join(","),
         hex(&random(32)?)
     ))

@@ -14,10 +14,13 @@ const CARGO_TOOLS: [(&str, &str, &str, &[&str]); 3] = [
     ("worker-build", "0.8.7", "worker-build", &["--locked"]),
     ("trunk", "0.21.14", "trunk", &["--locked"]),
 ];
-/// Debian packages the tests need: a browser for the console tests.
-const APT_PACKAGES: [(&str, &str); 2] = [
+/// Debian packages the tests need: a browser for the console tests, a real
+/// registry and htpasswd for the login-check tests.
+const APT_PACKAGES: [(&str, &str); 4] = [
     ("/usr/bin/chromium", "chromium"),
     ("/usr/bin/chromedriver", "chromium-driver"),
+    ("/usr/bin/docker-registry", "docker-registry"),
+    ("/usr/bin/htpasswd", "apache2-utils"),
 ];
 
 /// Where every tool is; commands built from here carry the offline switches.
@@ -162,7 +165,9 @@ fn ensure_apt() -> Result<(), String> {
         .map(|(_, pkg)| *pkg)
         .collect();
     if missing.is_empty() {
-        step("chromium and chromium-driver: present");
+        step(
+            "Debian packages (chromium, chromium-driver, docker-registry, apache2-utils): present",
+        );
         return Ok(());
     }
     step(&format!(

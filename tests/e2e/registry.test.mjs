@@ -1,0 +1,108 @@
+// The login check against a REAL registry: Debian's docker-registry (the
+// CNCF distribution registry) with htpasswd auth, started here on loopback,
+// plus a plain HTTP server that is not a registry and a closed port.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { client, dockerconfig, freePort, startWorker } from './harness.mjs';
+
+const USER = 'registry-user';
+const PASSWORD = 'registry-Pa55:word';
+let w, registry, plain, dir, regUrl, plainUrl, closedUrl, editor;
+
+async function startRegistry() {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-registry-'));
+  const htpasswd = execFileSync('htpasswd', ['-Bbn', USER, PASSWORD]).toString();
+  await writeFile(path.join(dir, 'htpasswd'), htpasswd);
+  const port = await freePort();
+  await writeFile(path.join(dir, 'config.yml'), [
+    'version: 0.1',
+    'log: {level: error}',
+    `storage: {filesystem: {rootdirectory: ${path.join(dir, 'data')}}}`,
+    `http: {addr: "127.0.0.1:${port}"}`,
+    `auth: {htpasswd: {realm: regcred-test, path: ${path.join(dir, 'htpasswd')}}}`,
+    '',
+  ].join('\n'));
+  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${url}/v2/`);
+      if (r.status === 401) return { child, url };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('docker-registry did not start');
+}
+
+before(async () => {
+  registry = await startRegistry();
+  regUrl = registry.url;
+  plain = http.createServer((_, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end('<h1>nope</h1>'); });
+  await new Promise((r) => plain.listen(0, '127.0.0.1', r));
+  plainUrl = `http://127.0.0.1:${plain.address().port}`;
+  closedUrl = `http://127.0.0.1:${await freePort()}`;
+  w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
+  editor = client(w.url, 'editor');
+});
+after(async () => {
+  registry?.child.kill();
+  plain?.close();
+  await w?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function check(name, server, password) {
+  const c = await editor('POST', '/v2/admin/dockerRegistrySecrets', { name, data: { '.dockerconfigjson': dockerconfig(server, USER, password) } });
+  assert.equal(c.status, 202, c.text);
+  const r = await editor('POST', `/v2/admin/dockerRegistrySecrets/${name}/check`);
+  assert.equal(r.status, 200, r.text);
+  assert.ok(!r.text.includes(password), 'the check never echoes the password');
+  return r.json.results[0];
+}
+
+test('right password: ok', async () => {
+  const r = await check('reg-ok', regUrl, PASSWORD);
+  assert.equal(r.result, 'ok', r.message);
+  assert.match(r.message, /credentials work/);
+});
+
+test('wrong password: rejected, with the DEP_E153 advice', async () => {
+  const r = await check('reg-wrong', regUrl, 'not-the-password');
+  assert.equal(r.result, 'credentialsRejected', r.message);
+  assert.match(r.message, /check the username and password/);
+});
+
+test('closed port: unreachable', async () => {
+  const r = await check('reg-closed', closedUrl, PASSWORD);
+  assert.equal(r.result, 'unreachable', r.message);
+});
+
+test('a plain HTTP server: not a registry', async () => {
+  const r = await check('reg-plain', plainUrl, PASSWORD);
+  assert.equal(r.result, 'notARegistry', r.message);
+});
+
+test('dry run with credentials not yet saved', async () => {
+  const body = { data: { '.dockerconfigjson': dockerconfig(regUrl, USER, PASSWORD) } };
+  const r = await editor('POST', '/v2/admin/registryLoginChecks', body);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.results[0].result, 'ok');
+  const bad = await editor('POST', '/v2/admin/registryLoginChecks', { data: { '.dockerconfigjson': dockerconfig(regUrl, USER, 'nope-nope') } });
+  assert.equal(bad.json.results[0].result, 'credentialsRejected');
+});
+
+test('plain http to a non-loopback host is refused', async () => {
+  const body = { data: { '.dockerconfigjson': dockerconfig('http://registry.example.com', USER, PASSWORD) } };
+  const r = await editor('POST', '/v2/admin/registryLoginChecks', body);
+  assert.equal(r.json.results[0].result, 'notAllowed');
+});
+
+test('passwords never reach the worker log', () => {
+  assert.ok(!w.log().includes(PASSWORD));
+});
