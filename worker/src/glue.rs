@@ -138,7 +138,13 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
     let mut body = resp.text().await.unwrap_or_default();
-    body.truncate(body.floor_char_boundary(MAX_OUTBOUND_BODY));
+    if body.len() > MAX_OUTBOUND_BODY {
+        let mut cut = MAX_OUTBOUND_BODY;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+    }
     ProbeResponse::Answer {
         status: resp.status_code(),
         headers,
