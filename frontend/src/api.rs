@@ -3,7 +3,8 @@
 
 use serde::de::DeserializeOwned;
 use shared::api::{
-    CreatedResponse, ErrorBody, IdMessageResponse, SecretList, SecretStatus, SessionResponse,
+    CreatedResponse, ErrorBody, IdMessageResponse, LoginCheckResponse, SecretList, SecretStatus,
+    SessionResponse,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -58,6 +59,26 @@ pub async fn modify(
     call(
         "PATCH",
         &format!("{SECRETS}/{name}"),
+        token,
+        Some(body.to_string()),
+    )
+    .await
+}
+
+/// Logs in to the registries of a stored secret.
+pub async fn check_stored(token: &str, name: &str) -> Result<LoginCheckResponse, CallError> {
+    call("POST", &format!("{SECRETS}/{name}/check"), token, None).await
+}
+
+/// Logs in with credentials not saved yet.
+pub async fn check_given(
+    token: &str,
+    dockerconfigjson: &str,
+) -> Result<LoginCheckResponse, CallError> {
+    let body = serde_json::json!({"data": {".dockerconfigjson": dockerconfigjson}});
+    call(
+        "POST",
+        "/v2/admin/registryLoginChecks",
         token,
         Some(body.to_string()),
     )

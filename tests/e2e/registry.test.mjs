@@ -8,7 +8,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { client, dockerconfig, freePort, startWorker } from './harness.mjs';
+import { chromium } from 'playwright-core';
+import { ARTIFACTS, client, dockerconfig, freePort, startWorker, TOKENS } from './harness.mjs';
 
 const USER = 'registry-user';
 const PASSWORD = 'registry-Pa55:word';
@@ -101,6 +102,31 @@ test('plain http to a non-loopback host is refused', async () => {
   const body = { data: { '.dockerconfigjson': dockerconfig('http://registry.example.com', USER, PASSWORD) } };
   const r = await editor('POST', '/v2/admin/registryLoginChecks', body);
   assert.equal(r.json.results[0].result, 'notAllowed');
+});
+
+test('the console tests a login on a secret page and on the create form', async () => {
+  const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS });
+  try {
+    const ctx = await browser.newContext();
+    await ctx.addInitScript((t) => sessionStorage.setItem('regcred.token', t), TOKENS.editor);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${w.url}/secrets/reg-wrong`);
+    await page.click('#test-login');
+    await page.waitForFunction(() => /Credentials rejected/.test(document.querySelector('#login-results')?.textContent ?? ''));
+    await page.goto(`${w.url}/secrets/new`);
+    await page.check('#kind-private');
+    await page.fill('#server', regUrl);
+    await page.fill('#username', USER);
+    await page.fill('#password', PASSWORD);
+    await page.click('#test-login');
+    await page.waitForFunction(() => /Login works/.test(document.querySelector('#login-results')?.textContent ?? ''));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'create-test-login.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
 });
 
 test('passwords never reach the worker log', () => {

@@ -8,7 +8,7 @@ use shared::{forms, Registry, SecretName};
 use crate::api;
 use crate::app::{use_ctx, RequireSession};
 use crate::listing::short_time;
-use crate::pages::widgets::Snippet;
+use crate::pages::widgets::{LoginResults, Snippet};
 
 #[component]
 pub fn Detail() -> impl IntoView {
@@ -24,6 +24,17 @@ fn Loaded() -> impl IntoView {
         let token = ctx.token();
         async move { api::get(&token, &name).await }
     });
+    let check = RwSignal::new(None);
+    let checking = RwSignal::new(false);
+    let test_login = move |_| {
+        let name = params.read_untracked().get("name").unwrap_or_default();
+        let token = ctx.token();
+        checking.set(true);
+        leptos::task::spawn_local(async move {
+            check.set(Some(api::check_stored(&token, &name).await));
+            checking.set(false);
+        });
+    };
     view! {
         <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading…"</p> }>
             {move || status.get().map(|r| match r {
@@ -47,6 +58,12 @@ fn Loaded() -> impl IntoView {
                             <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>
                             <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
                         </dl>
+                        <Show when=move || ctx.can_write()>
+                            <button type="button" id="test-login" disabled=move || checking.get() on:click=test_login>
+                                {move || if checking.get() { "Testing the login…" } else { "Test login" }}
+                            </button>
+                            {move || view! { <LoginResults result=check.get()/> }}
+                        </Show>
                         <h2>"Use it"</h2>
                         <p class="hint">"These reference the secret by name; none of them holds credentials. Replace the image placeholder with yours."</p>
                         <Snippet title="Kubernetes: pod spec" id="snippet-k8s" text=forms::k8s_image_pull_secrets(&name)/>

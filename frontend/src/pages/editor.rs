@@ -8,6 +8,7 @@ use shared::SecretName;
 use crate::api;
 use crate::app::{use_ctx, Flash, RequireSession};
 use crate::form::{error_for, masked_preview, name_error, CredentialForm, FieldError, Kind};
+use crate::pages::widgets::LoginResults;
 
 #[component]
 pub fn Create() -> impl IntoView {
@@ -46,6 +47,22 @@ fn Editor(existing: Option<String>) -> impl IntoView {
     let busy = RwSignal::new(false);
 
     let checked = Memo::new(move |_| form.with(CredentialForm::check));
+    let login = RwSignal::new(None);
+    let testing = RwSignal::new(false);
+    let test_login = move |_| {
+        touched.set(true);
+        let Ok(parsed) = checked.get_untracked() else {
+            return;
+        };
+        let token = ctx.token();
+        testing.set(true);
+        leptos::task::spawn_local(async move {
+            login.set(Some(
+                api::check_given(&token, &parsed.config.to_json()).await,
+            ));
+            testing.set(false);
+        });
+    };
     let field_errors = move || checked.get().err().unwrap_or_default();
     let name_problem = move || {
         if editing {
@@ -191,6 +208,10 @@ fn Editor(existing: Option<String>) -> impl IntoView {
                 Err(errs) => format!("Not ready yet: {}", errs.iter().map(|e: &FieldError| e.message.clone()).collect::<Vec<_>>().join("; ")),
             }}</pre>
             <p id="form-error" class="field-error" role="alert">{shown_error("form")}</p>
+            <button type="button" class="secondary-action" id="test-login" disabled=move || testing.get() on:click=test_login>
+                {move || if testing.get() { "Testing the login…" } else { "Test login" }}
+            </button>
+            {move || view! { <LoginResults result=login.get()/> }}
             <button type="submit" disabled=move || busy.get()>
                 {move || match (busy.get(), editing) { (true, _) => "Saving…", (false, true) => "Save new credentials", (false, false) => "Create secret" }}
             </button>

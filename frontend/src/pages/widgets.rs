@@ -1,7 +1,11 @@
 //! Small reusable pieces: masked secrets, copyable snippets, credential downloads.
 
 use leptos::prelude::*;
+use shared::api::LoginCheckResponse;
+use shared::login::LoginResult;
 use shared::{archive, forms, DockerConfig, SecretName};
+
+use crate::api::CallError;
 
 use crate::browser;
 
@@ -71,4 +75,27 @@ pub fn CredentialDownloads(name: SecretName, config: DockerConfig) -> impl IntoV
             <Snippet title="DC/OS app using the docker.tar.gz (URI form)" id="snippet-dcos-uri" text=forms::dcos_uri_app(&image)/>
         </section>
     }
+}
+
+/// The login check's verdicts, in plain words.
+#[component]
+pub fn LoginResults(result: Option<Result<LoginCheckResponse, CallError>>) -> impl IntoView {
+    result.map(|r| match r {
+        Err(e) => view! { <p class="field-error" role="alert" id="login-results">{e.message}</p> }.into_any(),
+        Ok(r) => view! {
+            <ul class="login-results" id="login-results" aria-live="polite">
+                {r.results.into_iter().map(|o| {
+                    let (class, word) = match o.result {
+                        LoginResult::Ok => ("ok", "Login works"),
+                        LoginResult::CredentialsRejected => ("err", "Credentials rejected"),
+                        LoginResult::Unreachable => ("err", "Registry unreachable"),
+                        LoginResult::NotARegistry => ("err", "Not a registry"),
+                        LoginResult::NotAllowed => ("err", "Not allowed"),
+                        LoginResult::Unexpected => ("err", "Unexpected answer"),
+                    };
+                    view! { <li class=class><strong>{word}</strong>" — "{o.registry}": "{o.message}</li> }
+                }).collect_view()}
+            </ul>
+        }.into_any(),
+    })
 }
