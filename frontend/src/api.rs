@@ -45,8 +45,13 @@ pub async fn create(
     token: &str,
     name: &str,
     dockerconfigjson: &str,
+    expires_at: Option<&str>,
 ) -> Result<CreatedResponse, CallError> {
-    let body = serde_json::json!({"name": name, "data": {".dockerconfigjson": dockerconfigjson}});
+    let mut body =
+        serde_json::json!({"name": name, "data": {".dockerconfigjson": dockerconfigjson}});
+    if let Some(e) = expires_at {
+        body["expiresAt"] = e.into();
+    }
     call("POST", SECRETS, token, Some(body.to_string())).await
 }
 
@@ -54,8 +59,12 @@ pub async fn modify(
     token: &str,
     name: &str,
     dockerconfigjson: &str,
+    expires_at: Option<&str>,
 ) -> Result<IdMessageResponse, CallError> {
-    let body = serde_json::json!({"data": {".dockerconfigjson": dockerconfigjson}});
+    let mut body = serde_json::json!({"data": {".dockerconfigjson": dockerconfigjson}});
+    if let Some(e) = expires_at {
+        body["expiresAt"] = e.into();
+    }
     call(
         "PATCH",
         &format!("{SECRETS}/{name}"),

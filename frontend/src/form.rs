@@ -24,6 +24,8 @@ pub struct CredentialForm {
     pub password: String,
     pub email: String,
     pub raw: String,
+    /// Optional expiry, as typed (a date input gives YYYY-MM-DD).
+    pub expires: String,
 }
 
 /// A problem with one field, by the field's id in the page.
@@ -106,6 +108,22 @@ pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
         .map(|e| e.message.as_str())
 }
 
+impl CredentialForm {
+    /// The expiry to send: None when left empty, or the field error.
+    pub fn expiry(&self) -> Result<Option<String>, FieldError> {
+        let t = self.expires.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        shared::time::Timestamp::parse(t)
+            .map(|ts| Some(ts.to_string()))
+            .map_err(|e| FieldError {
+                field: "expires",
+                message: e.to_string(),
+            })
+    }
+}
+
 /// The JSON that will be stored, with every credential masked.
 pub fn masked_preview(config: &DockerConfig) -> String {
     let mut v: Value = serde_json::from_str(&config.to_json()).unwrap_or(Value::Null);
@@ -170,6 +188,16 @@ mod tests {
         let c = hub("bob", "hunter2").check().unwrap();
         let p = masked_preview(&c.config);
         assert!(p.contains("bob") && !p.contains("hunter2") && !p.contains("Ym9i"));
+    }
+
+    #[test]
+    fn expiry_is_optional_and_checked() {
+        let mut f = hub("bob", "pw");
+        assert_eq!(f.expiry(), Ok(None));
+        f.expires = "2026-12-31".into();
+        assert_eq!(f.expiry(), Ok(Some("2026-12-31T00:00:00Z".into())));
+        f.expires = "soon".into();
+        assert_eq!(f.expiry().unwrap_err().field, "expires");
     }
 
     #[test]

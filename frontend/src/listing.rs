@@ -28,6 +28,22 @@ pub fn page(items: &[SecretStatus], index: usize) -> &[SecretStatus] {
     &items[start..end]
 }
 
+/// The list's expiry cell: the date, and a word when it needs attention.
+pub fn expiry_label(s: &SecretStatus) -> (String, &'static str) {
+    use shared::time::ExpiryState;
+    match (&s.expires_at, s.expiry) {
+        (None, _) => ("—".into(), ""),
+        (Some(e), Some(ExpiryState::Expired)) => {
+            (format!("{} · expired", short_time(e)), "badge err")
+        }
+        (Some(e), Some(ExpiryState::ExpiringSoon)) => (
+            format!("{} · expires within 14 days", short_time(e)),
+            "badge warn",
+        ),
+        (Some(e), _) => (short_time(e), ""),
+    }
+}
+
 /// `2026-11-23T01:02:03.456Z` → `2026-11-23 01:02 UTC`.
 pub fn short_time(rfc3339: &str) -> String {
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
@@ -46,6 +62,8 @@ mod tests {
             registries: vec![reg.into()],
             created_at: String::new(),
             modified_at: String::new(),
+            expires_at: None,
+            expiry: None,
         }
     }
 
@@ -64,6 +82,18 @@ mod tests {
         assert_eq!(page(&items, 2).len(), 5);
         assert_eq!(page(&items, 9).len(), 0);
         assert_eq!(page_count(0), 1);
+    }
+
+    #[test]
+    fn expiry_labels() {
+        let mut x = s("a", "r");
+        assert_eq!(expiry_label(&x).0, "—");
+        x.expires_at = Some("2026-11-01T00:00:00Z".into());
+        x.expiry = Some(shared::time::ExpiryState::Expired);
+        assert_eq!(
+            expiry_label(&x),
+            ("2026-11-01 00:00 UTC · expired".into(), "badge err")
+        );
     }
 
     #[test]

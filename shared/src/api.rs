@@ -24,17 +24,26 @@ pub struct SecretData {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateSecretRequest {
     /// Checked with `SecretName::parse` by the server, so the error can name the rule.
     pub name: String,
     pub data: SecretData,
+    /// regcred: when the credentials stop working (RFC 3339 or YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ModifySecretRequest {
-    pub data: SecretData,
+    /// New credentials. regcred: may be left out when only `expiresAt` changes.
+    pub data: Option<SecretData>,
+    /// regcred: set (RFC 3339 or YYYY-MM-DD) or clear (null) the expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 /// Metadata of a stored secret. Never carries credentials.
@@ -48,6 +57,11 @@ pub struct SecretStatus {
     /// RFC 3339.
     pub created_at: String,
     pub modified_at: String,
+    /// When the credentials stop working (RFC 3339), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<crate::time::ExpiryState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +257,8 @@ pub struct Paging {
     pub skip: u64,
     /// `$count=true`: `count` is the total stored, not the page length.
     pub count_total: bool,
+    /// regcred's filter: only secrets expired or expiring within N days.
+    pub expiring_within_days: Option<u64>,
 }
 
 impl Paging {
@@ -255,6 +271,9 @@ impl Paging {
             match key {
                 "$top" => paging.top = Some(non_negative(key, value)?),
                 "$skip" => paging.skip = non_negative(key, value)?,
+                "expiringWithinDays" => {
+                    paging.expiring_within_days = Some(non_negative(key, value)?)
+                }
                 "$count" => {
                     paging.count_total = match value.to_ascii_lowercase().as_str() {
                         "true" => true,
@@ -329,7 +348,8 @@ mod tests {
             Paging {
                 top: Some(10),
                 skip: 0,
-                count_total: true
+                count_total: true,
+                expiring_within_days: None,
             }
         );
         for (k, v) in [

@@ -12,6 +12,7 @@ pub mod name;
 pub mod registry;
 pub mod requests;
 pub mod roles;
+pub mod time;
 
 pub use auth::{AuthError, Credentials};
 pub use dockerconfig::{

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::api::{ApiError, ErrorCode};
 use crate::dockerconfig::{parse_dockerconfigjson, ConfigError, ParsedConfig};
 use crate::name::SecretName;
+use crate::time::Timestamp;
 
 pub const DCJ_FIELD: &str = ".dockerconfigjson";
 
@@ -13,11 +14,30 @@ pub const DCJ_FIELD: &str = ".dockerconfigjson";
 pub struct ValidCreate {
     pub name: SecretName,
     pub config: ParsedConfig,
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidModify {
-    pub config: ParsedConfig,
+    /// `None`: keep the stored credentials (only the expiry changes).
+    pub config: Option<ParsedConfig>,
+    /// `None`: keep; `Some(None)`: clear; `Some(Some(t))`: set.
+    pub expires_at: Option<Option<Timestamp>>,
+}
+
+/// `"expiresAt"`: absent → None, null → Some(None), a date → Some(Some(t)).
+fn expiry(map: &Map<String, Value>) -> Result<Option<Option<Timestamp>>, ApiError> {
+    match map.get("expiresAt") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Timestamp::parse(s)
+            .map(|t| Some(Some(t)))
+            .map_err(|e| body_error("expiresAt", format!("\"expiresAt\": {e}"))),
+        Some(_) => Err(body_error(
+            "expiresAt",
+            "\"expiresAt\" must be an RFC 3339 date-time string or null".into(),
+        )),
+    }
 }
 
 const CREATE_SHAPE: &str =
@@ -60,7 +80,7 @@ fn no_unknown(
 /// Parses `{"name", "data": {".dockerconfigjson"}}`.
 pub fn parse_create(body: &[u8]) -> Result<ValidCreate, ApiError> {
     let map = object(body, CREATE_SHAPE)?;
-    no_unknown(&map, &["name", "data"], "", CREATE_SHAPE)?;
+    no_unknown(&map, &["name", "data", "expiresAt"], "", CREATE_SHAPE)?;
     let name = match map.get("name") {
         Some(Value::String(s)) => SecretName::parse(s).map_err(|e| {
             ApiError::new(ErrorCode::InvalidSecretName, e.to_string()).with_target("name")
@@ -74,7 +94,12 @@ pub fn parse_create(body: &[u8]) -> Result<ValidCreate, ApiError> {
         }
     };
     let config = parse_data(map.get("data"), CREATE_SHAPE)?;
-    Ok(ValidCreate { name, config })
+    let expires_at = expiry(&map)?.flatten();
+    Ok(ValidCreate {
+        name,
+        config,
+        expires_at,
+    })
 }
 
 /// Parses `{"data": {".dockerconfigjson"}}`; a `name` other than the
@@ -91,9 +116,13 @@ pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiEr
         }
         None => {}
     }
-    no_unknown(&map, &["name", "data"], "", MODIFY_SHAPE)?;
-    let config = parse_data(map.get("data"), MODIFY_SHAPE)?;
-    Ok(ValidModify { config })
+    no_unknown(&map, &["name", "data", "expiresAt"], "", MODIFY_SHAPE)?;
+    let expires_at = expiry(&map)?;
+    let config = match (map.get("data"), expires_at) {
+        (None, Some(_)) => None,
+        (data, _) => Some(parse_data(data, MODIFY_SHAPE)?),
+    };
+    Ok(ValidModify { config, expires_at })
 }
 
 /// Parses `{"data": {".dockerconfigjson"}}` alone (the login check's dry run).

@@ -153,6 +153,25 @@ test('paging follows the SAP rules across KV list pages', async () => {
   assert.deepEqual(q.json, { usage: { count: total }, quota: { maxCount: 1100 } });
 });
 
+test('expiry dates: stored, flagged, filtered, patched alone', async () => {
+  const day = (n) => new Date(Date.now() + n * 86400e3).toISOString().slice(0, 10);
+  const body = (name, expiresAt) => ({ name, expiresAt, data: { '.dockerconfigjson': dockerconfig('ecr.example.com', 'AWS', 'ecr-token') } });
+  assert.equal((await as.editor('POST', S, body('exp-past', day(-1)))).status, 202);
+  assert.equal((await as.editor('POST', S, body('exp-soon', day(3)))).status, 202);
+  assert.equal((await as.editor('POST', S, body('exp-later', day(90)))).status, 202);
+  assert.equal((await as.viewer('GET', `${S}/exp-past`)).json.expiry, 'expired');
+  assert.equal((await as.viewer('GET', `${S}/exp-soon`)).json.expiry, 'expiringSoon');
+  assert.equal((await as.viewer('GET', `${S}/exp-later`)).json.expiry, 'valid');
+  const soon = await as.viewer('GET', `${S}?expiringWithinDays=14`);
+  assert.deepEqual(soon.json.resources.map((r) => r.name), ['exp-past', 'exp-soon']);
+  const p = await as.editor('PATCH', `${S}/exp-past`, { expiresAt: day(200) });
+  assert.equal(p.status, 202, p.text);
+  assert.equal((await as.viewer('GET', `${S}/exp-past`)).json.expiry, 'valid');
+  const bad = await as.editor('POST', S, body('exp-bad', 'someday'));
+  assert.equal(bad.json.error.target, 'expiresAt');
+  for (const n of ['exp-past', 'exp-soon', 'exp-later']) await as.editor('DELETE', `${S}/${n}`);
+});
+
 async function filesUnder(dir) {
   const out = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {

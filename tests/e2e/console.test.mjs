@@ -80,6 +80,8 @@ test('create a Docker Hub secret, with live validation and a masked preview', as
   await page.fill('#password', HUB_PASSWORD);
   assert.equal(await page.getAttribute('#password', 'autocomplete'), 'new-password');
   assert.equal(await page.getAttribute('#password', 'type'), 'password');
+  const soon = new Date(Date.now() + 5 * 86400e3).toISOString().slice(0, 10);
+  await page.fill('#expires', soon);
   await waitText('#preview', /index\.docker\.io/);
   const preview = await text('#preview');
   assert.ok(preview.includes('hubuser') && !preview.includes(HUB_PASSWORD), preview);
@@ -87,6 +89,7 @@ test('create a Docker Hub secret, with live validation and a masked preview', as
   await page.click('button[type=submit]');
   await waitText('#flash', /Secret "hub-team" created/);
   await page.locator('table.secrets >> text=hub-team').waitFor();
+  await waitText('table.secrets', /expires within 14 days/);
 });
 
 test('API errors appear next to the field they concern', async () => {

@@ -1,6 +1,7 @@
 //! The dockerRegistrySecrets handlers. KV layout (see ARCHITECTURE.md):
 //! key `secret:<name>`, value = encrypted envelope of the `.dockerconfigjson`,
-//! metadata = `{"r": [registries], "c": created, "m": modified, "x": omitted}`
+//! metadata = `{"r": [registries], "c": created, "m": modified, "x": omitted,
+//! "e": expiresAt}`
 //! so a list page needs no per-key read.
 
 use serde_json::{json, Value};
@@ -9,6 +10,7 @@ use shared::api::{
     QuotaUsage, SecretList, SecretStatus, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
 };
 use shared::requests::{parse_create, parse_modify};
+use shared::time::Timestamp;
 use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
 
 use crate::app::Ctx;
@@ -41,15 +43,23 @@ pub(crate) fn not_found(name: &SecretName) -> ApiError {
 
 /// Metadata that fits KV's 1 KiB limit: registries are dropped from the end
 /// (and counted in "x") until it fits; GET reads the full list from the value.
-pub fn metadata(registries: &[String], created: &str, modified: &str) -> Value {
+pub fn metadata(
+    registries: &[String],
+    created: &str,
+    modified: &str,
+    expires: Option<&str>,
+) -> Value {
     let mut kept = registries.len();
     loop {
-        let m = json!({
+        let mut m = json!({
             "r": &registries[..kept],
             "c": created,
             "m": modified,
             "x": registries.len() - kept,
         });
+        if let (Some(e), Some(obj)) = (expires, m.as_object_mut()) {
+            obj.insert("e".into(), Value::String(e.to_owned()));
+        }
         if m.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
             return m;
         }
@@ -57,7 +67,7 @@ pub fn metadata(registries: &[String], created: &str, modified: &str) -> Value {
     }
 }
 
-fn status_from(name: &str, meta: Option<&Value>) -> (SecretStatus, u64) {
+fn status_from(name: &str, meta: Option<&Value>, now: Option<Timestamp>) -> (SecretStatus, u64) {
     let text = |k: &str| {
         meta.and_then(|m| m.get(k))
             .and_then(Value::as_str)
@@ -77,12 +87,19 @@ fn status_from(name: &str, meta: Option<&Value>) -> (SecretStatus, u64) {
         .and_then(|m| m.get("x"))
         .and_then(Value::as_u64)
         .unwrap_or(0);
+    let expires_at = Some(text("e")).filter(|e| !e.is_empty());
+    let expiry = match (expires_at.as_deref().map(Timestamp::parse), now) {
+        (Some(Ok(t)), Some(now)) => Some(t.expiry_state(now)),
+        _ => None,
+    };
     (
         SecretStatus {
             name: name.to_owned(),
             registries,
             created_at: text("c"),
             modified_at: text("m"),
+            expires_at,
+            expiry,
         },
         omitted,
     )
@@ -132,7 +149,18 @@ async fn walk<S: Store>(
     store: &S,
     paging: Paging,
     count_all: bool,
+    now: Option<Timestamp>,
 ) -> Result<(Vec<SecretStatus>, u64), ApiError> {
+    // With the expiry filter, "seen" counts only matching secrets.
+    let wanted = |s: &SecretStatus| match (paging.expiring_within_days, now) {
+        (None, _) => true,
+        (Some(days), Some(now)) => s
+            .expires_at
+            .as_deref()
+            .and_then(|e| Timestamp::parse(e).ok())
+            .is_some_and(|t| t.days_after(now) < days as i64),
+        (Some(_), None) => false,
+    };
     let mut seen = 0u64;
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
@@ -143,10 +171,14 @@ async fn walk<S: Store>(
             .await
             .map_err(storage_error)?;
         for k in &page.keys {
+            let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
+            let status = status_from(name, k.metadata.as_ref(), now).0;
+            if !wanted(&status) {
+                continue;
+            }
             seen += 1;
             if seen > paging.skip && (out.len() as u64) < top {
-                let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
-                out.push(status_from(name, k.metadata.as_ref()).0);
+                out.push(status);
             }
         }
         let full = out.len() as u64 >= top;
@@ -183,7 +215,8 @@ pub async fn list<S: Store>(
     query: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let (resources, total) = walk(ctx.store, paging, paging.count_total).await?;
+    let now = Timestamp::parse(&ctx.now).ok();
+    let (resources, total) = walk(ctx.store, paging, paging.count_total, now).await?;
     let count = if paging.count_total {
         total
     } else {
@@ -200,6 +233,7 @@ pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
             ..Paging::default()
         },
         true,
+        None,
     )
     .await?;
     Ok(Response::json(
@@ -220,7 +254,8 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
         .await
         .map_err(storage_error)?
         .ok_or_else(|| not_found(name))?;
-    let (mut status, omitted) = status_from(name.as_str(), stored.metadata.as_ref());
+    let now = Timestamp::parse(&ctx.now).ok();
+    let (mut status, omitted) = status_from(name.as_str(), stored.metadata.as_ref(), now);
     if omitted > 0 {
         // The metadata could not hold every registry: read them from the value.
         let text = open(ctx, name, &stored)?;
@@ -268,7 +303,8 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response,
     }
     let config = &valid.config.config;
     let value = seal(ctx, &valid.name, config)?;
-    let meta = metadata(&config.registries(), &ctx.now, &ctx.now);
+    let expires = valid.expires_at.map(|t| t.to_string());
+    let meta = metadata(&config.registries(), &ctx.now, &ctx.now, expires.as_deref());
     ctx.store
         .put(&k, &value, &meta)
         .await
@@ -304,25 +340,43 @@ pub async fn modify<S: Store>(
         .map_err(storage_error)?
         .ok_or_else(|| not_found(name))?;
     let valid = parse_modify(body, name)?;
-    let (old, _) = status_from(name.as_str(), stored.metadata.as_ref());
+    let (old, omitted) = status_from(name.as_str(), stored.metadata.as_ref(), None);
     let created = if old.created_at.is_empty() {
         ctx.now.clone()
     } else {
         old.created_at
     };
-    let config = &valid.config.config;
-    let value = seal(ctx, name, config)?;
-    let meta = metadata(&config.registries(), &created, &ctx.now);
+    let expires = match valid.expires_at {
+        None => old.expires_at,
+        Some(change) => change.map(|t| t.to_string()),
+    };
+    let (value, registries) = match &valid.config {
+        Some(parsed) => (seal(ctx, name, &parsed.config)?, parsed.config.registries()),
+        // Only the expiry changes: keep the ciphertext; re-read the registry
+        // list if the metadata could not hold all of it.
+        None if omitted > 0 => {
+            let text = open(ctx, name, &stored)?;
+            let parsed = parse_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
+            (stored.value.clone(), parsed.config.registries())
+        }
+        None => (stored.value.clone(), old.registries),
+    };
+    let meta = metadata(&registries, &created, &ctx.now, expires.as_deref());
     ctx.store
         .put(&k, &value, &meta)
         .await
         .map_err(storage_error)?;
+    let warnings_of = valid
+        .config
+        .as_ref()
+        .map(|p| warnings(&p.warnings))
+        .unwrap_or_default();
     Ok(Response::json(
         202,
         &IdMessageResponse {
             id: name.to_string(),
             message: MSG_MODIFIED.into(),
-            warnings: warnings(&valid.config.warnings),
+            warnings: warnings_of,
         },
     ))
 }

@@ -740,3 +740,125 @@ fn login_check_runs_the_probe_for_each_registry_and_never_echoes_credentials() {
         404
     );
 }
+
+#[test]
+fn expiry_is_stored_shown_filtered_and_patched() {
+    let api = Api::new();
+    let dcj = json!({"auths": {"r.io": {"auth": "dTpw"}}}).to_string();
+    let make = |name: &str, expires: Value| {
+        let body = json!({"name": name, "data": {".dockerconfigjson": dcj}, "expiresAt": expires})
+            .to_string();
+        api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body))
+    };
+    // "now" in these tests is 2026-11-23T00:00:00Z.
+    assert_eq!(make("ecr-old", json!("2026-11-22T12:00:00Z")).status, 202);
+    assert_eq!(make("ecr-soon", json!("2026-11-30")).status, 202);
+    assert_eq!(
+        make("robot-later", json!("2027-06-01T00:00:00+02:00")).status,
+        202
+    );
+    assert_eq!(make("no-expiry", Value::Null).status, 202);
+    let bad = make("bad-date", json!("next tuesday"));
+    assert_eq!(
+        (bad.status, bad.body["error"]["target"].as_str()),
+        (400, Some("expiresAt"))
+    );
+
+    let g = api.call(
+        Method::Get,
+        &format!("{SECRETS}/robot-later"),
+        Some(VIEWER),
+        None,
+    );
+    assert_eq!(g.body["expiresAt"], "2027-05-31T22:00:00Z");
+    assert_eq!(g.body["expiry"], "valid");
+    let l = api.call(Method::Get, SECRETS, Some(VIEWER), None);
+    let state = |n: &str| {
+        l.body["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .unwrap()["expiry"]
+            .clone()
+    };
+    assert_eq!(state("ecr-old"), "expired");
+    assert_eq!(state("ecr-soon"), "expiringSoon");
+    assert_eq!(state("no-expiry"), Value::Null);
+
+    let names = |q: &str| -> Vec<String> {
+        let v = api
+            .call(Method::Get, &format!("{SECRETS}{q}"), Some(VIEWER), None)
+            .body;
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("?expiringWithinDays=14"), ["ecr-old", "ecr-soon"]);
+    assert_eq!(names("?expiringWithinDays=0"), ["ecr-old"]);
+    assert_eq!(names("?expiringWithinDays=14&$skip=1"), ["ecr-soon"]);
+
+    // PATCH only the expiry: credentials stay; null clears it.
+    let before = api
+        .call(
+            Method::Get,
+            &format!("{SECRETS}/ecr-old/dockerconfigjson"),
+            Some(PULLER),
+            None,
+        )
+        .raw;
+    let p = api.call(
+        Method::Patch,
+        &format!("{SECRETS}/ecr-old"),
+        Some(EDITOR),
+        Some(r#"{"expiresAt":"2027-01-01"}"#),
+    );
+    assert_eq!(p.status, 202, "{}", p.raw);
+    assert_eq!(
+        api.call(
+            Method::Get,
+            &format!("{SECRETS}/ecr-old"),
+            Some(VIEWER),
+            None
+        )
+        .body["expiry"],
+        "valid"
+    );
+    assert_eq!(
+        api.call(
+            Method::Get,
+            &format!("{SECRETS}/ecr-old/dockerconfigjson"),
+            Some(PULLER),
+            None
+        )
+        .raw,
+        before
+    );
+    api.call(
+        Method::Patch,
+        &format!("{SECRETS}/ecr-old"),
+        Some(EDITOR),
+        Some(r#"{"expiresAt":null}"#),
+    );
+    assert_eq!(
+        api.call(
+            Method::Get,
+            &format!("{SECRETS}/ecr-old"),
+            Some(VIEWER),
+            None
+        )
+        .body
+        .get("expiresAt"),
+        None
+    );
+    let nothing = api.call(
+        Method::Patch,
+        &format!("{SECRETS}/ecr-old"),
+        Some(EDITOR),
+        Some("{}"),
+    );
+    assert_eq!(nothing.status, 400);
+}

@@ -58,6 +58,7 @@ fn session() {}
         ("$top" = Option<u64>, Query, description = "Number of results to display (integer >= 0)"),
         ("$skip" = Option<u64>, Query, description = "Number of results to skip (integer >= 0)"),
         ("$count" = Option<bool>, Query, description = "true: count is the total stored; false or absent: items in this response"),
+        ("expiringWithinDays" = Option<u64>, Query, description = "regcred: only secrets expired or expiring within this many days"),
     ),
     responses(
         (status = 200, description = "Secret metadata", body = SecretList),
@@ -189,7 +190,7 @@ impl Modify for BearerAuth {
     paths(health, openapi, session, list, create, get, modify, delete, pull, check, dry_run_check, quota),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, DockerConfigJson, DockerAuthEntry,
     )),
     security(("bearer" = [])),

@@ -57,6 +57,7 @@ fn Loaded() -> impl IntoView {
                             <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
                             <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>
                             <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
+                            <dt>"Expires"</dt><dd id="expires-at">{crate::listing::expiry_label(&s).0}</dd>
                         </dl>
                         <Show when=move || ctx.can_write()>
                             <button type="button" id="test-login" disabled=move || checking.get() on:click=test_login>

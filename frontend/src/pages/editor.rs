@@ -77,6 +77,7 @@ fn Editor(existing: Option<String>) -> impl IntoView {
             let local = match field {
                 "name" if !name.get().is_empty() || touched.get() => name_problem(),
                 "name" => None,
+                "expires" => form.with(CredentialForm::expiry).err().map(|e| e.message),
                 f if touched.get() => error_for(&field_errors(), f).map(str::to_owned),
                 _ => None,
             };
@@ -97,6 +98,9 @@ fn Editor(existing: Option<String>) -> impl IntoView {
             Ok(p) => p,
             Err(_) => return,
         };
+        let Ok(expires) = form.with_untracked(CredentialForm::expiry) else {
+            return;
+        };
         if name_problem().is_some() {
             return;
         }
@@ -110,11 +114,11 @@ fn Editor(existing: Option<String>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let json = parsed.config.to_json();
             let result = if editing {
-                api::modify(&token, secret.as_str(), &json)
+                api::modify(&token, secret.as_str(), &json, expires.as_deref())
                     .await
                     .map(|r| r.warnings)
             } else {
-                api::create(&token, secret.as_str(), &json)
+                api::create(&token, secret.as_str(), &json, expires.as_deref())
                     .await
                     .map(|r| r.warnings)
             };
@@ -201,6 +205,12 @@ fn Editor(existing: Option<String>) -> impl IntoView {
                 <input id="email" type="email" autocomplete="off"
                     prop:value=move || form.get().email on:input=set(|f, v| f.email = v)/>
             </Show>
+
+            <label for="expires">"Expires (optional)"</label>
+            <input id="expires" type="date" aria-describedby="expires-hint expires-error"
+                prop:value=move || form.get().expires on:input=set(|f, v| f.expires = v)/>
+            <p id="expires-hint" class="hint">"Registry tokens often expire (ECR after 12 hours, robot accounts after N days). The list flags secrets that expire within 14 days."</p>
+            <p id="expires-error" class="field-error" role="alert">{shown_error("expires")}</p>
 
             <h2>"What will be stored"</h2>
             <pre id="preview" class="preview" aria-live="polite">{move || match checked.get() {

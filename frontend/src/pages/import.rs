@@ -121,7 +121,7 @@ fn Importer() -> impl IntoView {
                     (Err(e), _) => Err(e.to_string()),
                     (Ok(name), ImportStatus::Importable { entry, .. }) => {
                         let json = shared::DockerConfig::single((**entry).clone()).to_json();
-                        match api::create(&token, name.as_str(), &json).await {
+                        match api::create(&token, name.as_str(), &json, None).await {
                             Ok(_) => Ok(format!("created \"{name}\"")),
                             Err(e) if e.status == 409 => {
                                 Err(format!("\"{name}\" already exists; not overwritten"))

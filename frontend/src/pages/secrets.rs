@@ -7,7 +7,7 @@ use shared::api::SecretStatus;
 
 use crate::api;
 use crate::app::{use_ctx, RequireSession};
-use crate::listing::{filter, page, page_count, short_time};
+use crate::listing::{expiry_label, filter, page, page_count, short_time};
 use crate::pages::widgets::CredentialDownloads;
 
 #[component]
@@ -67,7 +67,7 @@ fn SecretList() -> impl IntoView {
                     let shown = Signal::derive(move || filter(&all, &query.get()));
                     view! {
                         <table class="secrets">
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                             <tbody>
                                 <For each=move || page(&shown.get(), page_index.get()).to_vec() key=|s| s.name.clone() let:s>
                                     <Row s=s confirm=confirm on_delete=do_delete/>
@@ -125,6 +125,7 @@ fn Row(
             <td>{s.registries.join(", ")}</td>
             <td>{short_time(&s.created_at)}</td>
             <td>{short_time(&s.modified_at)}</td>
+            <td>{ let (text, class) = expiry_label(&s); view! { <span class=class>{text}</span> } }</td>
             <td class="actions">{actions}</td>
         </tr>
     }
