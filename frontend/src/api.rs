@@ -3,8 +3,8 @@
 
 use serde::de::DeserializeOwned;
 use shared::api::{
-    CreatedResponse, ErrorBody, IdMessageResponse, LoginCheckResponse, SecretList, SecretStatus,
-    SessionResponse,
+    AuditList, CreatedResponse, ErrorBody, IdMessageResponse, LoginCheckResponse, SecretList,
+    SecretStatus, SessionResponse,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -72,6 +72,15 @@ pub async fn modify(
         Some(body.to_string()),
     )
     .await
+}
+
+/// The audit trail, newest first; only events about `secret` when given.
+pub async fn audit(token: &str, secret: Option<&str>) -> Result<AuditList, CallError> {
+    let path = match secret {
+        Some(s) => format!("/v2/admin/auditEvents?$top=50&secret={s}"),
+        None => "/v2/admin/auditEvents?$top=100".to_string(),
+    };
+    call("GET", &path, token, None).await
 }
 
 /// Logs in to the registries of a stored secret.

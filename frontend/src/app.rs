@@ -5,7 +5,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 use shared::{DockerConfig, Role, SecretName};
 
-use crate::pages::{decoder, detail, editor, import, secrets, signin};
+use crate::pages::{activity, decoder, detail, editor, import, secrets, signin};
 use crate::{api, browser};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +81,9 @@ pub fn App() -> impl IntoView {
                     <A href="/secrets/new">"Create"</A>
                     <A href="/import">"Import"</A>
                     <A href="/decode">"Decoder"</A>
+                    <Show when=move || ctx.session.get().is_some_and(|s| s.role.allows(shared::Action::ReadAudit))>
+                        <A href="/activity">"Activity"</A>
+                    </Show>
                 </nav>
                 <SessionBadge/>
             </header>
@@ -93,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/secrets/:name/edit") view=editor::Edit/>
                     <Route path=path!("/import") view=import::Import/>
                     <Route path=path!("/decode") view=decoder::Decoder/>
+                    <Route path=path!("/activity") view=activity::Activity/>
                 </Routes>
             </main>
         </Router>

@@ -117,6 +117,32 @@ pub struct LoginCheckResponse {
     pub results: Vec<crate::login::LoginOutcome>,
 }
 
+/// One audit record. Holds no secret: the actor is a token's label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    /// RFC 3339.
+    pub time: String,
+    /// The token's label; `anonymous` (no token) or `unknown-token`.
+    pub actor: String,
+    /// create, modify, delete, pull, check, authenticate, authorize.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// `success`, or the error code.
+    pub outcome: String,
+    pub status: u16,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditList {
+    pub count: u64,
+    pub resources: Vec<AuditEvent>,
+}
+
 /// Who the presented token belongs to (`GET /v2/session`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -29,6 +29,8 @@ pub enum Action {
     Session,
     /// Log in to a registry with a secret's (or given) credentials.
     CheckLogin,
+    /// Read the audit trail.
+    ReadAudit,
 }
 
 impl Role {
@@ -58,7 +60,7 @@ impl Role {
             Role::Viewer => matches!(action, List | Read | ReadQuota),
             Role::Editor => matches!(
                 action,
-                List | Read | ReadQuota | Create | Modify | Delete | CheckLogin
+                List | Read | ReadQuota | Create | Modify | Delete | CheckLogin | ReadAudit
             ),
             Role::Puller => matches!(action, Pull),
         }

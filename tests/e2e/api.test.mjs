@@ -77,6 +77,7 @@ test('every route answers each kind of caller as its role allows', async () => {
     ['PATCH', `${S}/e2e-roles`, dcj, { none: 401, unknown: 401, viewer: 403, editor: 202, puller: 403 }],
     ['POST', S, (who) => ({ name: `e2e-role-new-${who}`, ...dcj }), { none: 401, unknown: 401, viewer: 403, editor: 202, puller: 403 }],
     ['DELETE', `${S}/e2e-role-new-editor`, undefined, { none: 401, unknown: 401, viewer: 403, editor: 202, puller: 403 }],
+    ['GET', '/v2/admin/auditEvents', undefined, { none: 401, unknown: 401, viewer: 403, editor: 200, puller: 403 }],
     ['GET', '/v2/session', undefined, { none: 401, unknown: 401, viewer: 200, editor: 200, puller: 200 }],
     ['GET', '/v2/health', undefined, { none: 200, unknown: 200, viewer: 200, editor: 200, puller: 200 }],
     ['GET', '/v2/openapi.json', undefined, { none: 200, unknown: 200, viewer: 200, editor: 200, puller: 200 }],
@@ -208,6 +209,25 @@ test('the OpenAPI document is valid and lists only routes that exist', async () 
         `${method} ${p} is documented but not routed: ${res.text}`);
     }
   }
+});
+
+test('the audit trail records writes, pulls and refusals, newest first, without secrets', async () => {
+  const r = await as.editor('GET', '/v2/admin/auditEvents?$top=5000');
+  assert.equal(r.status, 200, r.text);
+  const events = r.json.resources;
+  const has = (action, actor, secret) => events.some((e) => e.action === action && e.actor === actor && (!secret || e.secret === secret));
+  assert.ok(has('create', 'test-editor', 'e2e-hub'));
+  assert.ok(has('modify', 'test-editor', 'e2e-hub'));
+  assert.ok(has('delete', 'test-editor', 'e2e-hub'));
+  assert.ok(has('pull', 'test-puller', 'e2e-hub'));
+  assert.ok(has('authenticate', 'anonymous') && has('authenticate', 'unknown-token'));
+  assert.ok(has('authorize', 'test-viewer'));
+  const times = events.map((e) => e.time);
+  assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+  for (const n of [...PASSWORDS, ...Object.values(TOKENS)]) assert.ok(!r.text.includes(n), `audit holds ${n}`);
+  const one = await as.editor('GET', '/v2/admin/auditEvents?secret=e2e-hub');
+  assert.ok(one.json.resources.length >= 4 && one.json.resources.every((e) => e.secret === 'e2e-hub'));
+  assert.equal((await as.viewer('GET', '/v2/admin/auditEvents')).status, 403);
 });
 
 test('no password, auth string or token ever reaches the worker log', async () => {

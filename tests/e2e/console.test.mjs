@@ -160,6 +160,16 @@ test('delete asks for a confirmation that names the secret', async () => {
   await page.waitForFunction(() => !document.querySelector('table.secrets')?.textContent.includes('private-ci'));
 });
 
+test('the activity page shows who did what', async () => {
+  await page.goto(`${w.url}/activity`);
+  await waitText('#activity', /delete/);
+  const t = await text('#activity');
+  assert.match(t, /test-editor/);
+  assert.match(t, /private-ci/);
+  assert.ok(!t.includes(HUB_PASSWORD) && !t.includes(TOKENS.editor));
+  await shot('activity');
+});
+
 test('import a config.json: two auth entries and one credential helper', async () => {
   const b64 = (s) => Buffer.from(s).toString('base64');
   const config = JSON.stringify({

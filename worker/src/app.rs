@@ -4,6 +4,7 @@
 use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, MAX_BODY_BYTES};
 use shared::{Action, Role, SecretName};
 
+use crate::audit::{self, Attempt};
 use crate::config::Config;
 use crate::http::{finish, Method, Request, Response};
 use crate::login;
@@ -54,6 +55,7 @@ enum Route<'p> {
     Pull(&'p str),
     Check(&'p str),
     DryRunCheck,
+    Audit,
     Quota,
 }
 
@@ -70,6 +72,7 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => Route::Pull(name),
         ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check(name),
         ["admin", "registryLoginChecks"] => Route::DryRunCheck,
+        ["admin", "auditEvents"] => Route::Audit,
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
         _ => return None,
     })
@@ -93,16 +96,25 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Pull(_), Get) => Ok(Some(Action::Pull)),
         (Route::Check(_) | Route::DryRunCheck, Post) => Ok(Some(Action::CheckLogin)),
         (Route::Check(_) | Route::DryRunCheck, _) => Err("POST"),
+        (Route::Audit, Get) => Ok(Some(Action::ReadAudit)),
+        (Route::Audit, _) => Err("GET"),
         (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
         (Route::Pull(_) | Route::Quota, _) => Err("GET"),
     }
 }
 
 pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {
-    let resp = match dispatch(req, ctx).await {
+    let mut attempt = Attempt {
+        presented_token: req.header("authorization").is_some(),
+        ..Attempt::default()
+    };
+    let resp = match dispatch(req, ctx, &mut attempt).await {
         Ok(r) => r,
         Err(e) => e,
     };
+    if let Some(event) = audit::event(&attempt, &resp, &ctx.now, &req.request_id) {
+        audit::record(ctx.store, &event).await;
+    }
     finish(resp, &req.request_id)
 }
 
@@ -110,7 +122,11 @@ fn fail(e: ApiError) -> Response {
     Response::error(e)
 }
 
-async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response, Response> {
+async fn dispatch<S: Store>(
+    req: &Request,
+    ctx: &Ctx<'_, S>,
+    attempt: &mut Attempt,
+) -> Result<Response, Response> {
     let route = route(&req.path).ok_or_else(|| {
         fail(
             ApiError::new(
@@ -150,11 +166,21 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
             ),
         });
     };
+    attempt.action = Some(action);
+    if let Route::Secret(n) | Route::Pull(n) | Route::Check(n) = route {
+        attempt.secret = Some(n.to_owned());
+    } else if action == Action::Create {
+        // The audit record names the secret a create was for, even a refused one.
+        attempt.secret = serde_json::from_slice::<serde_json::Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("name")?.as_str().map(str::to_owned));
+    }
     let config = ctx.config().map_err(fail)?;
     let principal = config
         .tokens
         .authenticate(req.header("authorization"))
         .ok_or_else(unauthorized)?;
+    attempt.actor = Some(principal.label.clone());
     authorize(&principal, action).map_err(fail)?;
     if matches!(action, Action::Create | Action::Modify) || route == Route::DryRunCheck {
         check_body(req).map_err(fail)?;
@@ -171,6 +197,7 @@ async fn dispatch<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Result<Response,
         Route::Secrets => secrets::create(ctx, &req.body).await,
         Route::Quota => secrets::quota(ctx).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
+        Route::Audit => audit::list(ctx.store, &req.query).await,
         Route::Check(raw) => match path_name(raw) {
             Ok(name) => login::check_stored(ctx, &name).await,
             Err(e) => Err(e),

@@ -4,6 +4,7 @@
 //! those two are the only modules that touch workers-rs.
 
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod crypto;
 mod glue;

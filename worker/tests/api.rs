@@ -19,6 +19,7 @@ struct Api {
     store: MemoryStore,
     config: Result<Config, String>,
     counter: Cell<u8>,
+    calls: Cell<u32>,
     /// Answers the login check gets, in order; requests are recorded.
     net: std::rc::Rc<std::cell::RefCell<(Vec<ProbeResponse>, Vec<ProbeRequest>)>>,
 }
@@ -49,6 +50,7 @@ impl Api {
             store: MemoryStore::default(),
             config,
             counter: Cell::new(0),
+            calls: Cell::new(0),
             net: Default::default(),
         }
     }
@@ -86,7 +88,11 @@ impl Api {
             headers,
             body: body.unwrap_or_default().as_bytes().to_vec(),
             body_oversize: false,
-            request_id: "rid-1".into(),
+            request_id: {
+                let n = self.calls.get() + 1;
+                self.calls.set(n);
+                format!("rid-{n}")
+            },
         };
         let random = |buf: &mut [u8]| {
             let n = self.counter.get().wrapping_add(1);
@@ -316,14 +322,26 @@ fn missing_and_unknown_tokens_look_the_same() {
     let api = Api::new();
     let a = api.call(Method::Get, SECRETS, None, None);
     let b = api.call(Method::Get, SECRETS, Some("nope-nope-nope-nope"), None);
-    assert_eq!((a.status, a.raw.clone()), (b.status, b.raw.clone()));
+    let same = |x: &Answer| {
+        let mut e = x.body["error"].clone();
+        e["requestId"] = Value::Null;
+        (x.status, e)
+    };
+    assert_eq!(same(&a), same(&b));
 }
 
 #[test]
 fn bad_input_gets_a_code_a_message_and_a_target_and_changes_nothing() {
     let api = Api::new();
     api.create("keep", "r.io", "u", "p");
-    let before = api.store.raw();
+    let secrets_only = || -> Vec<_> {
+        api.store
+            .raw()
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("secret:"))
+            .collect()
+    };
+    let before = secrets_only();
     let long = format!(
         r#"{{"name":"x","data":{{".dockerconfigjson":"{}"}}}}"#,
         "a".repeat(70_000)
@@ -506,14 +524,15 @@ fn bad_input_gets_a_code_a_message_and_a_target_and_changes_nothing() {
         assert_eq!(a.status, status, "{path} {body:.60}: {}", a.raw);
         assert_eq!(code(&a), want_code, "{path} {body:.60}");
         assert_eq!(a.body["error"]["target"], target, "{path} {body:.60}");
-        assert_eq!(a.body["error"]["requestId"], "rid-1");
+        let rid = a.resp.header("x-request-id").unwrap_or_default().to_owned();
+        assert!(rid.starts_with("rid-"));
+        assert_eq!(a.body["error"]["requestId"], rid.as_str());
         assert!(!a.body["error"]["message"]
             .as_str()
             .unwrap_or_default()
             .is_empty());
-        assert_eq!(a.resp.header("x-request-id"), Some("rid-1"));
     }
-    assert_eq!(api.store.raw(), before, "bad input changed the store");
+    assert_eq!(secrets_only(), before, "bad input changed a secret");
 }
 
 #[test]
@@ -521,7 +540,12 @@ fn stored_values_are_ciphertext_bound_to_the_name() {
     let api = Api::new();
     api.create("one", "r.io", "alice", PASSWORD);
     api.create("two", "r.io", "bob", "other-password");
-    let raw = api.store.raw();
+    let raw: Vec<_> = api
+        .store
+        .raw()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("audit:"))
+        .collect();
     for (key, stored) in &raw {
         assert!(key.starts_with("secret:"));
         let all = format!("{}{:?}", stored.value, stored.metadata);
@@ -861,4 +885,106 @@ fn expiry_is_stored_shown_filtered_and_patched() {
         Some("{}"),
     );
     assert_eq!(nothing.status, 400);
+}
+
+#[test]
+fn audit_trail_records_writes_pulls_and_refusals_without_secrets() {
+    let api = Api::new();
+    api.create("audited", "r.io", "alice", PASSWORD);
+    let patch =
+        json!({"data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}}).to_string();
+    api.call(
+        Method::Patch,
+        &format!("{SECRETS}/audited"),
+        Some(EDITOR),
+        Some(&patch),
+    );
+    api.call(
+        Method::Get,
+        &format!("{SECRETS}/audited/dockerconfigjson"),
+        Some(PULLER),
+        None,
+    );
+    api.call(Method::Get, SECRETS, Some("wrong-token-0123456789"), None);
+    api.call(
+        Method::Delete,
+        &format!("{SECRETS}/audited"),
+        Some(VIEWER),
+        None,
+    );
+    api.call(
+        Method::Delete,
+        &format!("{SECRETS}/audited"),
+        Some(EDITOR),
+        None,
+    );
+    api.call(Method::Get, SECRETS, Some(VIEWER), None); // reads are not recorded
+
+    let a = api.call(Method::Get, "/v2/admin/auditEvents", Some(EDITOR), None);
+    assert_eq!(a.status, 200, "{}", a.raw);
+    let events = a.body["resources"].as_array().unwrap();
+    let summary: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["actor"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // Same "now" for all, so the request id orders them; check the set.
+    for want in [
+        ("create", "e", "success"),
+        ("modify", "e", "success"),
+        ("pull", "p", "success"),
+        ("authenticate", "unknown-token", "Unauthorized"),
+        ("authorize", "v", "Forbidden"),
+        ("delete", "e", "success"),
+    ] {
+        assert!(
+            summary.contains(&(want.0.into(), want.1.into(), want.2.into())),
+            "missing {want:?} in {summary:?}"
+        );
+    }
+    assert_eq!(events.len(), 6);
+    assert!(events
+        .iter()
+        .all(|e| e["requestId"].as_str().unwrap().starts_with("rid-")
+            && e["time"] == "2026-11-23T00:00:00.000Z"));
+    let all = serde_json::to_string(
+        &api.store
+            .raw()
+            .iter()
+            .filter(|(k, _)| k.starts_with("audit:"))
+            .map(|(_, v)| v.value.clone())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    for secret in [
+        "s3cr3t",
+        "wrong-token-0123456789",
+        EDITOR,
+        PULLER,
+        VIEWER,
+        "alice",
+    ] {
+        assert!(
+            !all.contains(secret) && !a.raw.contains(secret),
+            "audit holds {secret}"
+        );
+    }
+    let one = api.call(
+        Method::Get,
+        "/v2/admin/auditEvents?secret=audited&$top=2&$count=true",
+        Some(EDITOR),
+        None,
+    );
+    assert_eq!(one.body["resources"].as_array().unwrap().len(), 2);
+    assert_eq!(one.body["count"], 5);
+    assert_eq!(
+        api.call(Method::Get, "/v2/admin/auditEvents", Some(VIEWER), None)
+            .status,
+        403
+    );
 }

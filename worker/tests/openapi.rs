@@ -159,6 +159,22 @@ fn check() {}
     ))]
 fn dry_run_check() {}
 
+#[utoipa::path(get, path = "/v2/admin/auditEvents", tag = "regcred extensions",
+    description = "The audit trail, newest first: creates, modifies, deletes, puller reads, login checks, failed authentications and forbidden attempts. Holds no secret. Role: editor.",
+    params(
+        ("$top" = Option<u64>, Query, description = "Number of events (default 100)"),
+        ("$skip" = Option<u64>, Query, description = "Events to skip"),
+        ("$count" = Option<bool>, Query, description = "true: count is the total of matching events"),
+        ("secret" = Option<String>, Query, description = "Only events about this secret"),
+    ),
+    responses(
+        (status = 200, description = "Events", body = shared::api::AuditList),
+        (status = 400, description = "Bad paging value", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn audit() {}
+
 #[utoipa::path(get, path = "/v2/admin/resourceQuota/dockerRegistrySecrets", tag = "Resource Quota",
     description = "How many secrets are stored and may be. Roles: viewer, editor.",
     responses(
@@ -187,10 +203,10 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, check, dry_run_check, quota),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, check, dry_run_check, audit, quota),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, DockerConfigJson, DockerAuthEntry,
     )),
     security(("bearer" = [])),

@@ -1,5 +1,6 @@
 //! One module per page; shared widgets in `widgets`.
 
+pub mod activity;
 pub mod decoder;
 pub mod detail;
 pub mod editor;
