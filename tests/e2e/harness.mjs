@@ -2,7 +2,7 @@
 // `wrangler dev`, on a free loopback port, with a throwaway KV directory and
 // its own secrets. Every test file gets its own instance.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,21 @@ export async function freePort() {
   });
 }
 
+// The project's wrangler.toml without its [build] section: the test runs what
+// `cargo xtask test` built, and wrangler 4.86's second build at start would
+// restart the worker mid-test. Paths become absolute (the copy lives in a temp dir).
+async function testConfig(dir) {
+  const toml = await readFile(path.join(ROOT, 'wrangler.toml'), 'utf8');
+  const out = toml
+    .replace(/^\[build\]\n(?:(?!\[).*\n)*/m, '')
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'worker', 'build', 'index.js'))}`)
+    .replace(/^directory = .*$/m, `directory = ${JSON.stringify(path.join(ROOT, 'dist'))}`);
+  if (out.includes('[build]') || !out.includes(ROOT)) throw new Error('could not derive the test wrangler.toml');
+  const file = path.join(dir, 'wrangler.toml');
+  await writeFile(file, out);
+  return file;
+}
+
 export async function startWorker({ timeoutMs = 180_000, vars = {} } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
   const envFile = path.join(dir, 'test.vars');
@@ -37,9 +52,10 @@ export async function startWorker({ timeoutMs = 180_000, vars = {} } = {}) {
   const extra = Object.entries(vars).map(([k, v]) => `${k}="${v}"\n`).join('');
   await writeFile(envFile, `REGCRED_TOKENS="${tokens}"\nREGCRED_KEYS="${KEYRING}"\n${extra}`);
   const port = await freePort();
+  const config = await testConfig(dir);
   const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
   const child = spawn(wrangler, [
-    'dev', '--local', '--ip', '127.0.0.1', '--port', String(port),
+    'dev', '-c', config, '--local', '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', path.join(dir, 'state'), '--env-file', envFile,
     '--show-interactive-dev-session=false',
   ], {

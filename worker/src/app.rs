@@ -194,7 +194,7 @@ async fn dispatch<S: Store>(
             },
         )),
         Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
-        Route::Secrets => secrets::create(ctx, &req.body).await,
+        Route::Secrets => secrets::create(ctx, &req.body, &preconditions(req)).await,
         Route::Quota => secrets::quota(ctx).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
         Route::Audit => audit::list(ctx.store, &req.query).await,
@@ -206,8 +206,8 @@ async fn dispatch<S: Store>(
             let name = path_name(raw).map_err(fail)?;
             match action {
                 Action::Read => secrets::get(ctx, &name).await,
-                Action::Modify => secrets::modify(ctx, &name, &req.body).await,
-                Action::Delete => secrets::delete(ctx, &name).await,
+                Action::Modify => secrets::modify(ctx, &name, &req.body, &preconditions(req)).await,
+                Action::Delete => secrets::delete(ctx, &name, &preconditions(req)).await,
                 _ => secrets::pull(ctx, &name).await,
             }
         }
@@ -283,6 +283,13 @@ fn check_body(req: &Request) -> Result<(), ApiError> {
         .with_target("Content-Type"));
     }
     Ok(())
+}
+
+fn preconditions(req: &Request) -> secrets::Preconditions {
+    secrets::Preconditions {
+        if_match: req.header("if-match").map(str::to_owned),
+        if_none_match: req.header("if-none-match").map(str::to_owned),
+    }
 }
 
 fn path_name(raw: &str) -> Result<SecretName, ApiError> {

@@ -13,11 +13,77 @@ use crate::app::{self, Ctx};
 use crate::config::Config;
 use crate::http::{Method, Request, Response};
 use crate::kv::Kv;
+use crate::store::Store;
 
-const KV_BINDING: &str = "SECRETS";
+pub const KV_BINDING: &str = "SECRETS";
+
+/// The Durable Object binding that serializes writes (see `durable.rs`).
+pub const WRITER_BINDING: &str = "WRITER";
+
+/// Writes of secrets: the only requests the Durable Object serves.
+fn is_write(req: &WRequest) -> bool {
+    let path = req.path();
+    let secrets = path == "/v2/admin/dockerRegistrySecrets"
+        || path == "/v2/admin/dockerRegistrySecrets/"
+        || (path.starts_with("/v2/admin/dockerRegistrySecrets/") && path.matches('/').count() == 4);
+    secrets
+        && matches!(
+            req.method(),
+            worker::Method::Post | worker::Method::Patch | worker::Method::Delete
+        )
+}
+
+/// The declared body length, if any.
+fn declared_length(req: &WRequest) -> usize {
+    req.headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
 
 #[event(fetch)]
-async fn fetch(mut req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
+async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
+    // An oversized write is refused (413) before any store is touched, so it
+    // is answered here: forwarding a body nobody reads breaks the next
+    // request to the Durable Object.
+    if is_write(&req) && declared_length(&req) <= MAX_BODY_BYTES {
+        return match forward_to_writer(req, &env).await {
+            Ok(resp) => Ok(resp),
+            Err(_) => to_worker(crate::http::finish(
+                Response::error(shared::api::ApiError::new(
+                    shared::api::ErrorCode::InternalError,
+                    format!("the write could not reach the {WRITER_BINDING} Durable Object; check wrangler.toml and try again"),
+                )),
+                &new_request_id(),
+            )),
+        };
+    }
+    match env.kv(KV_BINDING) {
+        Ok(kv) => serve(req, &env, &Kv(kv)).await,
+        Err(_) => to_worker(crate::http::finish(
+            Response::error(shared::api::ApiError::new(
+                shared::api::ErrorCode::InternalError,
+                format!("the worker has no KV binding named {KV_BINDING}; check wrangler.toml"),
+            )),
+            &new_request_id(),
+        )),
+    }
+}
+
+/// One Durable Object instance for all secrets: it orders every write.
+async fn forward_to_writer(req: WRequest, env: &Env) -> Result<WResponse> {
+    let stub = env
+        .durable_object(WRITER_BINDING)?
+        .id_from_name("secrets")?
+        .get_stub()?;
+    stub.fetch_with_request(req).await
+}
+
+/// Runs the app for one request against `store`: KV for reads in the
+/// worker, write-through storage inside the Durable Object.
+pub async fn serve<S: Store>(mut req: WRequest, env: &Env, store: &S) -> Result<WResponse> {
     let request_id = new_request_id();
     let method = match req.method() {
         worker::Method::Get => Method::Get,
@@ -65,15 +131,14 @@ async fn fetch(mut req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> 
             .or_else(|_| env.var(name).map(|v| v.to_string()))
             .ok()
     });
-    let resp = match env.kv(KV_BINDING) {
-        Ok(kv) => {
-            let store = Kv(kv);
+    let resp = {
+        {
             let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
             let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
                 Box::pin(outbound(req))
             };
             let ctx = Ctx {
-                store: &store,
+                store,
                 config: &config,
                 now: now_rfc3339(),
                 random: &random,
@@ -81,13 +146,6 @@ async fn fetch(mut req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> 
             };
             app::handle(&ours, &ctx).await
         }
-        Err(_) => crate::http::finish(
-            Response::error(shared::api::ApiError::new(
-                shared::api::ErrorCode::InternalError,
-                format!("the worker has no KV binding named {KV_BINDING}; check wrangler.toml"),
-            )),
-            &ours.request_id,
-        ),
     };
     to_worker(resp)
 }

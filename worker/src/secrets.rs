@@ -1,7 +1,7 @@
 //! The dockerRegistrySecrets handlers. KV layout (see ARCHITECTURE.md):
 //! key `secret:<name>`, value = encrypted envelope of the `.dockerconfigjson`,
 //! metadata = `{"r": [registries], "c": created, "m": modified, "x": omitted,
-//! "e": expiresAt}`
+//! "e": expiresAt, "v": version}`. The version backs ETag / If-Match.
 //! so a list page needs no per-key read.
 
 use serde_json::{json, Value};
@@ -48,6 +48,7 @@ pub fn metadata(
     created: &str,
     modified: &str,
     expires: Option<&str>,
+    version: u64,
 ) -> Value {
     let mut kept = registries.len();
     loop {
@@ -60,11 +61,60 @@ pub fn metadata(
         if let (Some(e), Some(obj)) = (expires, m.as_object_mut()) {
             obj.insert("e".into(), Value::String(e.to_owned()));
         }
+        if let Some(obj) = m.as_object_mut() {
+            obj.insert("v".into(), Value::from(version));
+        }
         if m.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
             return m;
         }
         kept -= 1;
     }
+}
+
+/// The stored version; secrets written before versions existed are at 1.
+fn version_of(meta: Option<&Value>) -> u64 {
+    meta.and_then(|m| m.get("v"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+}
+
+pub fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+/// `If-Match` / `If-None-Match` of a write.
+#[derive(Debug, Default, Clone)]
+pub struct Preconditions {
+    pub if_match: Option<String>,
+    pub if_none_match: Option<String>,
+}
+
+/// Whether an entity-tag list (`"3"`, `W/"3"`, `3`, `*`, comma-separated) names `version`.
+fn tag_matches(header: &str, version: u64) -> bool {
+    header.split(',').any(|t| {
+        let t = t.trim().trim_start_matches("W/").trim_matches('"');
+        t == "*" || t == version.to_string()
+    })
+}
+
+fn check_if_match(name: &SecretName, pre: &Preconditions, version: u64) -> Result<(), ApiError> {
+    match &pre.if_match {
+        Some(h) if !tag_matches(h, version) => Err(ApiError::new(
+            ErrorCode::PreconditionFailed,
+            format!(
+                "the secret \"{name}\" is at version {version} (ETag {}), not {}: someone changed it since you read it; GET it again and retry",
+                etag(version),
+                h.trim()
+            ),
+        )
+        .with_target("If-Match")),
+        _ => Ok(()),
+    }
+}
+
+fn with_etag(mut resp: Response, version: u64) -> Response {
+    resp.headers.push(("etag".into(), etag(version)));
+    resp
 }
 
 fn status_from(name: &str, meta: Option<&Value>, now: Option<Timestamp>) -> (SecretStatus, u64) {
@@ -263,7 +313,8 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
             status.registries = parsed.config.registries();
         }
     }
-    Ok(Response::json(200, &status))
+    let version = version_of(stored.metadata.as_ref());
+    Ok(with_etag(Response::json(200, &status), version))
 }
 
 pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
@@ -281,10 +332,24 @@ pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respo
     })
 }
 
-pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    body: &[u8],
+    pre: &Preconditions,
+) -> Result<Response, ApiError> {
     let valid = parse_create(body)?;
     let k = key(&valid.name);
     if ctx.store.get(&k).await.map_err(storage_error)?.is_some() {
+        if pre.if_none_match.as_deref().map(str::trim) == Some("*") {
+            return Err(ApiError::new(
+                ErrorCode::PreconditionFailed,
+                format!(
+                    "a secret named \"{}\" already exists (If-None-Match: *)",
+                    valid.name
+                ),
+            )
+            .with_target("If-None-Match"));
+        }
         return Err(ApiError::new(
             ErrorCode::SecretAlreadyExists,
             format!(
@@ -304,7 +369,13 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response,
     let config = &valid.config.config;
     let value = seal(ctx, &valid.name, config)?;
     let expires = valid.expires_at.map(|t| t.to_string());
-    let meta = metadata(&config.registries(), &ctx.now, &ctx.now, expires.as_deref());
+    let meta = metadata(
+        &config.registries(),
+        &ctx.now,
+        &ctx.now,
+        expires.as_deref(),
+        1,
+    );
     ctx.store
         .put(&k, &value, &meta)
         .await
@@ -320,7 +391,7 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response,
         "location".into(),
         format!("/v2/admin/dockerRegistrySecrets/{}", valid.name),
     ));
-    Ok(resp)
+    Ok(with_etag(resp, 1))
 }
 
 fn warnings(w: &[shared::ConfigWarning]) -> Vec<String> {
@@ -331,6 +402,7 @@ pub async fn modify<S: Store>(
     ctx: &Ctx<'_, S>,
     name: &SecretName,
     body: &[u8],
+    pre: &Preconditions,
 ) -> Result<Response, ApiError> {
     let k = key(name);
     let stored = ctx
@@ -340,6 +412,8 @@ pub async fn modify<S: Store>(
         .map_err(storage_error)?
         .ok_or_else(|| not_found(name))?;
     let valid = parse_modify(body, name)?;
+    let version = version_of(stored.metadata.as_ref());
+    check_if_match(name, pre, version)?;
     let (old, omitted) = status_from(name.as_str(), stored.metadata.as_ref(), None);
     let created = if old.created_at.is_empty() {
         ctx.now.clone()
@@ -361,7 +435,13 @@ pub async fn modify<S: Store>(
         }
         None => (stored.value.clone(), old.registries),
     };
-    let meta = metadata(&registries, &created, &ctx.now, expires.as_deref());
+    let meta = metadata(
+        &registries,
+        &created,
+        &ctx.now,
+        expires.as_deref(),
+        version + 1,
+    );
     ctx.store
         .put(&k, &value, &meta)
         .await
@@ -371,23 +451,30 @@ pub async fn modify<S: Store>(
         .as_ref()
         .map(|p| warnings(&p.warnings))
         .unwrap_or_default();
-    Ok(Response::json(
+    let resp = Response::json(
         202,
         &IdMessageResponse {
             id: name.to_string(),
             message: MSG_MODIFIED.into(),
             warnings: warnings_of,
         },
-    ))
+    );
+    Ok(with_etag(resp, version + 1))
 }
 
-pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
+pub async fn delete<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    pre: &Preconditions,
+) -> Result<Response, ApiError> {
     let k = key(name);
-    ctx.store
+    let stored = ctx
+        .store
         .get(&k)
         .await
         .map_err(storage_error)?
         .ok_or_else(|| not_found(name))?;
+    check_if_match(name, pre, version_of(stored.metadata.as_ref()))?;
     ctx.store.delete(&k).await.map_err(storage_error)?;
     Ok(Response::json(
         202,

@@ -153,3 +153,57 @@ impl Store for MemoryStore {
         Ok(ListPage { keys, cursor })
     }
 }
+
+/// Writes go to the authoritative store (the Durable Object's storage) first,
+/// then to KV, which stays what reads at the edge use. What wins when the two
+/// disagree after a crash between the writes:
+/// - the authority has a secret KV lacks: the authority wins; the next write
+///   of that secret rewrites KV, and a create of the name is refused (409);
+/// - KV has a secret the authority lacks (written before the Durable Object
+///   existed, or its storage was lost): KV is adopted into the authority on
+///   first touch, so it is never silently overwritten.
+///
+/// Audit records go to KV only; counting (quota) lists KV.
+pub struct WriteThrough<'a, D, K> {
+    pub authority: &'a D,
+    pub kv: &'a K,
+}
+
+fn is_audit(key: &str) -> bool {
+    key.starts_with("audit:")
+}
+
+impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
+    async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+        if let Some(found) = self.authority.get(key).await? {
+            return Ok(Some(found));
+        }
+        let Some(legacy) = self.kv.get(key).await? else {
+            return Ok(None);
+        };
+        let meta = legacy.metadata.clone().unwrap_or(Value::Null);
+        self.authority.put(key, &legacy.value, &meta).await?;
+        Ok(Some(legacy))
+    }
+
+    async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
+        if !is_audit(key) {
+            self.authority.put(key, value, metadata).await?;
+        }
+        self.kv.put(key, value, metadata).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.authority.delete(key).await?;
+        self.kv.delete(key).await
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage, StoreError> {
+        self.kv.list(prefix, cursor, limit).await
+    }
+}

@@ -67,6 +67,20 @@ impl Api {
         body: Option<&str>,
         content_type: &str,
     ) -> Answer {
+        let mut headers = vec![("content-type".to_owned(), content_type.to_owned())];
+        if let Some(t) = token {
+            headers.push(("authorization".into(), format!("Bearer {t}")));
+        }
+        self.call_headers(method, path, headers, body)
+    }
+
+    fn call_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: Vec<(String, String)>,
+        body: Option<&str>,
+    ) -> Answer {
         let (path, query) = match path.split_once('?') {
             Some((p, q)) => (
                 p,
@@ -77,10 +91,6 @@ impl Api {
             ),
             None => (path, Vec::new()),
         };
-        let mut headers = vec![("content-type".to_owned(), content_type.to_owned())];
-        if let Some(t) = token {
-            headers.push(("authorization".into(), format!("Bearer {t}")));
-        }
         let req = Request {
             method,
             path: path.to_owned(),
@@ -987,4 +997,48 @@ fn audit_trail_records_writes_pulls_and_refusals_without_secrets() {
             .status,
         403
     );
+}
+
+#[test]
+fn etag_if_match_and_if_none_match() {
+    let api = Api::new();
+    let c = api.create("ver", "r.io", "u", "p");
+    assert_eq!(c.resp.header("etag"), Some("\"1\""));
+    let g = api.call(Method::Get, &format!("{SECRETS}/ver"), Some(VIEWER), None);
+    assert_eq!(g.resp.header("etag"), Some("\"1\""));
+    let patch =
+        json!({"data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}}).to_string();
+    let with = |method: Method, header: &str, value: &str, body: Option<&str>| {
+        let path = format!("{SECRETS}/ver");
+        let mut req_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        req_headers.push(("authorization".into(), format!("Bearer {EDITOR}")));
+        req_headers.push((header.into(), value.into()));
+        api.call_headers(method, &path, req_headers, body)
+    };
+    let ok = with(Method::Patch, "if-match", "\"1\"", Some(&patch));
+    assert_eq!((ok.status, ok.resp.header("etag")), (202, Some("\"2\"")));
+    let stale = with(Method::Patch, "if-match", "\"1\"", Some(&patch));
+    assert_eq!(stale.status, 412);
+    assert!(stale.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("version 2"));
+    assert_eq!(
+        with(Method::Delete, "if-match", "W/\"1\"", None).status,
+        412
+    );
+    assert_eq!(
+        with(Method::Patch, "if-match", "*", Some(&patch)).status,
+        202
+    );
+    let body = json!({"name": "ver", "data": {".dockerconfigjson": r#"{"auths":{"r.io":{"auth":"dTpw"}}}"#}}).to_string();
+    let mut h = vec![("content-type".to_owned(), "application/json".to_owned())];
+    h.push(("authorization".into(), format!("Bearer {EDITOR}")));
+    h.push(("if-none-match".into(), "*".into()));
+    assert_eq!(
+        api.call_headers(Method::Post, SECRETS, h, Some(&body))
+            .status,
+        412
+    );
+    assert_eq!(with(Method::Delete, "if-match", "\"3\"", None).status, 202);
 }

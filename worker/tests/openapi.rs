@@ -70,9 +70,11 @@ fn list() {}
 
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
     description = "Creates a secret. `.dockerconfigjson` may be JSON text or base64 of it. Role: editor.",
+    params(("If-None-Match" = Option<String>, Header, description = "regcred: `*` makes an existing name a 412 instead of a 409")),
     request_body(content = CreateSecretRequest, content_type = "application/json"),
     responses(
-        (status = 202, description = "Created", body = CreatedResponse),
+        (status = 202, description = "Created (ETag: \"1\")", body = CreatedResponse),
+        (status = 412, description = "If-None-Match: * and the name exists", body = ErrorBody),
         (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -87,7 +89,7 @@ fn create() {}
     description = "Metadata of one secret (never credentials). Roles: viewer, editor.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
-        (status = 200, description = "Secret metadata", body = SecretStatus),
+        (status = 200, description = "Secret metadata; ETag: its version", body = SecretStatus),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -97,10 +99,12 @@ fn get() {}
 
 #[utoipa::path(patch, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
     description = "Replaces the secret's .dockerconfigjson (merge-patch). The name cannot change. Role: editor.",
-    params(("dockerRegistryName" = String, Path, description = NAME)),
+    params(("dockerRegistryName" = String, Path, description = NAME),
+        ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     request_body(content = ModifySecretRequest, content_type = "application/merge-patch+json"),
     responses(
-        (status = 202, description = "Modified", body = IdMessageResponse),
+        (status = 202, description = "Modified (ETag: the new version)", body = IdMessageResponse),
+        (status = 412, description = "If-Match does not name the current version", body = ErrorBody),
         (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -112,8 +116,10 @@ fn modify() {}
 
 #[utoipa::path(delete, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
     description = "Deletes a secret. Role: editor.",
-    params(("dockerRegistryName" = String, Path, description = NAME)),
+    params(("dockerRegistryName" = String, Path, description = NAME),
+        ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     responses(
+        (status = 412, description = "If-Match does not name the current version", body = ErrorBody),
         (status = 202, description = "Deleted", body = IdMessageResponse),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),

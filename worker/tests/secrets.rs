@@ -11,7 +11,9 @@ fn metadata_fits_kv_limit() {
         "2026-01-01T00:00:00.000Z",
         "2026-01-01T00:00:00.000Z",
         Some("2027-01-01T00:00:00Z"),
+        3,
     );
+    assert_eq!(m["v"], 3);
     assert_eq!(m["e"], "2027-01-01T00:00:00Z");
     assert!(m.to_string().len() <= MAX_METADATA_BYTES);
     let kept = m["r"].as_array().unwrap().len() as u64;

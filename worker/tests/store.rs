@@ -22,3 +22,70 @@ fn lists_in_pages_with_a_cursor() {
         assert_eq!(s.calls().list, 3);
     });
 }
+
+fn stored(v: &str) -> Stored {
+    Stored {
+        value: v.into(),
+        metadata: Some(Value::Null),
+    }
+}
+
+#[test]
+fn write_through_writes_both_and_reads_the_authority() {
+    let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
+    let wt = WriteThrough {
+        authority: &auth,
+        kv: &kv,
+    };
+    pollster::block_on(async {
+        wt.put("secret:a", "v1", &Value::Null).await.unwrap();
+        assert_eq!(auth.raw(), kv.raw());
+        wt.put("audit:1", "e", &Value::Null).await.unwrap();
+        assert_eq!(
+            auth.raw().len(),
+            1,
+            "audit records stay out of the authority"
+        );
+        wt.delete("secret:a").await.unwrap();
+        assert!(auth.raw().is_empty());
+        assert_eq!(kv.raw().len(), 1);
+    });
+}
+
+#[test]
+fn crash_between_writes_authority_wins_and_the_next_write_repairs_kv() {
+    let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
+    // The authority took the write; the worker died before KV did.
+    auth.insert_raw("secret:a", stored("new"));
+    kv.insert_raw("secret:a", stored("old"));
+    let wt = WriteThrough {
+        authority: &auth,
+        kv: &kv,
+    };
+    pollster::block_on(async {
+        assert_eq!(wt.get("secret:a").await.unwrap().unwrap().value, "new");
+        wt.put("secret:a", "newer", &Value::Null).await.unwrap();
+        assert_eq!(kv.get("secret:a").await.unwrap().unwrap().value, "newer");
+    });
+}
+
+#[test]
+fn kv_only_secrets_are_adopted_not_overwritten() {
+    let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
+    kv.insert_raw("secret:legacy", stored("from-kv"));
+    let wt = WriteThrough {
+        authority: &auth,
+        kv: &kv,
+    };
+    pollster::block_on(async {
+        assert_eq!(
+            wt.get("secret:legacy").await.unwrap().unwrap().value,
+            "from-kv"
+        );
+        assert_eq!(
+            auth.get("secret:legacy").await.unwrap().unwrap().value,
+            "from-kv"
+        );
+        assert_eq!(wt.get("secret:none").await.unwrap(), None);
+    });
+}
