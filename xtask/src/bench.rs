@@ -1,14 +1,61 @@
-//! `cargo xtask bench`: figures, printed as a table and written to
-//! `target/bench.json`. Timings are medians of many sequential requests.
+//! `cargo xtask bench`: every figure of the measuring issue, with its goal
+//! and pass/fail, printed as a table and written to `target/bench.json`.
+//! Timings are medians or percentiles of many runs; see each script.
 
 use std::path::Path;
 
 use crate::build;
 use crate::run::{step, streamed};
-use crate::tools;
+use crate::tools::{self, Tools};
+
+/// (id, figure, field, goal, is the goal a maximum)
+const GOALS: [(&str, &str, &str, f64, bool); 11] = [
+    ("P1", "console_wasm", "gzip9_bytes", 160_000.0, true),
+    ("P2", "worker_wasm", "gzip9_bytes", 110_000.0, true),
+    ("P3", "native_create", "p99_us", 50.0, true),
+    ("P3", "native_get", "p99_us", 50.0, true),
+    ("P3", "native_list_50", "p99_us", 50.0, true),
+    (
+        "P5",
+        "kv_calls_list_top50_of_10000",
+        "list_calls",
+        1.0,
+        true,
+    ),
+    ("P5", "kv_calls_list_top50_of_10000", "get_calls", 0.0, true),
+    (
+        "P6",
+        "console_first_render_100_secrets",
+        "median_ms",
+        300.0,
+        true,
+    ),
+    ("load", "load_mixed", "errors", 0.0, true),
+    ("load", "load_mixed", "lost", 0.0, true),
+    (
+        "P5",
+        "kv_calls_list_top50_skip9950_of_10000",
+        "list_calls",
+        10.0,
+        true,
+    ),
+];
+
+/// The number after `"field":` in a one-line JSON object.
+fn field(line: &str, name: &str) -> Option<f64> {
+    let key = format!("\"{name}\":");
+    let start = line.find(&key)? + key.len();
+    let rest = &line[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    rest[..end].trim().parse().ok()
+}
+
+fn is_figure(line: &str) -> bool {
+    line.starts_with("{\"figure\"")
+}
 
 pub fn run() -> Result<(), String> {
-    let tools = tools::ensure_build_tools()?;
+    let tools = tools::ensure_test_tools()?;
     build::console(&tools)?;
     build::worker(&tools, true)?;
     let mut figures: Vec<String> = Vec::new();
@@ -16,35 +63,100 @@ pub fn run() -> Result<(), String> {
         ("console_wasm", find_wasm(&tools.root.join("dist"))?),
         ("worker_wasm", tools.root.join("worker/build/index_bg.wasm")),
     ] {
-        let raw = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let gz = gzip9_len(&path)?;
+        let raw = std::fs::metadata(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
         figures.push(format!(
-            "{{\"figure\":\"{name}\",\"raw_bytes\":{},\"gzip9_bytes\":{gz}}}",
-            raw.len()
+            "{{\"figure\":\"{name}\",\"raw_bytes\":{raw},\"gzip9_bytes\":{}}}",
+            gzip9_len(&path)?
         ));
     }
+    step("native request path and KV calls (cargo bench --bench request_path)");
+    let mut cmd = tools.command("cargo");
+    cmd.args([
+        "bench",
+        "-q",
+        "-p",
+        "regcred-worker",
+        "--bench",
+        "request_path",
+    ]);
+    figures.extend(collect(&mut cmd, "cargo bench")?);
     for script in [
         "tests/bench/api-latency.mjs",
         "tests/bench/console-render.mjs",
+        "tests/bench/load.mjs",
     ] {
         step(&format!(
             "node {script} (built worker in workerd, loopback)"
         ));
-        let mut cmd = tools.command("node");
-        cmd.arg(script).env("REGCRED_ROOT", &tools.root);
-        let (ok, lines) = streamed(&mut cmd, |l| l.starts_with("{\"figure\""))?;
-        if !ok {
-            return Err(format!("{script} failed"));
-        }
-        figures.extend(lines);
+        figures.extend(collect(&mut node(&tools, script), script)?);
     }
-    let json = format!("[\n  {}\n]\n", figures.join(",\n  "));
-    let out = tools.root.join("target/bench.json");
-    std::fs::write(&out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("\n==> figures (also in target/bench.json)");
-    for f in &figures {
+    report(&tools, &figures)
+}
+
+fn node(tools: &Tools, script: &str) -> std::process::Command {
+    let mut cmd = tools.command("node");
+    cmd.arg(script).env("REGCRED_ROOT", &tools.root);
+    cmd
+}
+
+fn collect(cmd: &mut std::process::Command, what: &str) -> Result<Vec<String>, String> {
+    let (ok, lines) = streamed(cmd, is_figure)?;
+    if !ok && lines.is_empty() {
+        return Err(format!("{what} failed"));
+    }
+    Ok(lines)
+}
+
+fn report(tools: &Tools, figures: &[String]) -> Result<(), String> {
+    println!("\n==> bench (all figures also in target/bench.json)");
+    println!(
+        "  {:<5} {:<42} {:>14} {:>10}  result",
+        "goal", "figure.field", "value", "goal"
+    );
+    let mut rows = Vec::new();
+    let mut missed = 0;
+    for (id, figure, name, goal, max) in GOALS {
+        let value = figures
+            .iter()
+            .find(|l| l.contains(&format!("\"figure\":\"{figure}\"")))
+            .and_then(|l| field(l, name));
+        let pass = value.map(|v| if max { v <= goal } else { v >= goal });
+        let verdict = match pass {
+            Some(true) => "pass",
+            Some(false) => "MISS",
+            None => "not measured",
+        };
+        if pass != Some(true) {
+            missed += 1;
+        }
+        let shown = value.map(|v| format!("{v}")).unwrap_or_else(|| "-".into());
+        println!(
+            "  {id:<5} {:<42} {shown:>14} {:>10}  {verdict}",
+            format!("{figure}.{name}"),
+            format!("<= {goal}")
+        );
+        rows.push(format!(
+            "{{\"goal\":\"{id}\",\"figure\":\"{figure}\",\"field\":\"{name}\",\"value\":{},\"max\":{goal},\"result\":\"{verdict}\"}}",
+            value.map(|v| v.to_string()).unwrap_or_else(|| "null".into())
+        ));
+    }
+    println!("  P4    throughput vs a plain JS worker                 not measured (no reference worker yet)");
+    for f in figures {
         println!("  {f}");
     }
+    let json = format!(
+        "{{\n\"figures\": [\n  {}\n],\n\"goals\": [\n  {}\n]\n}}\n",
+        figures.join(",\n  "),
+        rows.join(",\n  ")
+    );
+    let out = tools.root.join("target/bench.json");
+    std::fs::write(&out, json).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!(
+        "{} goals met, {missed} missed or not measured",
+        GOALS.len() - missed
+    );
     Ok(())
 }
 
@@ -64,4 +176,18 @@ fn gzip9_len(path: &Path) -> Result<usize, String> {
         .output()
         .map_err(|e| format!("gzip: {e}"))?;
     Ok(out.stdout.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fields_of_figure_lines() {
+        let l = r#"{"figure":"x","n":3,"p99_us":12.5}"#;
+        assert_eq!(field(l, "p99_us"), Some(12.5));
+        assert_eq!(field(l, "n"), Some(3.0));
+        assert_eq!(field(l, "nope"), None);
+        assert!(is_figure(l));
+    }
 }

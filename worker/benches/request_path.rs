@@ -1,0 +1,197 @@
+//! P3: native cost of the request path (parse, validate, encrypt or decrypt,
+//! serialize) for create, get and a 50-item list, with the in-memory store.
+//! P5: KV calls per list page with 10,000 secrets, and the cost of a deep $skip.
+//! Prints one JSON line per figure. Run: `cargo bench -p regcred-worker --bench request_path`.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use regcred_worker::app::{handle, Ctx};
+use regcred_worker::config::Config;
+use regcred_worker::http::{Method, Request};
+use regcred_worker::store::MemoryStore;
+use serde_json::json;
+use shared::login::{ProbeRequest, ProbeResponse};
+
+const EDITOR: &str = "editor-token-0123456789";
+const VIEWER: &str = "viewer-token-0123456789";
+
+fn request(method: Method, path: &str, token: &str, body: Option<String>) -> Request {
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (
+            p.to_owned(),
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        ),
+        None => (path.to_owned(), vec![]),
+    };
+    Request {
+        method,
+        path,
+        query,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("authorization".into(), format!("Bearer {token}")),
+        ],
+        body: body.unwrap_or_default().into_bytes(),
+        body_oversize: false,
+        request_id: "bench".into(),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn main() {
+    let config = Config::from_env(|k| match k {
+        "REGCRED_TOKENS" => Some(format!("e:editor:{EDITOR},v:viewer:{VIEWER}")),
+        "REGCRED_KEYS" => Some(format!("k1:{}", "ab".repeat(32))),
+        "REGCRED_MAX_SECRETS" => Some("100000".into()),
+        _ => None,
+    });
+    let store = MemoryStore::default();
+    let n = Cell::new(0u64);
+    let random = |b: &mut [u8]| {
+        n.set(n.get() + 1);
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = (n.get() >> (i % 8)) as u8;
+        }
+        true
+    };
+    let fetch = |_: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
+        Box::pin(async { ProbeResponse::Failed("offline".into()) })
+    };
+    let ctx = Ctx {
+        store: &store,
+        config: &config,
+        now: "2026-11-23T00:00:00.000Z".into(),
+        random: &random,
+        fetch: &fetch,
+    };
+    let dcj = json!({"auths": {"registry.example.com": {"username": "bench", "password": "bench-password"}}}).to_string();
+    let run = |req: &Request| {
+        let t = Instant::now();
+        let resp = pollster::block_on(handle(req, &ctx));
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        assert!(
+            resp.status < 300,
+            "{} {}",
+            resp.status,
+            String::from_utf8_lossy(&resp.body)
+        );
+        us
+    };
+    let report = |figure: &str, mut samples: Vec<f64>| {
+        samples.sort_by(f64::total_cmp);
+        println!(
+            "{{\"figure\":\"{figure}\",\"n\":{},\"p50_us\":{:.1},\"p99_us\":{:.1}}}",
+            samples.len(),
+            percentile(&samples, 0.5),
+            percentile(&samples, 0.99)
+        );
+    };
+
+    // 50 secrets for the list figure, then creates and gets.
+    for i in 0..50 {
+        let body =
+            json!({"name": format!("base-{i:03}"), "data": {".dockerconfigjson": dcj}}).to_string();
+        run(&request(
+            Method::Post,
+            "/v2/admin/dockerRegistrySecrets",
+            EDITOR,
+            Some(body),
+        ));
+    }
+    let list = request(
+        Method::Get,
+        "/v2/admin/dockerRegistrySecrets?$top=50",
+        VIEWER,
+        None,
+    );
+    report("native_list_50", (0..2000).map(|_| run(&list)).collect());
+    let creates: Vec<Request> = (0..2000)
+        .map(|i| {
+            let body = json!({"name": format!("c-{i:05}"), "data": {".dockerconfigjson": dcj}})
+                .to_string();
+            request(
+                Method::Post,
+                "/v2/admin/dockerRegistrySecrets",
+                EDITOR,
+                Some(body),
+            )
+        })
+        .collect();
+    // Creates grow the store; delete them again so each create sees a small store.
+    let mut create_samples = Vec::new();
+    for (i, req) in creates.iter().enumerate() {
+        create_samples.push(run(req));
+        if i % 40 == 39 {
+            for j in i - 39..=i {
+                let del = request(
+                    Method::Delete,
+                    &format!("/v2/admin/dockerRegistrySecrets/c-{j:05}"),
+                    EDITOR,
+                    None,
+                );
+                pollster::block_on(handle(&del, &ctx));
+            }
+        }
+    }
+    report("native_create", create_samples);
+    let gets: Vec<Request> = (0..2000)
+        .map(|i| {
+            request(
+                Method::Get,
+                &format!("/v2/admin/dockerRegistrySecrets/base-{:03}", i % 50),
+                VIEWER,
+                None,
+            )
+        })
+        .collect();
+    report("native_get", gets.iter().map(&run).collect());
+
+    // P5: 10,000 secrets; count KV calls of one list page and of a deep skip.
+    for i in 50..10_000 {
+        let body =
+            json!({"name": format!("s-{i:05}"), "data": {".dockerconfigjson": dcj}}).to_string();
+        pollster::block_on(handle(
+            &request(
+                Method::Post,
+                "/v2/admin/dockerRegistrySecrets",
+                EDITOR,
+                Some(body),
+            ),
+            &ctx,
+        ));
+    }
+    for (figure, q) in [
+        ("kv_calls_list_top50_of_10000", "?$top=50"),
+        (
+            "kv_calls_list_top50_skip9950_of_10000",
+            "?$top=50&$skip=9950",
+        ),
+    ] {
+        store.reset_calls();
+        let t = Instant::now();
+        pollster::block_on(handle(
+            &request(
+                Method::Get,
+                &format!("/v2/admin/dockerRegistrySecrets{q}"),
+                VIEWER,
+                None,
+            ),
+            &ctx,
+        ));
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        let c = store.calls();
+        println!(
+            "{{\"figure\":\"{figure}\",\"list_calls\":{},\"get_calls\":{},\"native_us\":{us:.0}}}",
+            c.list, c.get
+        );
+    }
+}
