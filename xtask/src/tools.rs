@@ -97,11 +97,40 @@ pub fn ensure_build_tools() -> Result<Tools, String> {
     Ok(tools)
 }
 
-/// Everything `test` needs: the build tools plus a browser.
+/// Everything `test` needs: the build tools plus a browser, a registry and
+/// schemathesis.
 pub fn ensure_test_tools() -> Result<Tools, String> {
     let tools = ensure_build_tools()?;
     ensure_apt()?;
+    ensure_schemathesis()?;
     Ok(tools)
+}
+
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// The schemathesis script of the machine's Python, installed from PyPI at
+/// the pinned version when missing.
+pub fn schemathesis_bin() -> Result<PathBuf, String> {
+    let scripts = output(Command::new("python3").args([
+        "-c",
+        "import sysconfig; print(sysconfig.get_path('scripts'))",
+    ]))
+    .ok_or("python3 is needed for schemathesis (the API fuzzer)")?;
+    Ok(PathBuf::from(scripts.trim()).join("schemathesis"))
+}
+
+fn ensure_schemathesis() -> Result<(), String> {
+    let bin = schemathesis_bin()?;
+    let found = output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    if found.contains(SCHEMATHESIS) {
+        step(&format!("schemathesis {SCHEMATHESIS}: present"));
+        return Ok(());
+    }
+    step(&format!("schemathesis {SCHEMATHESIS}: installing with pip"));
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        .arg(format!("schemathesis=={SCHEMATHESIS}"));
+    status(&mut cmd, "pip install schemathesis")
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
