@@ -97,7 +97,8 @@ pub struct ParsedConfig {
 
 impl DockerConfig {
     /// Fails only when `entries` is empty: a secret without credentials is never made.
-    pub fn new(entries: Vec<RegistryEntry>) -> Option<Self> {
+    pub fn new(mut entries: Vec<RegistryEntry>) -> Option<Self> {
+        sort(&mut entries);
         (!entries.is_empty()).then_some(DockerConfig { entries })
     }
 
@@ -251,10 +252,17 @@ pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
             }
         }
     }
+    sort(&mut entries);
     Ok(ParsedConfig {
         config: DockerConfig { entries },
         warnings,
     })
+}
+
+/// Entries in server-key order, as a JSON object reads back: canonicalizing
+/// a Docker Hub key can move it, and what we generate must parse back equal.
+fn sort(entries: &mut [RegistryEntry]) {
+    entries.sort_by(|a, b| a.server.cmp(&b.server));
 }
 
 pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>, ConfigError> {
@@ -320,6 +328,12 @@ pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, Confi
     let identitytoken = field("identitytoken")?.filter(|t| !t.is_empty());
     let registrytoken = field("registrytoken")?.filter(|t| !t.is_empty());
 
+    if auth.is_none() && username.as_deref().is_some_and(|u| u.contains(':')) {
+        return Err(ConfigError::new(
+            format!("{path}.username"),
+            "cannot contain ':' (Docker's auth is username:password, split at the first ':')",
+        ));
+    }
     let explicit = match (username, password) {
         (Some(u), Some(p)) => Some(Credentials {
             username: u,

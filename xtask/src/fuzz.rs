@@ -1,12 +1,28 @@
-//! `cargo xtask fuzz`: the long API fuzzing run (schemathesis against the
-//! built worker). The short run is part of `cargo xtask test`.
+//! `cargo xtask fuzz [--seconds N]`: every cargo-fuzz target for N seconds
+//! (default 60) from its corpus, then the long API fuzzing run
+//! (schemathesis). `cargo xtask test` runs each target briefly.
+
+use std::path::Path;
+use std::process::Command;
 
 use crate::build;
-use crate::run::{self, step};
-use crate::tools;
+use crate::run::{self, output, status, step, streamed};
+use crate::tools::{self, Tools};
 
-pub fn run() -> Result<(), String> {
+pub const TARGETS: [&str; 4] = ["auth_token", "dockerconfigjson", "import", "name"];
+const CARGO_FUZZ: &str = "0.13.1";
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let seconds = match args.iter().position(|a| a == "--seconds") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or("--seconds takes a whole number")?,
+        None => 60,
+    };
     let tools = tools::ensure_test_tools()?;
+    let total = fuzz_targets(&tools, &format!("-max_total_time={seconds}"))?;
+    println!("fuzzing: {total} executions in all ({seconds} s per target)");
     build::console(&tools)?;
     build::worker(&tools, true)?;
     let examples = std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| "200".into());
@@ -17,4 +33,86 @@ pub fn run() -> Result<(), String> {
         .env("SCHEMATHESIS", tools::schemathesis_bin()?)
         .env("SCHEMATHESIS_MAX_EXAMPLES", examples);
     run::status(&mut cmd, "schemathesis")
+}
+
+/// Whether the nightly toolchain cargo-fuzz needs is installed (it cannot be
+/// downloaded here: only package registries are reachable).
+pub fn nightly_present() -> bool {
+    output(Command::new("rustup").args(["toolchain", "list"]))
+        .is_some_and(|l| l.lines().any(|t| t.starts_with("nightly")))
+}
+
+fn ensure_cargo_fuzz(tools: &Tools) -> Result<(), String> {
+    let found = output(Command::new(tools.bin("cargo-fuzz")).arg("--version")).unwrap_or_default();
+    if found.contains(CARGO_FUZZ) {
+        step(&format!("cargo-fuzz {CARGO_FUZZ}: present"));
+        return Ok(());
+    }
+    step(&format!(
+        "cargo-fuzz {CARGO_FUZZ}: installing with cargo install"
+    ));
+    status(
+        Command::new("cargo").args(["install", "--locked", &format!("cargo-fuzz@{CARGO_FUZZ}")]),
+        "cargo install cargo-fuzz",
+    )
+}
+
+/// Runs every target with `limit` (a libFuzzer flag) from a corpus seeded
+/// with `fuzz/seeds/<target>`; returns the executions counted.
+pub fn fuzz_targets(tools: &Tools, limit: &str) -> Result<u64, String> {
+    if !nightly_present() {
+        return Err(
+            "the nightly toolchain is not installed (rustup toolchain install nightly)".into(),
+        );
+    }
+    ensure_cargo_fuzz(tools)?;
+    let mut total = 0;
+    for target in TARGETS {
+        let corpus = tools.root.join("target/fuzz-corpus").join(target);
+        seed(&tools.root.join("fuzz/seeds").join(target), &corpus)?;
+        step(&format!("fuzz target {target} ({limit})"));
+        // libFuzzer reports on stderr; `sh` merges it so the counts are read.
+        let mut cmd = tools.command("sh");
+        cmd.args([
+            "-c",
+            "exec \"$0\" \"$@\" 2>&1",
+            "cargo",
+            "+nightly",
+            "fuzz",
+            "run",
+            target,
+        ])
+        .arg(&corpus)
+        .args(["--", limit, "-print_final_stats=1"]);
+        let (ok, lines) = streamed(&mut cmd, |l| l.starts_with("Done "))?;
+        let runs = lines
+            .iter()
+            .find_map(|l| {
+                l.strip_prefix("Done ")?
+                    .split_whitespace()
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or(0);
+        println!("fuzz target {target}: {runs} executions");
+        total += runs;
+        if !ok {
+            return Err(format!(
+                "fuzz target {target} found a crash; see fuzz/artifacts/{target}/"
+            ));
+        }
+    }
+    Ok(total)
+}
+
+fn seed(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if let Some(name) = path.file_name() {
+            std::fs::copy(&path, to.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   test          install what is missing, run every check and test
   build         build the console (dist/) and the worker (worker/build/), release
   bench         print size and latency figures (also target/bench.json)
-  fuzz          long API fuzzing run (schemathesis, SCHEMATHESIS_MAX_EXAMPLES, default 200)
+  fuzz [--seconds N]  every cargo-fuzz target N s (default 60), then schemathesis (SCHEMATHESIS_MAX_EXAMPLES, default 200)
   build-worker  build the worker if its sources changed (wrangler's [build] command)
 ";
 
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Some("dev") => dev(),
         Some("test") => test::run_all(),
         Some("bench") => bench::run(),
-        Some("fuzz") => fuzz::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("build") => tools::ensure_build_tools().and_then(|t| {
             build::console(&t)?;
             build::worker(&t, true)

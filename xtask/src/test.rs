@@ -109,6 +109,13 @@ pub fn run_all() -> Result<(), String> {
         cmd.args(["test", "--workspace"]);
         runner(&mut cmd, c)
     });
+    check(
+        "fuzz targets, briefly from their corpus (cargo +nightly fuzz)",
+        &mut |_| {
+            crate::fuzz::fuzz_targets(&tools, "-max_total_time=5")
+                .map(|n| println!("{n} fuzz executions"))
+        },
+    );
     let built = check("release builds (console, worker)", &mut |_| {
         build::console(&tools)?;
         build::worker(&tools, true)
