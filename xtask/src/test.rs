@@ -121,6 +121,14 @@ pub fn run_all() -> Result<(), String> {
         build::worker(&tools, true)
     });
     if built {
+        check("API fuzzing: schemathesis, short run", &mut |_| {
+            let mut cmd = tools.command("node");
+            cmd.arg("tests/fuzz/schemathesis.mjs")
+                .env("REGCRED_ROOT", &tools.root)
+                .env("SCHEMATHESIS", tools::schemathesis_bin()?)
+                .env("SCHEMATHESIS_MAX_EXAMPLES", "15");
+            run::status(&mut cmd, "schemathesis")
+        });
         check(
             "end-to-end: worker in workerd, console in Chromium",
             &mut |c| {
