@@ -1,5 +1,5 @@
-//! Small browser services: the session token (sessionStorage only, never
-//! localStorage), downloads made from bytes, and the clipboard.
+//! Small browser services: the session token (sessionStorage only, never the
+//! persistent local store), downloads made from bytes, and the clipboard.
 
 use wasm_bindgen::{JsCast, JsValue};
 

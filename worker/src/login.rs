@@ -8,7 +8,7 @@ use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
 
 use crate::app::Ctx;
 use crate::http::Response;
-use crate::secrets::{key, not_found, open, storage_error};
+use crate::secrets::{load, open};
 use crate::store::Store;
 
 /// More steps than any honest registry needs (ping, token, ping).
@@ -51,12 +51,7 @@ pub async fn check_stored<S: Store>(
     ctx: &Ctx<'_, S>,
     name: &SecretName,
 ) -> Result<Response, ApiError> {
-    let stored = ctx
-        .store
-        .get(&key(name))
-        .await
-        .map_err(storage_error)?
-        .ok_or_else(|| not_found(name))?;
+    let stored = load(ctx, name).await?;
     let text = open(ctx, name, &stored)?;
     let parsed = parse_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
     probe_all(ctx, &parsed.config).await

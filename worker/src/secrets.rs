@@ -33,6 +33,18 @@ pub(crate) fn storage_error(e: crate::store::StoreError) -> ApiError {
     )
 }
 
+/// The stored secret, or a 404 that names it.
+pub(crate) async fn load<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+) -> Result<Stored, ApiError> {
+    ctx.store
+        .get(&key(name))
+        .await
+        .map_err(storage_error)?
+        .ok_or_else(|| not_found(name))
+}
+
 pub(crate) fn not_found(name: &SecretName) -> ApiError {
     ApiError::new(
         ErrorCode::NotFound,
@@ -298,12 +310,7 @@ pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 }
 
 pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
-    let stored = ctx
-        .store
-        .get(&key(name))
-        .await
-        .map_err(storage_error)?
-        .ok_or_else(|| not_found(name))?;
+    let stored = load(ctx, name).await?;
     let now = Timestamp::parse(&ctx.now).ok();
     let (mut status, omitted) = status_from(name.as_str(), stored.metadata.as_ref(), now);
     if omitted > 0 {
@@ -318,12 +325,7 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
 }
 
 pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
-    let stored = ctx
-        .store
-        .get(&key(name))
-        .await
-        .map_err(storage_error)?
-        .ok_or_else(|| not_found(name))?;
+    let stored = load(ctx, name).await?;
     let text = open(ctx, name, &stored)?;
     Ok(Response {
         status: 200,
@@ -405,12 +407,7 @@ pub async fn modify<S: Store>(
     pre: &Preconditions,
 ) -> Result<Response, ApiError> {
     let k = key(name);
-    let stored = ctx
-        .store
-        .get(&k)
-        .await
-        .map_err(storage_error)?
-        .ok_or_else(|| not_found(name))?;
+    let stored = load(ctx, name).await?;
     let valid = parse_modify(body, name)?;
     let version = version_of(stored.metadata.as_ref());
     check_if_match(name, pre, version)?;
@@ -468,12 +465,7 @@ pub async fn delete<S: Store>(
     pre: &Preconditions,
 ) -> Result<Response, ApiError> {
     let k = key(name);
-    let stored = ctx
-        .store
-        .get(&k)
-        .await
-        .map_err(storage_error)?
-        .ok_or_else(|| not_found(name))?;
+    let stored = load(ctx, name).await?;
     check_if_match(name, pre, version_of(stored.metadata.as_ref()))?;
     ctx.store.delete(&k).await.map_err(storage_error)?;
     Ok(Response::json(
