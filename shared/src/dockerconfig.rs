@@ -3,12 +3,11 @@
 
 use std::fmt;
 
-use base64::Engine;
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::auth::{self, Credentials, B64};
+use crate::auth::{self, Credentials};
 use crate::registry::Registry;
 
 /// Largest `.dockerconfigjson` accepted, in bytes of JSON text.
@@ -182,12 +181,10 @@ pub fn decode_value(raw: &str) -> Result<String, ConfigError> {
     if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('"') {
         return Err(ConfigError::new("$", format!("not valid JSON: {json_err}")));
     }
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    if let Ok(bytes) = B64.decode(compact.as_bytes()) {
-        if let Ok(text) = String::from_utf8(bytes) {
-            if serde_json::from_str::<Value>(&text).is_ok() {
-                return Ok(text);
-            }
+    // The same tolerant base64 as auth tokens (padding optional, whitespace ignored).
+    if let Ok(text) = auth::decode_base64_text(raw) {
+        if serde_json::from_str::<Value>(&text).is_ok() {
+            return Ok(text);
         }
     }
     Err(ConfigError::new(
@@ -387,6 +384,8 @@ pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, Confi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::B64;
+    use base64::Engine;
 
     #[test]
     fn builds_what_kubectl_builds() {

@@ -8,10 +8,9 @@
 
 use std::fmt;
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Credentials, B64};
+use crate::auth::{self, Credentials};
 use crate::registry::{Registry, Scheme};
 
 /// A request the caller must send. Headers are (name, value).
@@ -106,10 +105,7 @@ pub fn http_allowed(registry: &Registry, allow_http_loopback: bool) -> bool {
 }
 
 fn basic(c: &Credentials) -> String {
-    format!(
-        "Basic {}",
-        B64.encode(format!("{}:{}", c.username, c.password))
-    )
+    format!("Basic {}", auth::encode(&c.username, &c.password))
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -131,23 +131,18 @@ pub async fn serve<S: Store>(mut req: WRequest, env: &Env, store: &S) -> Result<
             .or_else(|_| env.var(name).map(|v| v.to_string()))
             .ok()
     });
-    let resp = {
-        {
-            let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
-            let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
-                Box::pin(outbound(req))
-            };
-            let ctx = Ctx {
-                store,
-                config: &config,
-                now: now_rfc3339(),
-                random: &random,
-                fetch: &fetch,
-            };
-            app::handle(&ours, &ctx).await
-        }
+    let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
+    let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
+        Box::pin(outbound(req))
     };
-    to_worker(resp)
+    let ctx = Ctx {
+        store,
+        config: &config,
+        now: now_rfc3339(),
+        random: &random,
+        fetch: &fetch,
+    };
+    to_worker(app::handle(&ours, &ctx).await)
 }
 
 /// Outbound requests of the login check get this long, all told.
