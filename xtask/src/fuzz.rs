@@ -27,6 +27,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     build::worker(&tools, true)?;
     let examples = std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| "200".into());
     step(&format!("schemathesis, {examples} examples per operation"));
+    schemathesis(&tools, &examples)
+}
+
+/// schemathesis against the built worker, `examples` per operation.
+pub fn schemathesis(tools: &Tools, examples: &str) -> Result<(), String> {
     let mut cmd = tools.command("node");
     cmd.arg("tests/fuzz/schemathesis.mjs")
         .env("REGCRED_ROOT", &tools.root)

@@ -122,12 +122,7 @@ pub fn run_all() -> Result<(), String> {
     });
     if built {
         check("API fuzzing: schemathesis, short run", &mut |_| {
-            let mut cmd = tools.command("node");
-            cmd.arg("tests/fuzz/schemathesis.mjs")
-                .env("REGCRED_ROOT", &tools.root)
-                .env("SCHEMATHESIS", tools::schemathesis_bin()?)
-                .env("SCHEMATHESIS_MAX_EXAMPLES", "15");
-            run::status(&mut cmd, "schemathesis")
+            crate::fuzz::schemathesis(&tools, "15")
         });
         check(
             "end-to-end: worker in workerd, console in Chromium",
