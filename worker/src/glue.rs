@@ -7,6 +7,8 @@ use std::pin::Pin;
 
 use shared::api::MAX_BODY_BYTES;
 use shared::login::{ProbeRequest, ProbeResponse};
+use wasm_bindgen::JsCast;
+use worker::js_sys::futures::JsFuture;
 use worker::{event, Context, Env, Headers, Request as WRequest, Response as WResponse, Result};
 
 use crate::app::{self, Ctx};
@@ -92,15 +94,7 @@ pub async fn serve<S: Store>(mut req: WRequest, env: &Env, store: &S) -> Result<
         worker::Method::Delete => Method::Delete,
         _ => Method::Other,
     };
-    let (path, query) = match req.url() {
-        Ok(url) => (
-            url.path().to_owned(),
-            url.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ),
-        Err(_) => (String::from("/"), Vec::new()),
-    };
+    let (path, query) = crate::http::split_url(&req.inner().url());
     let headers: Vec<(String, String)> = req
         .headers()
         .entries()
@@ -164,26 +158,34 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
         };
         ProbeResponse::Failed(why)
     };
-    let headers = Headers::new();
+    // web-sys directly: worker::RequestInit drags in serializers for
+    // Cloudflare's image options, which a GET to a registry never uses.
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let headers = match web_sys::Headers::new() {
+        Ok(h) => h,
+        Err(e) => return fail(e.into()),
+    };
     for (k, v) in &req.headers {
         if let Err(e) = headers.set(k, v) {
-            return fail(e);
+            return fail(e.into());
         }
     }
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Get).with_headers(headers);
-    let request = match WRequest::new_with_init(&req.url, &init) {
+    init.set_headers(&headers);
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
+        OUTBOUND_TIMEOUT_MS,
+    )));
+    let request = match web_sys::Request::new_with_str_and_init(&req.url, &init) {
         Ok(r) => r,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.into()),
     };
-    let signal =
-        worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(OUTBOUND_TIMEOUT_MS));
-    let mut resp = match worker::Fetch::Request(request)
-        .send_with_signal(&signal)
+    let global: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    let answer = JsFuture::from(global.fetch_with_request(&request))
         .await
-    {
-        Ok(r) => r,
-        Err(e) => return fail(e),
+        .and_then(|r| r.dyn_into::<web_sys::Response>());
+    let mut resp = match answer {
+        Ok(r) => WResponse::from(r),
+        Err(e) => return fail(e.into()),
     };
     let headers = resp
         .headers()

@@ -24,7 +24,9 @@ impl Store for Kv {
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
         self.0
-            .put(key, value)
+            // As bytes: the generic `put` goes through serde and a float
+            // formatter, which a string value never needs.
+            .put_bytes(key, value.as_bytes())
             .map_err(err)?
             .metadata(metadata)
             .map_err(err)?

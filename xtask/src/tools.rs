@@ -16,11 +16,12 @@ const CARGO_TOOLS: [(&str, &str, &str, &[&str]); 3] = [
 ];
 /// Debian packages the tests need: a browser for the console tests, a real
 /// registry and htpasswd for the login-check tests.
-const APT_PACKAGES: [(&str, &str); 4] = [
+const APT_PACKAGES: [(&str, &str); 5] = [
     ("/usr/bin/chromium", "chromium"),
     ("/usr/bin/chromedriver", "chromium-driver"),
     ("/usr/bin/docker-registry", "docker-registry"),
     ("/usr/bin/htpasswd", "apache2-utils"),
+    ("/usr/bin/wrk", "wrk"),
 ];
 
 /// Where every tool is; commands built from here carry the offline switches.
@@ -195,7 +196,7 @@ fn ensure_apt() -> Result<(), String> {
         .collect();
     if missing.is_empty() {
         step(
-            "Debian packages (chromium, chromium-driver, docker-registry, apache2-utils): present",
+            "Debian packages (chromium, chromium-driver, docker-registry, apache2-utils, wrk): present",
         );
         return Ok(());
     }
