@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::glue::{serve, KV_BINDING};
+use crate::glue::{serve, EdgeStore, KV_BINDING};
 use crate::kv::Kv;
 use crate::serial::Turnstile;
 use crate::store::{ListPage, Store, StoreError, Stored, WriteThrough};
@@ -37,10 +37,10 @@ impl DurableObject for SecretWriter {
             .run(async {
                 let kv = Kv(self.env.kv(KV_BINDING)?);
                 let authority = ObjectStorage(self.state.storage());
-                let store = WriteThrough {
+                let store = EdgeStore::Through(WriteThrough {
                     authority: &authority,
                     kv: &kv,
-                };
+                });
                 serve(req, &self.env, &store).await
             })
             .await
@@ -48,7 +48,7 @@ impl DurableObject for SecretWriter {
 }
 
 /// The Durable Object's storage as a `Store` (values with their metadata).
-struct ObjectStorage(worker::Storage);
+pub struct ObjectStorage(worker::Storage);
 
 #[derive(Serialize, Deserialize)]
 struct Entry {

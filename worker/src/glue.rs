@@ -13,9 +13,10 @@ use worker::{event, Context, Env, Headers, Request as WRequest, Response as WRes
 
 use crate::app::{self, Ctx};
 use crate::config::Config;
+use crate::durable::ObjectStorage;
 use crate::http::{Method, Request, Response};
 use crate::kv::Kv;
-use crate::store::Store;
+use crate::store::{ListPage, Store, StoreError, Stored, WriteThrough};
 
 pub const KV_BINDING: &str = "SECRETS";
 
@@ -63,7 +64,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
         };
     }
     match env.kv(KV_BINDING) {
-        Ok(kv) => serve(req, &env, &Kv(kv)).await,
+        Ok(kv) => serve(req, &env, &EdgeStore::Kv(&Kv(kv))).await,
         Err(_) => to_worker(crate::http::finish(
             Response::error(shared::api::ApiError::new(
                 shared::api::ErrorCode::InternalError,
@@ -83,9 +84,58 @@ async fn forward_to_writer(req: WRequest, env: &Env) -> Result<WResponse> {
     stub.fetch_with_request(req).await
 }
 
-/// Runs the app for one request against `store`: KV for reads in the
-/// worker, write-through storage inside the Durable Object.
-pub async fn serve<S: Store>(mut req: WRequest, env: &Env, store: &S) -> Result<WResponse> {
+/// The stores of the two entry points as one type, so the app (generic over
+/// its store) is compiled into the wasm once rather than twice.
+pub enum EdgeStore<'a> {
+    /// Reads, in the worker.
+    Kv(&'a Kv),
+    /// Writes, inside the Durable Object.
+    Through(WriteThrough<'a, ObjectStorage, Kv>),
+}
+
+impl Store for EdgeStore<'_> {
+    async fn get(&self, key: &str) -> std::result::Result<Option<Stored>, StoreError> {
+        match self {
+            EdgeStore::Kv(s) => s.get(key).await,
+            EdgeStore::Through(s) => s.get(key).await,
+        }
+    }
+
+    async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: &serde_json::Value,
+    ) -> std::result::Result<(), StoreError> {
+        match self {
+            EdgeStore::Kv(s) => s.put(key, value, metadata).await,
+            EdgeStore::Through(s) => s.put(key, value, metadata).await,
+        }
+    }
+
+    async fn delete(&self, key: &str) -> std::result::Result<(), StoreError> {
+        match self {
+            EdgeStore::Kv(s) => s.delete(key).await,
+            EdgeStore::Through(s) => s.delete(key).await,
+        }
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> std::result::Result<ListPage, StoreError> {
+        match self {
+            EdgeStore::Kv(s) => s.list(prefix, cursor, limit).await,
+            EdgeStore::Through(s) => s.list(prefix, cursor, limit).await,
+        }
+    }
+}
+
+/// Runs the app for one request: KV for reads in the worker, write-through
+/// storage inside the Durable Object.
+pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Result<WResponse> {
     let request_id = new_request_id();
     let method = match req.method() {
         worker::Method::Get => Method::Get,
