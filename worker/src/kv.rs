@@ -60,7 +60,7 @@ impl Store for Kv {
                 .into_iter()
                 .map(|k| ListedKey {
                     name: k.name,
-                    metadata: k.metadata,
+                    metadata: k.metadata.map(std::rc::Rc::new),
                 })
                 .collect(),
             cursor: if page.list_complete {

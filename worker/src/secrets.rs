@@ -232,14 +232,26 @@ async fn walk<S: Store>(
             .list(PREFIX, cursor.as_deref(), KV_PAGE)
             .await
             .map_err(storage_error)?;
+        let filtered = paging.expiring_within_days.is_some();
         for k in &page.keys {
+            let full = out.len() as u64 >= top;
+            if full && !count_all {
+                break;
+            }
+            let shown = seen >= paging.skip && !full;
+            // Without a filter, a key that is skipped or only counted needs
+            // no metadata read: deep $skip stays a walk over names.
+            if !shown && !filtered {
+                seen += 1;
+                continue;
+            }
             let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
-            let status = status_from(name, k.metadata.as_ref(), now).0;
+            let status = status_from(name, k.metadata.as_deref(), now).0;
             if !wanted(&status) {
                 continue;
             }
             seen += 1;
-            if seen > paging.skip && (out.len() as u64) < top {
+            if shown {
                 out.push(status);
             }
         }

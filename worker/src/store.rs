@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -19,7 +20,8 @@ pub struct Stored {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListedKey {
     pub name: String,
-    pub metadata: Option<Value>,
+    /// Shared, not copied: a list page only reads it.
+    pub metadata: Option<Rc<Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,10 +58,24 @@ pub struct CallCounts {
     pub list: u32,
 }
 
+struct Entry {
+    value: String,
+    metadata: Option<Rc<Value>>,
+}
+
+impl Entry {
+    fn stored(&self) -> Stored {
+        Stored {
+            value: self.value.clone(),
+            metadata: self.metadata.as_deref().cloned(),
+        }
+    }
+}
+
 /// In-memory store with KV's list semantics (ordered keys, paged, opaque cursor).
 #[derive(Default)]
 pub struct MemoryStore {
-    data: RefCell<BTreeMap<String, Stored>>,
+    data: RefCell<BTreeMap<String, Entry>>,
     calls: Cell<CallCounts>,
 }
 
@@ -77,12 +93,16 @@ impl MemoryStore {
         self.data
             .borrow()
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.stored()))
             .collect()
     }
 
     pub fn insert_raw(&self, key: &str, value: Stored) {
-        self.data.borrow_mut().insert(key.to_owned(), value);
+        let entry = Entry {
+            value: value.value,
+            metadata: value.metadata.map(Rc::new),
+        };
+        self.data.borrow_mut().insert(key.to_owned(), entry);
     }
 
     fn count(&self, f: impl FnOnce(&mut CallCounts)) {
@@ -95,16 +115,16 @@ impl MemoryStore {
 impl Store for MemoryStore {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
         self.count(|c| c.get += 1);
-        Ok(self.data.borrow().get(key).cloned())
+        Ok(self.data.borrow().get(key).map(Entry::stored))
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
         self.count(|c| c.put += 1);
         self.data.borrow_mut().insert(
             key.to_owned(),
-            Stored {
+            Entry {
                 value: value.to_owned(),
-                metadata: Some(metadata.clone()),
+                metadata: Some(Rc::new(metadata.clone())),
             },
         );
         Ok(())
@@ -124,17 +144,17 @@ impl Store for MemoryStore {
     ) -> Result<ListPage, StoreError> {
         self.count(|c| c.list += 1);
         let data = self.data.borrow();
-        let after = cursor.unwrap_or("");
+        // Like KV, start at the prefix (or after the cursor): other keys
+        // (audit records) are never walked.
+        let start = match cursor {
+            Some(after) if after >= prefix => std::ops::Bound::Excluded(after),
+            _ => std::ops::Bound::Included(prefix),
+        };
         let mut keys = Vec::new();
         let mut more = false;
-        for (k, v) in
-            data.range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
-        {
+        for (k, v) in data.range::<str, _>((start, std::ops::Bound::Unbounded)) {
             if !k.starts_with(prefix) {
-                if k.as_str() > prefix {
-                    break;
-                }
-                continue;
+                break;
             }
             if keys.len() == limit as usize {
                 more = true;
