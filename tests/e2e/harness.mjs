@@ -46,18 +46,28 @@ async function testConfig(dir) {
 }
 
 export async function startWorker({ timeoutMs = 180_000, vars = {} } = {}) {
+  return startWranglerDev({ config: testConfig, timeoutMs, vars });
+}
+
+/**
+ * `wrangler dev` of the wrangler.toml that `config(dir)` returns (it may
+ * write one into the throwaway dir), with the test tokens and keys as vars,
+ * answering `GET /v2/health`; `args` go to wrangler as they are. Benchmarks
+ * start other workers this way.
+ */
+export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, vars = {}, args = [] }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
   const envFile = path.join(dir, 'test.vars');
   const tokens = Object.entries(TOKENS).map(([role, t]) => `test-${role}:${role}:${t}`).join(',');
   const extra = Object.entries(vars).map(([k, v]) => `${k}="${v}"\n`).join('');
   await writeFile(envFile, `REGCRED_TOKENS="${tokens}"\nREGCRED_KEYS="${KEYRING}"\n${extra}`);
   const port = await freePort();
-  const config = await testConfig(dir);
+  const config = await configOf(dir);
   const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
   const child = spawn(wrangler, [
     'dev', '-c', config, '--local', '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', path.join(dir, 'state'), '--env-file', envFile,
-    '--show-interactive-dev-session=false',
+    '--show-interactive-dev-session=false', ...args,
   ], {
     cwd: ROOT,
     detached: true,

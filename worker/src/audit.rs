@@ -3,7 +3,6 @@
 //! `audit:<inverted epoch ms>:<request id>` lists newest first; the event is
 //! also the key's metadata, so a page of events is one `list` call.
 
-use serde::Deserialize;
 use shared::api::{ApiError, AuditEvent, AuditList, ErrorBody, Paging};
 use shared::time::Timestamp;
 use shared::{Action, SecretName};
@@ -116,7 +115,7 @@ pub async fn list<S: Store>(store: &S, query: &[(String, String)]) -> Result<Res
             .await
             .map_err(crate::secrets::storage_error)?;
         for k in page.keys {
-            let Some(e) = k.metadata.and_then(|m| AuditEvent::deserialize(&*m).ok()) else {
+            let Some(e) = k.read_metadata::<AuditEvent>() else {
                 continue;
             };
             if secret.is_some() && e.secret.as_deref() != secret {

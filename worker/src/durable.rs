@@ -35,7 +35,9 @@ impl DurableObject for SecretWriter {
     async fn fetch(&self, req: Request) -> Result<Response> {
         self.turn
             .run(async {
-                let kv = Kv(self.env.kv(KV_BINDING)?);
+                let kv = Kv::from_env(&self.env, KV_BINDING).ok_or_else(|| {
+                    worker::Error::RustError(format!("no KV binding named {KV_BINDING}"))
+                })?;
                 let authority = ObjectStorage(self.state.storage());
                 let store = EdgeStore::Through(WriteThrough {
                     authority: &authority,

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use shared::api::MAX_BODY_BYTES;
 use shared::login::{ProbeRequest, ProbeResponse};
@@ -63,9 +64,9 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
             )),
         };
     }
-    match env.kv(KV_BINDING) {
-        Ok(kv) => serve(req, &env, &EdgeStore::Kv(&Kv(kv))).await,
-        Err(_) => to_worker(crate::http::finish(
+    match Kv::from_env(&env, KV_BINDING) {
+        Some(kv) => serve(req, &env, &EdgeStore::Kv(&kv)).await,
+        None => to_worker(crate::http::finish(
             Response::error(shared::api::ApiError::new(
                 shared::api::ErrorCode::InternalError,
                 format!("the worker has no KV binding named {KV_BINDING}; check wrangler.toml"),
@@ -133,6 +134,15 @@ impl Store for EdgeStore<'_> {
     }
 }
 
+/// The request headers the app reads (`http::Request::header`).
+const READ_HEADERS: [&str; 5] = [
+    "authorization",
+    "content-type",
+    "content-length",
+    "if-match",
+    "if-none-match",
+];
+
 /// Runs the app for one request: KV for reads in the worker, write-through
 /// storage inside the Durable Object.
 pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Result<WResponse> {
@@ -145,10 +155,14 @@ pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Resul
         _ => Method::Other,
     };
     let (path, query) = crate::http::split_url(&req.inner().url());
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .entries()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+    // Only the headers a route reads: walking all of them crosses from wasm
+    // to JS several times per header, on every request.
+    let headers: Vec<(String, String)> = READ_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = req.headers().get(name).ok().flatten()?;
+            Some(((*name).to_owned(), value))
+        })
         .collect();
     let declared = headers
         .iter()
@@ -157,6 +171,9 @@ pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Resul
         .unwrap_or(0);
     let (body, body_oversize) = if declared > MAX_BODY_BYTES {
         (Vec::new(), true)
+    } else if method == Method::Get {
+        // No route reads a GET body; awaiting an empty one costs a promise.
+        (Vec::new(), false)
     } else {
         (req.bytes().await.unwrap_or_default(), false)
     };
@@ -169,12 +186,7 @@ pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Resul
         body_oversize,
         request_id,
     };
-    let config = Config::from_env(|name| {
-        env.secret(name)
-            .map(|s| s.to_string())
-            .or_else(|_| env.var(name).map(|v| v.to_string()))
-            .ok()
-    });
+    let config = config(env);
     let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
     let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
         Box::pin(outbound(req))
@@ -187,6 +199,28 @@ pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Resul
         fetch: &fetch,
     };
     to_worker(app::handle(&ours, &ctx).await)
+}
+
+thread_local! {
+    static CONFIG: std::cell::OnceCell<Rc<std::result::Result<Config, String>>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// The settings, read once per isolate: an isolate serves one deployment,
+/// and `wrangler secret put` makes a new one. Parsing per request cost the
+/// AES key schedules and the token table on every call.
+fn config(env: &Env) -> Rc<std::result::Result<Config, String>> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            Rc::new(Config::from_env(|name| {
+                env.secret(name)
+                    .map(|s| s.to_string())
+                    .or_else(|_| env.var(name).map(|v| v.to_string()))
+                    .ok()
+            }))
+        })
+        .clone()
+    })
 }
 
 /// Outbound requests of the login check get this long, all told.
@@ -281,5 +315,10 @@ fn new_request_id() -> String {
         let now = worker::Date::now().as_millis();
         bytes[..8].copy_from_slice(&now.to_le_bytes());
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }

@@ -1,42 +1,124 @@
-//! The `Store` trait over Workers KV.
+//! The `Store` trait over Workers KV, bound directly to the runtime's KV
+//! namespace object. Answers cross from JS to wasm as one JSON string each
+//! (`JSON.stringify`, then serde_json): workers-rs's typed KV walks every
+//! metadata object field by field across the boundary, which made a 50-item
+//! list page the slowest read.
 
-use serde_json::Value;
-use worker::kv::KvStore;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use worker::js_sys::futures::JsFuture;
+use worker::js_sys::{Promise, Reflect, JSON};
 
 use crate::store::{ListPage, ListedKey, Store, StoreError, Stored};
 
-pub struct Kv(pub KvStore);
+#[wasm_bindgen]
+extern "C" {
+    /// The KV namespace binding (`env.SECRETS`).
+    pub type KvNamespace;
 
-fn err(e: worker::kv::KvError) -> StoreError {
-    StoreError(format!("KV: {e}"))
+    #[wasm_bindgen(method, catch, js_name = getWithMetadata)]
+    fn get_with_metadata(this: &KvNamespace, key: &str, kind: &str) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn put(
+        this: &KvNamespace,
+        key: &str,
+        value: &str,
+        options: &JsValue,
+    ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn delete(this: &KvNamespace, key: &str) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn list(this: &KvNamespace, options: &JsValue) -> Result<Promise, JsValue>;
+}
+
+pub struct Kv(KvNamespace);
+
+impl Kv {
+    /// The binding `name` of `env`, if it is there.
+    pub fn from_env(env: &worker::Env, name: &str) -> Option<Kv> {
+        let binding = Reflect::get(env, &JsValue::from_str(name)).ok()?;
+        if binding.is_undefined() || binding.is_null() {
+            return None;
+        }
+        Some(Kv(binding.unchecked_into()))
+    }
+}
+
+/// What the runtime said, without values: a KV failure names no secret.
+fn err(what: &str, e: JsValue) -> StoreError {
+    let why = e
+        .dyn_ref::<worker::js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| "unknown error".into());
+    StoreError(format!("KV {what}: {why}"))
+}
+
+async fn settle(what: &str, call: Result<Promise, JsValue>) -> Result<JsValue, StoreError> {
+    let promise = call.map_err(|e| err(what, e))?;
+    JsFuture::from(promise).await.map_err(|e| err(what, e))
+}
+
+fn json_text(what: &str, v: &JsValue) -> Result<String, StoreError> {
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| StoreError(format!("KV {what}: the answer is not JSON")))
+}
+
+/// A JS value as serde type, through one JSON string.
+fn decode<T: serde::de::DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, StoreError> {
+    serde_json::from_str(&json_text(what, v)?).map_err(|e| StoreError(format!("KV {what}: {e}")))
+}
+
+fn encode(what: &str, v: &Value) -> Result<JsValue, StoreError> {
+    JSON::parse(&v.to_string()).map_err(|e| err(what, e))
+}
+
+#[derive(Deserialize)]
+struct GetAnswer {
+    value: Option<String>,
+    metadata: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ListAnswer<'a> {
+    #[serde(borrow)]
+    keys: Vec<ListAnswerKey<'a>>,
+    list_complete: bool,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListAnswerKey<'a> {
+    name: String,
+    #[serde(borrow)]
+    metadata: Option<&'a RawValue>,
 }
 
 impl Store for Kv {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        let (value, metadata) = self
-            .0
-            .get(key)
-            .text_with_metadata::<Value>()
-            .await
-            .map_err(err)?;
-        Ok(value.map(|value| Stored { value, metadata }))
+        let answer = settle("get", self.0.get_with_metadata(key, "text")).await?;
+        let got: GetAnswer = decode("get", &answer)?;
+        Ok(got.value.map(|value| Stored {
+            value,
+            metadata: got.metadata,
+        }))
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
-        self.0
-            // As bytes: the generic `put` goes through serde and a float
-            // formatter, which a string value never needs.
-            .put_bytes(key, value.as_bytes())
-            .map_err(err)?
-            .metadata(metadata)
-            .map_err(err)?
-            .execute()
+        let options = encode("put", &json!({ "metadata": metadata }))?;
+        settle("put", self.0.put(key, value, &options))
             .await
-            .map_err(err)
+            .map(|_| ())
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).await.map_err(err)
+        settle("delete", self.0.delete(key)).await.map(|_| ())
     }
 
     async fn list(
@@ -45,22 +127,22 @@ impl Store for Kv {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<ListPage, StoreError> {
-        let mut q = self
-            .0
-            .list()
-            .prefix(prefix.to_owned())
-            .limit(u64::from(limit));
-        if let Some(c) = cursor {
-            q = q.cursor(c.to_owned());
+        let mut options = json!({ "prefix": prefix, "limit": limit });
+        if let (Some(c), Some(o)) = (cursor, options.as_object_mut()) {
+            o.insert("cursor".into(), Value::from(c));
         }
-        let page = q.execute().await.map_err(err)?;
+        let options = encode("list", &options)?;
+        let answer = settle("list", self.0.list(&options)).await?;
+        let text = json_text("list", &answer)?;
+        let page: ListAnswer =
+            serde_json::from_str(&text).map_err(|e| StoreError(format!("KV list: {e}")))?;
         Ok(ListPage {
             keys: page
                 .keys
                 .into_iter()
                 .map(|k| ListedKey {
                     name: k.name,
-                    metadata: k.metadata.map(std::rc::Rc::new),
+                    metadata: k.metadata.map(RawValue::to_owned),
                 })
                 .collect(),
             cursor: if page.list_complete {

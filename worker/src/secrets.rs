@@ -4,7 +4,8 @@
 //! "e": expiresAt, "v": version}`. The version backs ETag / If-Match.
 //! so a list page needs no per-key read.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use shared::api::{
     ApiError, CreatedResponse, ErrorCode, IdMessageResponse, Paging, Quota, QuotaResponse,
     QuotaUsage, SecretList, SecretStatus, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
@@ -53,6 +54,45 @@ pub(crate) fn not_found(name: &SecretName) -> ApiError {
     .with_target("dockerRegistryName")
 }
 
+/// A secret's KV metadata: what a list page shows without reading values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecretMeta {
+    /// Registries, cut from the end to fit KV's limit; `x` counts the cut.
+    pub r: Vec<String>,
+    pub c: String,
+    pub m: String,
+    pub x: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    pub v: u64,
+}
+
+impl Default for SecretMeta {
+    /// Secrets written before versions existed are at version 1.
+    fn default() -> Self {
+        SecretMeta {
+            r: Vec::new(),
+            c: String::new(),
+            m: String::new(),
+            x: 0,
+            e: None,
+            v: 1,
+        }
+    }
+}
+
+impl SecretMeta {
+    /// The metadata of a stored secret; unreadable metadata reads as empty.
+    pub fn of(stored: &Stored) -> SecretMeta {
+        stored
+            .metadata
+            .as_ref()
+            .and_then(|m| SecretMeta::deserialize(m).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// Metadata that fits KV's 1 KiB limit: registries are dropped from the end
 /// (and counted in "x") until it fits; GET reads the full list from the value.
 pub fn metadata(
@@ -64,30 +104,20 @@ pub fn metadata(
 ) -> Value {
     let mut kept = registries.len();
     loop {
-        let mut m = json!({
-            "r": &registries[..kept],
-            "c": created,
-            "m": modified,
-            "x": registries.len() - kept,
-        });
-        if let (Some(e), Some(obj)) = (expires, m.as_object_mut()) {
-            obj.insert("e".into(), Value::String(e.to_owned()));
-        }
-        if let Some(obj) = m.as_object_mut() {
-            obj.insert("v".into(), Value::from(version));
-        }
-        if m.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
-            return m;
+        let m = SecretMeta {
+            r: registries[..kept].to_vec(),
+            c: created.to_owned(),
+            m: modified.to_owned(),
+            x: (registries.len() - kept) as u64,
+            e: expires.map(str::to_owned),
+            v: version,
+        };
+        let value = serde_json::to_value(&m).unwrap_or_default();
+        if value.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
+            return value;
         }
         kept -= 1;
     }
-}
-
-/// The stored version; secrets written before versions existed are at 1.
-fn version_of(meta: Option<&Value>) -> u64 {
-    meta.and_then(|m| m.get("v"))
-        .and_then(Value::as_u64)
-        .unwrap_or(1)
 }
 
 pub fn etag(version: u64) -> String {
@@ -129,42 +159,19 @@ fn with_etag(mut resp: Response, version: u64) -> Response {
     resp
 }
 
-fn status_from(name: &str, meta: Option<&Value>, now: Option<Timestamp>) -> (SecretStatus, u64) {
-    let text = |k: &str| {
-        meta.and_then(|m| m.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let registries = meta
-        .and_then(|m| m.get("r"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let omitted = meta
-        .and_then(|m| m.get("x"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let expires_at = Some(text("e")).filter(|e| !e.is_empty());
-    let expiry = match (expires_at.as_deref().map(Timestamp::parse), now) {
+fn status_from(name: &str, meta: SecretMeta, now: Option<Timestamp>) -> SecretStatus {
+    let expiry = match (meta.e.as_deref().map(Timestamp::parse), now) {
         (Some(Ok(t)), Some(now)) => Some(t.expiry_state(now)),
         _ => None,
     };
-    (
-        SecretStatus {
-            name: name.to_owned(),
-            registries,
-            created_at: text("c"),
-            modified_at: text("m"),
-            expires_at,
-            expiry,
-        },
-        omitted,
-    )
+    SecretStatus {
+        name: name.to_owned(),
+        registries: meta.r,
+        created_at: meta.c,
+        modified_at: meta.m,
+        expires_at: meta.e.filter(|e| !e.is_empty()),
+        expiry,
+    }
 }
 
 fn seal<S: Store>(
@@ -233,7 +240,7 @@ async fn walk<S: Store>(
             .await
             .map_err(storage_error)?;
         let filtered = paging.expiring_within_days.is_some();
-        for k in &page.keys {
+        for k in page.keys {
             let full = out.len() as u64 >= top;
             if full && !count_all {
                 break;
@@ -246,7 +253,8 @@ async fn walk<S: Store>(
                 continue;
             }
             let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
-            let status = status_from(name, k.metadata.as_deref(), now).0;
+            let meta = k.read_metadata::<SecretMeta>().unwrap_or_default();
+            let status = status_from(name, meta, now);
             if !wanted(&status) {
                 continue;
             }
@@ -324,7 +332,9 @@ pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     let now = Timestamp::parse(&ctx.now).ok();
-    let (mut status, omitted) = status_from(name.as_str(), stored.metadata.as_ref(), now);
+    let meta = SecretMeta::of(&stored);
+    let (omitted, version) = (meta.x, meta.v);
+    let mut status = status_from(name.as_str(), meta, now);
     if omitted > 0 {
         // The metadata could not hold every registry: read them from the value.
         let text = open(ctx, name, &stored)?;
@@ -332,7 +342,6 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
             status.registries = parsed.config.registries();
         }
     }
-    let version = version_of(stored.metadata.as_ref());
     Ok(with_etag(Response::json(200, &status), version))
 }
 
@@ -421,9 +430,10 @@ pub async fn modify<S: Store>(
     let k = key(name);
     let stored = load(ctx, name).await?;
     let valid = parse_modify(body, name)?;
-    let version = version_of(stored.metadata.as_ref());
+    let meta = SecretMeta::of(&stored);
+    let (omitted, version) = (meta.x, meta.v);
     check_if_match(name, pre, version)?;
-    let (old, omitted) = status_from(name.as_str(), stored.metadata.as_ref(), None);
+    let old = status_from(name.as_str(), meta, None);
     let created = if old.created_at.is_empty() {
         ctx.now.clone()
     } else {
@@ -478,7 +488,7 @@ pub async fn delete<S: Store>(
 ) -> Result<Response, ApiError> {
     let k = key(name);
     let stored = load(ctx, name).await?;
-    check_if_match(name, pre, version_of(stored.metadata.as_ref()))?;
+    check_if_match(name, pre, SecretMeta::of(&stored).v)?;
     ctx.store.delete(&k).await.map_err(storage_error)?;
     Ok(Response::json(
         202,

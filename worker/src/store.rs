@@ -4,8 +4,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Workers KV's largest page.
@@ -17,14 +18,22 @@ pub struct Stored {
     pub metadata: Option<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ListedKey {
     pub name: String,
-    /// Shared, not copied: a list page only reads it.
-    pub metadata: Option<Rc<Value>>,
+    /// JSON text, read only for the keys a page shows (a list page is the
+    /// hottest path, and a deep `$skip` passes a thousand keys per call).
+    pub metadata: Option<Box<RawValue>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+impl ListedKey {
+    /// The metadata as `M`; `None` if there is none or it is not an `M`.
+    pub fn read_metadata<M: DeserializeOwned>(&self) -> Option<M> {
+        serde_json::from_str(self.metadata.as_ref()?.get()).ok()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct ListPage {
     pub keys: Vec<ListedKey>,
     /// `None` when this is the last page.
@@ -58,16 +67,27 @@ pub struct CallCounts {
     pub list: u32,
 }
 
+/// Metadata is kept as JSON text, as KV keeps it.
 struct Entry {
     value: String,
-    metadata: Option<Rc<Value>>,
+    metadata: Option<Box<RawValue>>,
 }
 
 impl Entry {
+    fn new(value: String, metadata: Option<&Value>) -> Entry {
+        Entry {
+            value,
+            metadata: metadata.and_then(|m| serde_json::value::to_raw_value(m).ok()),
+        }
+    }
+
     fn stored(&self) -> Stored {
         Stored {
             value: self.value.clone(),
-            metadata: self.metadata.as_deref().cloned(),
+            metadata: self
+                .metadata
+                .as_ref()
+                .and_then(|m| serde_json::from_str(m.get()).ok()),
         }
     }
 }
@@ -98,10 +118,7 @@ impl MemoryStore {
     }
 
     pub fn insert_raw(&self, key: &str, value: Stored) {
-        let entry = Entry {
-            value: value.value,
-            metadata: value.metadata.map(Rc::new),
-        };
+        let entry = Entry::new(value.value, value.metadata.as_ref());
         self.data.borrow_mut().insert(key.to_owned(), entry);
     }
 
@@ -120,13 +137,9 @@ impl Store for MemoryStore {
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
         self.count(|c| c.put += 1);
-        self.data.borrow_mut().insert(
-            key.to_owned(),
-            Entry {
-                value: value.to_owned(),
-                metadata: Some(Rc::new(metadata.clone())),
-            },
-        );
+        self.data
+            .borrow_mut()
+            .insert(key.to_owned(), Entry::new(value.to_owned(), Some(metadata)));
         Ok(())
     }
 
