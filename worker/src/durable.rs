@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::glue::{serve, EdgeStore, KV_BINDING};
@@ -64,7 +65,10 @@ fn err(e: worker::Error) -> StoreError {
 
 impl Store for ObjectStorage {
     async fn get(&self, key: &str) -> std::result::Result<Option<Stored>, StoreError> {
-        let raw: Option<String> = self.0.get(key).await.map_err(err)?;
+        // As a JS string through `get_multiple`: the typed `get` converts
+        // through serde-wasm-bindgen, which nothing else here needs.
+        let found = self.0.get_multiple(vec![key]).await.map_err(err)?;
+        let raw = found.get(&JsValue::from_str(key)).as_string();
         Ok(raw
             .and_then(|r| serde_json::from_str::<Entry>(&r).ok())
             .map(|e| Stored {
@@ -84,7 +88,10 @@ impl Store for ObjectStorage {
             metadata: metadata.clone(),
         };
         let text = serde_json::to_string(&entry).map_err(|e| StoreError(e.to_string()))?;
-        self.0.put(key, text).await.map_err(err)
+        self.0
+            .put_raw(key, JsValue::from_str(&text))
+            .await
+            .map_err(err)
     }
 
     async fn delete(&self, key: &str) -> std::result::Result<(), StoreError> {
