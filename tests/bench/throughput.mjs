@@ -3,7 +3,7 @@
 // layout and crypto, both in workerd under `wrangler dev` on loopback. wrk
 // runs alternate between the two (order flipped each round) so drift in the
 // machine's load hits both alike. Prints JSON lines `{"figure", ...}`.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8).
+// Env: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (8).
 import { execFile } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { client, dockerconfig, freePort, ROOT, startWorker, startWranglerDev, TOKENS } from '../e2e/harness.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SECRETS = 50;
