@@ -103,6 +103,17 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
     }
 }
 
+/// Whether a request writes a secret (create, modify, delete): the requests
+/// the Durable Object orders.
+pub fn writes_secret(method: Method, path: &str) -> bool {
+    route(path).is_some_and(|r| {
+        matches!(
+            action(&r, method),
+            Ok(Some(Action::Create | Action::Modify | Action::Delete))
+        )
+    })
+}
+
 pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {
     let mut attempt = Attempt {
         presented_token: req.header("authorization").is_some(),

@@ -15,7 +15,7 @@ use worker::{event, Context, Env, Headers, Request as WRequest, Response as WRes
 use crate::app::{self, Ctx};
 use crate::config::Config;
 use crate::durable::ObjectStorage;
-use crate::http::{Method, Request, Response};
+use crate::http::{Method, Request, Response, READ_HEADERS};
 use crate::kv::Kv;
 use crate::store::{ListPage, Store, StoreError, Stored, WriteThrough};
 
@@ -24,17 +24,14 @@ pub const KV_BINDING: &str = "SECRETS";
 /// The Durable Object binding that serializes writes (see `durable.rs`).
 pub const WRITER_BINDING: &str = "WRITER";
 
-/// Writes of secrets: the only requests the Durable Object serves.
-fn is_write(req: &WRequest) -> bool {
-    let path = req.path();
-    let secrets = path == "/v2/admin/dockerRegistrySecrets"
-        || path == "/v2/admin/dockerRegistrySecrets/"
-        || (path.starts_with("/v2/admin/dockerRegistrySecrets/") && path.matches('/').count() == 4);
-    secrets
-        && matches!(
-            req.method(),
-            worker::Method::Post | worker::Method::Patch | worker::Method::Delete
-        )
+fn method_of(req: &WRequest) -> Method {
+    match req.method() {
+        worker::Method::Get => Method::Get,
+        worker::Method::Post => Method::Post,
+        worker::Method::Patch => Method::Patch,
+        worker::Method::Delete => Method::Delete,
+        _ => Method::Other,
+    }
 }
 
 /// The declared body length, if any.
@@ -52,7 +49,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
     // An oversized write is refused (413) before any store is touched, so it
     // is answered here: forwarding a body nobody reads breaks the next
     // request to the Durable Object.
-    if is_write(&req) && declared_length(&req) <= MAX_BODY_BYTES {
+    if app::writes_secret(method_of(&req), &req.path()) && declared_length(&req) <= MAX_BODY_BYTES {
         return match forward_to_writer(req, &env).await {
             Ok(resp) => Ok(resp),
             Err(_) => to_worker(crate::http::finish(
@@ -134,29 +131,13 @@ impl Store for EdgeStore<'_> {
     }
 }
 
-/// The request headers the app reads (`http::Request::header`).
-const READ_HEADERS: [&str; 5] = [
-    "authorization",
-    "content-type",
-    "content-length",
-    "if-match",
-    "if-none-match",
-];
-
 /// Runs the app for one request: KV for reads in the worker, write-through
 /// storage inside the Durable Object.
 pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Result<WResponse> {
     let request_id = new_request_id();
-    let method = match req.method() {
-        worker::Method::Get => Method::Get,
-        worker::Method::Post => Method::Post,
-        worker::Method::Patch => Method::Patch,
-        worker::Method::Delete => Method::Delete,
-        _ => Method::Other,
-    };
+    let method = method_of(&req);
     let (path, query) = crate::http::split_url(&req.inner().url());
-    // Only the headers a route reads: walking all of them crosses from wasm
-    // to JS several times per header, on every request.
+    // Walking all headers crosses from wasm to JS several times per header.
     let headers: Vec<(String, String)> = READ_HEADERS
         .iter()
         .filter_map(|name| {
@@ -164,12 +145,7 @@ pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Resul
             Some(((*name).to_owned(), value))
         })
         .collect();
-    let declared = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let (body, body_oversize) = if declared > MAX_BODY_BYTES {
+    let (body, body_oversize) = if declared_length(&req) > MAX_BODY_BYTES {
         (Vec::new(), true)
     } else if method == Method::Get {
         // No route reads a GET body; awaiting an empty one costs a promise.

@@ -13,13 +13,23 @@ pub enum Method {
     Other,
 }
 
+/// The request headers a route reads; the adapter copies only these into
+/// [`Request::headers`]. A handler that reads a new header adds it here.
+pub const READ_HEADERS: [&str; 5] = [
+    "authorization",
+    "content-type",
+    "content-length",
+    "if-match",
+    "if-none-match",
+];
+
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: Method,
     pub path: String,
     /// Percent-decoded query pairs, in order.
     pub query: Vec<(String, String)>,
-    /// Header names in lowercase.
+    /// Header names in lowercase; from the runtime, only [`READ_HEADERS`].
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// The body was longer than the API accepts and was not read.

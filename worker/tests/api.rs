@@ -1042,3 +1042,26 @@ fn etag_if_match_and_if_none_match() {
     );
     assert_eq!(with(Method::Delete, "if-match", "\"3\"", None).status, 202);
 }
+
+/// The fetch handler forwards exactly these to the Durable Object.
+#[test]
+fn writes_of_secrets_are_the_create_modify_delete_routes() {
+    use regcred_worker::app::writes_secret;
+    use regcred_worker::http::Method::*;
+    let s = "/v2/admin/dockerRegistrySecrets";
+    for (method, path, write) in [
+        (Post, s.to_string(), true),
+        (Post, format!("{s}/"), true),
+        (Patch, format!("{s}/a"), true),
+        (Delete, format!("{s}/a"), true),
+        (Get, s.to_string(), false),
+        (Get, format!("{s}/a"), false),
+        (Post, format!("{s}/a"), false),
+        (Post, format!("{s}/a/check"), false),
+        (Get, format!("{s}/a/dockerconfigjson"), false),
+        (Post, "/v2/admin/registryLoginChecks".to_string(), false),
+        (Delete, "/v2/admin/auditEvents".to_string(), false),
+    ] {
+        assert_eq!(writes_secret(method, &path), write, "{method:?} {path}");
+    }
+}
