@@ -134,6 +134,12 @@ pub struct AuditEvent {
     pub outcome: String,
     pub status: u16,
     pub request_id: String,
+    /// The client address (`CF-Connecting-IP`) of aggregated failed sign-ins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// How many failed sign-ins from `address` this minute's record holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +182,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     QuotaExceeded,
+    /// Too many failed authentications from one address: wait (`Retry-After`).
+    TooManyFailedAttempts,
     InternalError,
 }
 
@@ -195,7 +203,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
-            ErrorCode::QuotaExceeded => 429,
+            ErrorCode::QuotaExceeded | ErrorCode::TooManyFailedAttempts => 429,
             ErrorCode::InternalError => 500,
         }
     }
@@ -216,6 +224,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PayloadTooLarge",
             ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
             ErrorCode::QuotaExceeded => "QuotaExceeded",
+            ErrorCode::TooManyFailedAttempts => "TooManyFailedAttempts",
             ErrorCode::InternalError => "InternalError",
         }
     }

@@ -121,6 +121,10 @@ impl Timestamp {
         self.0
     }
 
+    pub fn from_unix_seconds(secs: i64) -> Timestamp {
+        Timestamp(secs)
+    }
+
     /// Whole days from `now` until this time (negative once past).
     pub fn days_after(self, now: Timestamp) -> i64 {
         (self.0 - now.0).div_euclid(86_400)

@@ -220,7 +220,8 @@ test('the audit trail records writes, pulls and refusals, newest first, without 
   assert.ok(has('modify', 'test-editor', 'e2e-hub'));
   assert.ok(has('delete', 'test-editor', 'e2e-hub'));
   assert.ok(has('pull', 'test-puller', 'e2e-hub'));
-  assert.ok(has('authenticate', 'anonymous') && has('authenticate', 'unknown-token'));
+  // Failed sign-ins: one record per address and minute, with a count.
+  assert.ok(events.some((e) => e.action === 'authenticate' && e.count >= 2 && e.address));
   assert.ok(has('authorize', 'test-viewer'));
   const times = events.map((e) => e.time);
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');

@@ -69,12 +69,14 @@ fn main() {
     let fetch = |_: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
         Box::pin(async { ProbeResponse::Failed("offline".into()) })
     };
+    let throttle = |_: &str| -> Pin<Box<dyn Future<Output = bool>>> { Box::pin(async { true }) };
     let ctx = Ctx {
         store: &store,
         config: &config,
         now: "2026-11-23T00:00:00.000Z".into(),
         random: &random,
         fetch: &fetch,
+        throttle: &throttle,
     };
     let dcj = json!({"auths": {"registry.example.com": {"username": "bench", "password": "bench-password"}}}).to_string();
     let run = |req: &Request| {

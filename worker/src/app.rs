@@ -1,5 +1,7 @@
 //! Routing: which handler answers which method and path, after the checks
-//! every route shares (method, token, role, body size, content type).
+//! every route shares (method, token, role, body size, content type). The
+//! checks are separate steps so the fetch handler can run them all before a
+//! write reaches the Durable Object (see `glue.rs`).
 
 use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, MAX_BODY_BYTES};
 use shared::{Action, Role, SecretName};
@@ -23,6 +25,12 @@ pub type Fetch<'a> = &'a dyn Fn(
     Box<dyn std::future::Future<Output = shared::login::ProbeResponse>>,
 >;
 
+/// Counts one failed authentication from a client address; answers false
+/// once that address is past its budget. Only failures are counted, so a
+/// valid token is never refused by it.
+pub type Throttle<'a> =
+    &'a dyn Fn(&str) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool>>>;
+
 /// What a request handler may use besides the request.
 pub struct Ctx<'a, S> {
     pub store: &'a S,
@@ -32,34 +40,37 @@ pub struct Ctx<'a, S> {
     /// Fills the buffer with secure random bytes; false if it cannot.
     pub random: &'a dyn Fn(&mut [u8]) -> bool,
     pub fetch: Fetch<'a>,
+    pub throttle: Throttle<'a>,
 }
 
 impl<S> Ctx<'_, S> {
+    /// The settings. Why they are broken is for the operator's log, never
+    /// for a caller who may not even hold a token.
     pub fn config(&self) -> Result<&Config, ApiError> {
-        self.config.as_ref().map_err(|e| {
+        self.config.as_ref().map_err(|_| {
             ApiError::new(
                 ErrorCode::InternalError,
-                format!("the worker is not configured: {e}"),
+                "the worker is not configured correctly; its operator finds why in the worker's log (wrangler tail)",
             )
         })
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Route<'p> {
+enum Route {
     Health,
     OpenApi,
     Session,
     Secrets,
-    Secret(&'p str),
-    Pull(&'p str),
-    Check(&'p str),
+    Secret(String),
+    Pull(String),
+    Check(String),
     DryRunCheck,
     Audit,
     Quota,
 }
 
-fn route(path: &str) -> Option<Route<'_>> {
+fn route(path: &str) -> Option<Route> {
     let trimmed = path.strip_suffix('/').unwrap_or(path);
     let rest = trimmed.strip_prefix("/v2/")?;
     let parts: Vec<&str> = rest.split('/').collect();
@@ -68,9 +79,11 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["openapi.json"] => Route::OpenApi,
         ["session"] => Route::Session,
         ["admin", "dockerRegistrySecrets"] => Route::Secrets,
-        ["admin", "dockerRegistrySecrets", name] => Route::Secret(name),
-        ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => Route::Pull(name),
-        ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check(name),
+        ["admin", "dockerRegistrySecrets", name] => Route::Secret((*name).to_owned()),
+        ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => {
+            Route::Pull((*name).to_owned())
+        }
+        ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check((*name).to_owned()),
         ["admin", "registryLoginChecks"] => Route::DryRunCheck,
         ["admin", "auditEvents"] => Route::Audit,
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
@@ -103,29 +116,63 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
     }
 }
 
-/// Whether a request writes a secret (create, modify, delete): the requests
-/// the Durable Object orders.
-pub fn writes_secret(method: Method, path: &str) -> bool {
-    route(path).is_some_and(|r| {
-        matches!(
-            action(&r, method),
-            Ok(Some(Action::Create | Action::Modify | Action::Delete))
-        )
-    })
+/// What the front door decided about a request from its head alone.
+pub enum Gate {
+    /// Answered without a token (health, OpenAPI) or refused.
+    Answer(Response),
+    /// Route, method, token and role are right; the body is still unread.
+    Admitted(Admitted),
 }
 
-pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {
-    let mut attempt = Attempt {
-        presented_token: req.header("authorization").is_some(),
-        ..Attempt::default()
-    };
-    let resp = match dispatch(req, ctx, &mut attempt).await {
-        Ok(r) => r,
-        Err(e) => e,
-    };
-    if let Some(event) = audit::event(&attempt, &resp, &ctx.now, &req.request_id) {
-        audit::record(ctx.store, &event).await;
+/// A request whose route, method, token and role passed.
+pub struct Admitted {
+    route: Route,
+    action: Action,
+    principal: Principal,
+}
+
+impl Admitted {
+    /// Create, modify and delete: the requests the Durable Object orders.
+    pub fn writes_secret(&self) -> bool {
+        matches!(
+            self.action,
+            Action::Create | Action::Modify | Action::Delete
+        )
     }
+
+    /// Whether the route reads the request body (create, modify, checks).
+    fn reads_body(&self) -> bool {
+        matches!(self.action, Action::Create | Action::Modify) || self.route == Route::DryRunCheck
+    }
+}
+
+/// Every check, then the handler, then the audit record: the whole request
+/// in one call (the Durable Object, native tests).
+pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {
+    let mut attempt = Attempt::of(req);
+    let resp = match admit(req, ctx, &mut attempt).await {
+        Gate::Answer(r) => r,
+        Gate::Admitted(a) => match check_body(&a, req) {
+            Err(r) => r,
+            Ok(()) => serve(&a, req, ctx, &mut attempt).await,
+        },
+    };
+    conclude(resp, &attempt, req, ctx).await
+}
+
+/// Records the attempt if it is one the audit trail keeps, and adds the
+/// headers every answer carries.
+pub async fn conclude<S: Store>(
+    resp: Response,
+    attempt: &Attempt,
+    req: &Request,
+    ctx: &Ctx<'_, S>,
+) -> Response {
+    let ttl = ctx
+        .config
+        .as_ref()
+        .map_or(crate::config::DEFAULT_AUDIT_DAYS, |c| c.audit_days);
+    audit::record(ctx.store, attempt, &resp, &ctx.now, &req.request_id, ttl).await;
     finish(resp, &req.request_id)
 }
 
@@ -133,11 +180,20 @@ fn fail(e: ApiError) -> Response {
     Response::error(e)
 }
 
-async fn dispatch<S: Store>(
+/// The checks the request head decides: route, method, token (failures
+/// counted per address) and role. Reads no body and touches no secret.
+pub async fn admit<S: Store>(req: &Request, ctx: &Ctx<'_, S>, attempt: &mut Attempt) -> Gate {
+    match admit_inner(req, ctx, attempt).await {
+        Ok(g) => g,
+        Err(r) => Gate::Answer(r),
+    }
+}
+
+async fn admit_inner<S: Store>(
     req: &Request,
     ctx: &Ctx<'_, S>,
     attempt: &mut Attempt,
-) -> Result<Response, Response> {
+) -> Result<Gate, Response> {
     let route = route(&req.path).ok_or_else(|| {
         fail(
             ApiError::new(
@@ -162,7 +218,7 @@ async fn dispatch<S: Store>(
         r
     })?;
     let Some(action) = action else {
-        return Ok(match route {
+        return Ok(Gate::Answer(match route {
             Route::OpenApi => Response {
                 status: 200,
                 headers: vec![("content-type".into(), "application/json".into())],
@@ -175,33 +231,77 @@ async fn dispatch<S: Store>(
                     version: VERSION.into(),
                 },
             ),
-        });
+        }));
     };
     attempt.action = Some(action);
-    if let Route::Secret(n) | Route::Pull(n) | Route::Check(n) = route {
-        attempt.secret = Some(n.to_owned());
-    } else if action == Action::Create {
+    if let Route::Secret(n) | Route::Pull(n) | Route::Check(n) = &route {
+        attempt.secret = Some(n.clone());
+    }
+    let config = ctx.config().map_err(fail)?;
+    let Some(principal) = config.tokens.authenticate(req.header("authorization")) else {
+        return Err(if (ctx.throttle)(&attempt.address).await {
+            unauthorized()
+        } else {
+            too_many_failures()
+        });
+    };
+    attempt.actor = Some(principal.label.clone());
+    authorize(&principal, action).map_err(fail)?;
+    Ok(Gate::Admitted(Admitted {
+        route,
+        action,
+        principal,
+    }))
+}
+
+/// The body's size (every method: no oversized request is served) and, for
+/// routes that read it, its content type.
+pub fn check_body(admitted: &Admitted, req: &Request) -> Result<(), Response> {
+    if req.body_oversize || req.body.len() > MAX_BODY_BYTES {
+        return Err(fail(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes; a .dockerconfigjson may be at most 64 KiB"),
+        )
+        .with_target("body")));
+    }
+    if admitted.reads_body() {
+        check_content_type(req).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Runs the handler of an admitted request whose body passed `check_body`.
+pub async fn serve<S: Store>(
+    admitted: &Admitted,
+    req: &Request,
+    ctx: &Ctx<'_, S>,
+    attempt: &mut Attempt,
+) -> Response {
+    match dispatch(admitted, req, ctx, attempt).await {
+        Ok(r) => r,
+        Err(e) => fail(e),
+    }
+}
+
+async fn dispatch<S: Store>(
+    admitted: &Admitted,
+    req: &Request,
+    ctx: &Ctx<'_, S>,
+    attempt: &mut Attempt,
+) -> Result<Response, ApiError> {
+    let action = admitted.action;
+    if action == Action::Create {
         // The audit record names the secret a create was for, even a refused one.
         attempt.secret = serde_json::from_slice::<serde_json::Value>(&req.body)
             .ok()
             .and_then(|v| v.get("name")?.as_str().map(str::to_owned));
     }
-    let config = ctx.config().map_err(fail)?;
-    let principal = config
-        .tokens
-        .authenticate(req.header("authorization"))
-        .ok_or_else(unauthorized)?;
-    attempt.actor = Some(principal.label.clone());
-    authorize(&principal, action).map_err(fail)?;
-    if matches!(action, Action::Create | Action::Modify) || route == Route::DryRunCheck {
-        check_body(req).map_err(fail)?;
-    }
-    let result = match route {
+    match &admitted.route {
         Route::Session => Ok(Response::json(
             200,
             &SessionResponse {
-                label: principal.label.clone(),
-                role: principal.role,
+                label: admitted.principal.label.clone(),
+                role: admitted.principal.role,
             },
         )),
         Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
@@ -209,12 +309,9 @@ async fn dispatch<S: Store>(
         Route::Quota => secrets::quota(ctx).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
         Route::Audit => audit::list(ctx.store, &req.query).await,
-        Route::Check(raw) => match path_name(raw) {
-            Ok(name) => login::check_stored(ctx, &name).await,
-            Err(e) => Err(e),
-        },
+        Route::Check(raw) => login::check_stored(ctx, &path_name(raw)?).await,
         Route::Secret(raw) | Route::Pull(raw) => {
-            let name = path_name(raw).map_err(fail)?;
+            let name = path_name(raw)?;
             match action {
                 Action::Read => secrets::get(ctx, &name).await,
                 Action::Modify => secrets::modify(ctx, &name, &req.body, &preconditions(req)).await,
@@ -222,17 +319,25 @@ async fn dispatch<S: Store>(
                 _ => secrets::pull(ctx, &name).await,
             }
         }
-        Route::Health | Route::OpenApi => unreachable_route(),
-    };
-    result.map_err(fail)
+        // Answered by `admit` without an action.
+        Route::Health | Route::OpenApi => Err(ApiError::new(
+            ErrorCode::InternalError,
+            "route table mismatch",
+        )),
+    }
 }
 
-/// Health and OpenAPI returned above; kept as an error, never a panic.
-fn unreachable_route() -> Result<Response, ApiError> {
-    Err(ApiError::new(
-        ErrorCode::InternalError,
-        "route table mismatch",
-    ))
+/// Seconds a client past its failure budget waits: the limiter's window.
+pub const RETRY_AFTER_SECS: u32 = 60;
+
+fn too_many_failures() -> Response {
+    let mut r = fail(ApiError::new(
+        ErrorCode::TooManyFailedAttempts,
+        format!("too many requests with a missing or unknown token came from this address; wait {RETRY_AFTER_SECS} s and send a valid token"),
+    ));
+    r.headers
+        .push(("retry-after".into(), RETRY_AFTER_SECS.to_string()));
+    r
 }
 
 fn unauthorized() -> Response {
@@ -264,14 +369,7 @@ fn authorize(p: &Principal, action: Action) -> Result<(), ApiError> {
     ))
 }
 
-fn check_body(req: &Request) -> Result<(), ApiError> {
-    if req.body_oversize || req.body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes; a .dockerconfigjson may be at most 64 KiB"),
-        )
-        .with_target("body"));
-    }
+fn check_content_type(req: &Request) -> Result<(), ApiError> {
     let ct = req.header("content-type").unwrap_or_default();
     let media = ct
         .split(';')

@@ -1,13 +1,19 @@
 //! The audit trail: every create, modify, delete, puller read, login check,
 //! failed authentication and forbidden attempt. KV key
 //! `audit:<inverted epoch ms>:<request id>` lists newest first; the event is
-//! also the key's metadata, so a page of events is one `list` call.
+//! also the key's metadata, so a page of events is one `list` call. Failed
+//! authentications are one record per client address per minute, with a
+//! count, so a flood of bad tokens costs the store little. Records expire
+//! after `REGCRED_AUDIT_DAYS`.
 
-use shared::api::{ApiError, AuditEvent, AuditList, ErrorBody, Paging};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use shared::api::{ApiError, AuditEvent, AuditList, ErrorBody, ErrorCode, Paging};
 use shared::time::Timestamp;
 use shared::{Action, SecretName};
 
-use crate::http::Response;
+use crate::http::{Request, Response};
 use crate::store::{Store, KV_PAGE};
 
 pub const PREFIX: &str = "audit:";
@@ -20,6 +26,34 @@ pub struct Attempt {
     pub actor: Option<String>,
     pub presented_token: bool,
     pub secret: Option<String>,
+    /// The client address (`CF-Connecting-IP`), or `unknown`.
+    pub address: String,
+}
+
+impl Attempt {
+    pub fn of(req: &Request) -> Attempt {
+        Attempt {
+            presented_token: req.header("authorization").is_some(),
+            address: client_address(req.header("cf-connecting-ip")),
+            ..Attempt::default()
+        }
+    }
+}
+
+/// The address as Cloudflare gives it (IPv4 or IPv6 text); anything else is
+/// `unknown`, so a forged header cannot write arbitrary text into keys.
+fn client_address(header: Option<&str>) -> String {
+    match header.map(str::trim) {
+        Some(a)
+            if !a.is_empty()
+                && a.len() <= 45
+                && a.bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':') =>
+        {
+            a.to_ascii_lowercase()
+        }
+        _ => "unknown".into(),
+    }
 }
 
 fn action_word(action: Action) -> Option<&'static str> {
@@ -49,9 +83,7 @@ pub fn event(
     let outcome = if resp.status < 400 {
         "success".to_string()
     } else {
-        serde_json::from_slice::<ErrorBody>(&resp.body)
-            .map(|b| b.error.code.to_string())
-            .unwrap_or_else(|_| "error".into())
+        outcome_of(resp)
     };
     let actor = match (&attempt.actor, attempt.presented_token) {
         (Some(label), _) => label.clone(),
@@ -72,10 +104,76 @@ pub fn event(
         outcome,
         status: resp.status,
         request_id: request_id.to_owned(),
+        address: None,
+        count: None,
     })
 }
 
+/// Whether the answer refused a missing or unknown token.
+fn failed_authentication(resp: &Response) -> bool {
+    resp.status == 401
+        || (resp.status == 429
+            && resp.header("retry-after").is_some()
+            && outcome_of(resp) == ErrorCode::TooManyFailedAttempts.as_str())
+}
+
+fn outcome_of(resp: &Response) -> String {
+    serde_json::from_slice::<ErrorBody>(&resp.body)
+        .map(|b| b.error.code.to_string())
+        .unwrap_or_else(|_| "error".into())
+}
+
 fn key(now: &str, request_id: &str) -> String {
+    format!("{PREFIX}{:013}:{request_id}", MAX_MS - epoch_ms(now))
+}
+
+/// Records what the attempt was, if the trail keeps it; a failure to record
+/// never fails the request itself.
+pub async fn record<S: Store>(
+    store: &S,
+    attempt: &Attempt,
+    resp: &Response,
+    now: &str,
+    request_id: &str,
+    ttl_days: u32,
+) {
+    let ttl = u64::from(ttl_days) * 86_400;
+    if failed_authentication(resp) {
+        record_failure(store, attempt, resp, now, request_id, ttl).await;
+        return;
+    }
+    if let Some(e) = event(attempt, resp, now, request_id) {
+        put(store, &key(&e.time, &e.request_id), &e, ttl).await;
+    }
+}
+
+async fn put<S: Store>(store: &S, key: &str, e: &AuditEvent, ttl: u64) {
+    if let Ok(value) = serde_json::to_value(e) {
+        let _ = store
+            .put_expiring(key, &value.to_string(), &value, ttl)
+            .await;
+    }
+}
+
+/// Failed sign-ins counted in this isolate, per record key.
+struct Tally {
+    minute: i64,
+    count: u64,
+    /// Whether any of the failures presented a token.
+    tokens_seen: bool,
+    /// What the store held for the key when this isolate first saw it.
+    base: u64,
+    flushed_ms: i64,
+}
+
+thread_local! {
+    static TALLIES: RefCell<HashMap<String, Tally>> = RefCell::new(HashMap::new());
+}
+
+/// While an address is past its budget, its record is rewritten at most this often.
+const FLUSH_EVERY_MS: i64 = 5_000;
+
+fn epoch_ms(now: &str) -> i64 {
     let secs = Timestamp::parse(now).map(|t| t.unix_seconds()).unwrap_or(0);
     let millis = now
         .split('.')
@@ -83,19 +181,90 @@ fn key(now: &str, request_id: &str) -> String {
         .and_then(|f| f.get(..3))
         .and_then(|m| m.parse::<i64>().ok())
         .unwrap_or(0);
-    format!(
-        "{PREFIX}{:013}:{request_id}",
-        MAX_MS - (secs * 1000 + millis)
-    )
+    secs * 1000 + millis
 }
 
-/// Writes the event; a failure to record never fails the request itself.
-pub async fn record<S: Store>(store: &S, e: &AuditEvent) {
-    if let Ok(value) = serde_json::to_value(e) {
-        let _ = store
-            .put(&key(&e.time, &e.request_id), &value.to_string(), &value)
-            .await;
+/// One record per address and minute: `audit:<inverted minute>:auth-<address>`;
+/// its actor is `unknown-token` once any of them presented a token.
+/// Within the budget every failure rewrites it (at most the budget's writes
+/// a minute); past it, once per `FLUSH_EVERY_MS`. Counts are kept per
+/// isolate on top of what the store held, so two isolates writing the same
+/// minute can undercount, never overcount.
+async fn record_failure<S: Store>(
+    store: &S,
+    attempt: &Attempt,
+    resp: &Response,
+    now: &str,
+    request_id: &str,
+    ttl: u64,
+) {
+    let ms = epoch_ms(now);
+    let minute = ms - ms.rem_euclid(60_000);
+    let key = format!("{PREFIX}{:013}:auth-{}", MAX_MS - minute, attempt.address);
+    let within_budget = resp.status == 401;
+    let (fresh, due) = TALLIES.with(|t| {
+        let mut t = t.borrow_mut();
+        // Past minutes are never written again.
+        t.retain(|_, tally| tally.minute >= minute);
+        let tally = t.entry(key.clone()).or_insert(Tally {
+            minute,
+            count: 0,
+            tokens_seen: false,
+            base: 0,
+            flushed_ms: i64::MIN,
+        });
+        tally.count += 1;
+        tally.tokens_seen |= attempt.presented_token;
+        let fresh = tally.flushed_ms == i64::MIN;
+        (
+            fresh,
+            fresh || within_budget || ms - tally.flushed_ms >= FLUSH_EVERY_MS,
+        )
+    });
+    if !due {
+        return;
     }
+    let base = if fresh {
+        match store.get(&key).await {
+            Ok(Some(stored)) => serde_json::from_str::<AuditEvent>(&stored.value)
+                .ok()
+                .and_then(|e| e.count)
+                .unwrap_or(0),
+            _ => 0,
+        }
+    } else {
+        0
+    };
+    let Some((count, tokens_seen)) = TALLIES.with(|t| {
+        let mut t = t.borrow_mut();
+        let tally = t.get_mut(&key)?;
+        if fresh {
+            tally.base = base;
+        }
+        tally.flushed_ms = ms;
+        Some((tally.base + tally.count, tally.tokens_seen))
+    }) else {
+        return;
+    };
+    // Stamped with its minute, as its key sorts, so the trail stays newest
+    // first; written like the runtime's clock (millisecond precision).
+    let stamp = Timestamp::from_unix_seconds(minute / 1000).to_string();
+    let e = AuditEvent {
+        time: format!("{}.000Z", stamp.trim_end_matches('Z')),
+        actor: if tokens_seen {
+            "unknown-token".into()
+        } else {
+            "anonymous".into()
+        },
+        action: "authenticate".into(),
+        secret: None,
+        outcome: outcome_of(resp),
+        status: resp.status,
+        request_id: request_id.to_owned(),
+        address: Some(attempt.address.clone()),
+        count: Some(count),
+    };
+    put(store, &key, &e, ttl).await;
 }
 
 /// `GET /v2/admin/auditEvents?$top&$skip&$count&secret=`: newest first.

@@ -8,12 +8,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
 
 use crate::glue::{serve, EdgeStore, KV_BINDING};
 use crate::kv::Kv;
 use crate::serial::Turnstile;
-use crate::store::{ListPage, Store, StoreError, Stored, WriteThrough};
+use crate::store::{ListPage, ListedKey, Store, StoreError, Stored, WriteThrough};
 
 #[durable_object(fetch)]
 pub struct SecretWriter {
@@ -98,13 +98,39 @@ impl Store for ObjectStorage {
         self.0.delete(key).await.map(|_| ()).map_err(err)
     }
 
-    /// Never called: `WriteThrough` lists KV.
+    /// Used to count the secrets once (`WriteThrough::count`); reads lists KV.
     async fn list(
         &self,
-        _: &str,
-        _: Option<&str>,
-        _: u32,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: u32,
     ) -> std::result::Result<ListPage, StoreError> {
-        Ok(ListPage::default())
+        // `start` is inclusive: begin just after the cursor's key.
+        let after = cursor.map(|c| format!("{c}\0"));
+        let mut options = ListOptions::new().prefix(prefix).limit(limit as usize + 1);
+        if let Some(a) = after.as_deref() {
+            options = options.start(a);
+        }
+        let found = self.0.list_with_options(options).await.map_err(err)?;
+        let mut keys: Vec<ListedKey> = Vec::new();
+        for k in found.keys() {
+            let Some(name) = k.ok().and_then(|k| k.as_string()) else {
+                continue;
+            };
+            let metadata = found
+                .get(&JsValue::from_str(&name))
+                .as_string()
+                .and_then(|r| serde_json::from_str::<Entry>(&r).ok())
+                .and_then(|e| serde_json::value::to_raw_value(&e.metadata).ok());
+            keys.push(ListedKey { name, metadata });
+        }
+        let more = keys.len() > limit as usize;
+        keys.truncate(limit as usize);
+        let cursor = if more {
+            keys.last().map(|k| k.name.clone())
+        } else {
+            None
+        };
+        Ok(ListPage { keys, cursor })
     }
 }

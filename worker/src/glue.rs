@@ -1,6 +1,8 @@
-//! The only place that knows workers-rs: converts its request into ours,
-//! runs the app with KV and the configured secrets, converts the answer
-//! back. Nothing here may panic.
+//! The fetch handler: converts workers-rs's request into ours, runs the
+//! front-door checks and the app with KV and the configured secrets, hands
+//! writes to the Durable Object, converts the answer back. With `kv.rs`,
+//! `ratelimit.rs` and `durable.rs`, the only code that knows workers-rs.
+//! Nothing here may panic.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,14 +12,18 @@ use shared::api::MAX_BODY_BYTES;
 use shared::login::{ProbeRequest, ProbeResponse};
 use wasm_bindgen::JsCast;
 use worker::js_sys::futures::JsFuture;
+use worker::js_sys::{Reflect, Uint8Array};
 use worker::{event, Context, Env, Headers, Request as WRequest, Response as WResponse, Result};
 
-use crate::app::{self, Ctx};
+use crate::app::{self, Ctx, Gate};
+use crate::audit::Attempt;
 use crate::config::Config;
 use crate::durable::ObjectStorage;
 use crate::http::{Method, Request, Response, READ_HEADERS};
 use crate::kv::Kv;
+use crate::ratelimit::RateLimiter;
 use crate::store::{ListPage, Store, StoreError, Stored, WriteThrough};
+use crate::throttle::FailureBudget;
 
 pub const KV_BINDING: &str = "SECRETS";
 
@@ -44,42 +50,174 @@ fn declared_length(req: &WRequest) -> usize {
         .unwrap_or(0)
 }
 
+/// The Rate Limiting binding for failed authentications (`wrangler.toml`).
+pub const AUTH_LIMIT_BINDING: &str = "AUTH_FAILURES";
+
+thread_local! {
+    /// The isolate's own budget: used when the binding is missing or fails.
+    static FALLBACK_BUDGET: FailureBudget =
+        FailureBudget::per_minute(crate::throttle::DEFAULT_FAILURES_PER_MINUTE);
+}
+
+/// Every check the request head and body decide runs here, in the fetch
+/// handler: method, route, token (failures rate limited per address),
+/// role, body size (read with a cap, chunked or not, every method) and
+/// content type. Only a write that passes them all reaches the Durable
+/// Object, with the body already read, so nothing unauthenticated or slow
+/// ever holds its lock.
 #[event(fetch)]
 async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
-    // An oversized write is refused (413) before any store is touched, so it
-    // is answered here: forwarding a body nobody reads breaks the next
-    // request to the Durable Object.
-    if app::writes_secret(method_of(&req), &req.path()) && declared_length(&req) <= MAX_BODY_BYTES {
-        return match forward_to_writer(req, &env).await {
-            Ok(resp) => Ok(resp),
-            Err(_) => to_worker(crate::http::finish(
-                Response::error(shared::api::ApiError::new(
-                    shared::api::ErrorCode::InternalError,
-                    format!("the write could not reach the {WRITER_BINDING} Durable Object; check wrangler.toml and try again"),
-                )),
-                &new_request_id(),
-            )),
-        };
-    }
-    match Kv::from_env(&env, KV_BINDING) {
-        Some(kv) => serve(req, &env, &EdgeStore::Kv(&kv)).await,
-        None => to_worker(crate::http::finish(
-            Response::error(shared::api::ApiError::new(
-                shared::api::ErrorCode::InternalError,
-                format!("the worker has no KV binding named {KV_BINDING}; check wrangler.toml"),
-            )),
-            &new_request_id(),
+    let Some(kv) = Kv::from_env(&env, KV_BINDING) else {
+        return internal(format!(
+            "the worker has no KV binding named {KV_BINDING}; check wrangler.toml"
+        ));
+    };
+    let store = EdgeStore::Kv(&kv);
+    let limiter = RateLimiter::from_env(&env, AUTH_LIMIT_BINDING).map(Rc::new);
+    let throttle = move |address: &str| -> Pin<Box<dyn Future<Output = bool>>> {
+        let limiter = limiter.clone();
+        let address = address.to_owned();
+        Box::pin(async move {
+            let spent = match limiter {
+                Some(l) => l.spend(&address).await,
+                None => None,
+            };
+            spent.unwrap_or_else(|| {
+                FALLBACK_BUDGET.with(|b| b.spend(&address, worker::Date::now().as_millis() as i64))
+            })
+        })
+    };
+    let config = config(&env);
+    let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
+    let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
+        Box::pin(outbound(req))
+    };
+    let ctx = Ctx {
+        store: &store,
+        config: &config,
+        now: now_rfc3339(),
+        random: &random,
+        fetch: &fetch,
+        throttle: &throttle,
+    };
+    let mut ours = head_of(&req);
+    let mut attempt = Attempt::of(&ours);
+    let resp = match app::admit(&ours, &ctx, &mut attempt).await {
+        Gate::Answer(r) => r,
+        Gate::Admitted(admitted) => {
+            (ours.body, ours.body_oversize) = read_body(&req, ours.method).await;
+            match app::check_body(&admitted, &ours) {
+                Err(r) => r,
+                Ok(()) if admitted.writes_secret() => {
+                    return match forward_to_writer(&req, &ours, &env).await {
+                        Ok(resp) => Ok(resp),
+                        Err(_) => internal(format!(
+                            "the write could not reach the {WRITER_BINDING} Durable Object; check wrangler.toml and try again"
+                        )),
+                    };
+                }
+                Ok(()) => app::serve(&admitted, &ours, &ctx, &mut attempt).await,
+            }
+        }
+    };
+    to_worker(app::conclude(resp, &attempt, &ours, &ctx).await)
+}
+
+fn internal(message: String) -> Result<WResponse> {
+    to_worker(crate::http::finish(
+        Response::error(shared::api::ApiError::new(
+            shared::api::ErrorCode::InternalError,
+            message,
         )),
+        &new_request_id(),
+    ))
+}
+
+/// Our request without its body: method, path, query and the read headers.
+fn head_of(req: &WRequest) -> Request {
+    let (path, query) = crate::http::split_url(&req.inner().url());
+    // Walking all headers crosses from wasm to JS several times per header.
+    let headers: Vec<(String, String)> = READ_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = req.headers().get(name).ok().flatten()?;
+            Some(((*name).to_owned(), value))
+        })
+        .collect();
+    Request {
+        method: method_of(req),
+        path,
+        query,
+        headers,
+        body: Vec::new(),
+        body_oversize: false,
+        request_id: new_request_id(),
     }
 }
 
-/// One Durable Object instance for all secrets: it orders every write.
-async fn forward_to_writer(req: WRequest, env: &Env) -> Result<WResponse> {
+/// The body, read chunk by chunk and given up past `MAX_BODY_BYTES`
+/// whatever `Content-Length` says (or whether it is sent at all). GET
+/// bodies are not read: no GET route has one, and awaiting costs a promise.
+async fn read_body(req: &WRequest, method: Method) -> (Vec<u8>, bool) {
+    if declared_length(req) > MAX_BODY_BYTES {
+        return (Vec::new(), true);
+    }
+    if method == Method::Get {
+        return (Vec::new(), false);
+    }
+    let Some(stream) = req.inner().body() else {
+        return (Vec::new(), false);
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            // The client went away mid-body: what arrived is not the request.
+            return (Vec::new(), false);
+        };
+        let done = Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return (body, false);
+        }
+        let Some(bytes) = Reflect::get(&chunk, &"value".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        else {
+            return (Vec::new(), false);
+        };
+        if body.len() + bytes.length() as usize > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            return (Vec::new(), true);
+        }
+        body.extend_from_slice(&bytes.to_vec());
+    }
+}
+
+/// One Durable Object instance for all secrets: it orders every write. It
+/// gets a new request with the body already read, so it never waits on a
+/// client.
+async fn forward_to_writer(original: &WRequest, ours: &Request, env: &Env) -> Result<WResponse> {
+    let headers = web_sys::Headers::new()?;
+    for (name, value) in &ours.headers {
+        if name != "content-length" {
+            headers.set(name, value)?;
+        }
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(&original.inner().method());
+    init.set_headers(&headers);
+    if !ours.body.is_empty() {
+        init.set_body(&Uint8Array::from(ours.body.as_slice()));
+    }
+    let request = web_sys::Request::new_with_str_and_init(&original.inner().url(), &init)?;
     let stub = env
         .durable_object(WRITER_BINDING)?
         .id_from_name("secrets")?
         .get_stub()?;
-    stub.fetch_with_request(req).await
+    stub.fetch_with_request(WRequest::from(request)).await
 }
 
 /// The stores of the two entry points as one type, so the app (generic over
@@ -106,15 +244,38 @@ impl Store for EdgeStore<'_> {
         metadata: &serde_json::Value,
     ) -> std::result::Result<(), StoreError> {
         match self {
+            EdgeStore::Kv(_) if is_secret(key) => Err(bypass()),
             EdgeStore::Kv(s) => s.put(key, value, metadata).await,
             EdgeStore::Through(s) => s.put(key, value, metadata).await,
         }
     }
 
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: &serde_json::Value,
+        ttl_secs: u64,
+    ) -> std::result::Result<(), StoreError> {
+        match self {
+            EdgeStore::Kv(_) if is_secret(key) => Err(bypass()),
+            EdgeStore::Kv(s) => s.put_expiring(key, value, metadata, ttl_secs).await,
+            EdgeStore::Through(s) => s.put_expiring(key, value, metadata, ttl_secs).await,
+        }
+    }
+
     async fn delete(&self, key: &str) -> std::result::Result<(), StoreError> {
         match self {
+            EdgeStore::Kv(_) if is_secret(key) => Err(bypass()),
             EdgeStore::Kv(s) => s.delete(key).await,
             EdgeStore::Through(s) => s.delete(key).await,
+        }
+    }
+
+    async fn count(&self, prefix: &str, at_most: u64) -> std::result::Result<u64, StoreError> {
+        match self {
+            EdgeStore::Kv(s) => s.count(prefix, at_most).await,
+            EdgeStore::Through(s) => s.count(prefix, at_most).await,
         }
     }
 
@@ -131,48 +292,36 @@ impl Store for EdgeStore<'_> {
     }
 }
 
-/// Runs the app for one request: KV for reads in the worker, write-through
-/// storage inside the Durable Object.
-pub async fn serve(mut req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Result<WResponse> {
-    let request_id = new_request_id();
-    let method = method_of(&req);
-    let (path, query) = crate::http::split_url(&req.inner().url());
-    // Walking all headers crosses from wasm to JS several times per header.
-    let headers: Vec<(String, String)> = READ_HEADERS
-        .iter()
-        .filter_map(|name| {
-            let value = req.headers().get(name).ok().flatten()?;
-            Some(((*name).to_owned(), value))
-        })
-        .collect();
-    let (body, body_oversize) = if declared_length(&req) > MAX_BODY_BYTES {
-        (Vec::new(), true)
-    } else if method == Method::Get {
-        // No route reads a GET body; awaiting an empty one costs a promise.
-        (Vec::new(), false)
-    } else {
-        (req.bytes().await.unwrap_or_default(), false)
-    };
-    let ours = Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-        body_oversize,
-        request_id,
-    };
+fn is_secret(key: &str) -> bool {
+    key.starts_with(crate::secrets::PREFIX)
+}
+
+/// The edge path never writes a secret: only the Durable Object does.
+fn bypass() -> StoreError {
+    StoreError("a secret is written only through the Durable Object".into())
+}
+
+/// Runs every check and the handler for one request inside the Durable
+/// Object, against write-through storage. The fetch handler already refused
+/// what fails; the checks run again because they cost little and the object
+/// must not trust what reaches it.
+pub async fn serve(req: WRequest, env: &Env, store: &EdgeStore<'_>) -> Result<WResponse> {
+    let mut ours = head_of(&req);
+    (ours.body, ours.body_oversize) = read_body(&req, ours.method).await;
     let config = config(env);
     let random = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
     let fetch = |req: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
         Box::pin(outbound(req))
     };
+    // Failures never get this far; none is counted here.
+    let throttle = |_: &str| -> Pin<Box<dyn Future<Output = bool>>> { Box::pin(async { true }) };
     let ctx = Ctx {
         store,
         config: &config,
         now: now_rfc3339(),
         random: &random,
         fetch: &fetch,
+        throttle: &throttle,
     };
     to_worker(app::handle(&ours, &ctx).await)
 }
@@ -188,12 +337,17 @@ thread_local! {
 fn config(env: &Env) -> Rc<std::result::Result<Config, String>> {
     CONFIG.with(|cell| {
         cell.get_or_init(|| {
-            Rc::new(Config::from_env(|name| {
+            let parsed = Config::from_env(|name| {
                 env.secret(name)
                     .map(|s| s.to_string())
                     .or_else(|_| env.var(name).map(|v| v.to_string()))
                     .ok()
-            }))
+            });
+            // Callers are told only that it is broken; the operator reads why here.
+            if let Err(e) = &parsed {
+                worker::console_error!("regcred is not configured: {e}");
+            }
+            Rc::new(parsed)
         })
         .clone()
     })

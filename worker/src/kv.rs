@@ -117,6 +117,24 @@ impl Store for Kv {
             .map(|_| ())
     }
 
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: &Value,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        // KV refuses a TTL under 60 s.
+        let ttl = ttl_secs.max(60);
+        let options = encode(
+            "put",
+            &json!({ "metadata": metadata, "expirationTtl": ttl }),
+        )?;
+        settle("put", self.0.put(key, value, &options))
+            .await
+            .map(|_| ())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         settle("delete", self.0.delete(key)).await.map(|_| ())
     }

@@ -1,7 +1,7 @@
 //! regcred's worker: a thin HTTP adapter over `shared`.
 //!
-//! Everything but `glue`, `durable` and `kv` is plain Rust and runs natively
-//! in tests; those three are the only modules that touch workers-rs.
+//! Everything but `glue`, `durable`, `kv` and `ratelimit` is plain Rust and
+//! runs natively in tests; those four are the only modules that touch workers-rs.
 
 pub mod app;
 pub mod audit;
@@ -12,7 +12,9 @@ mod glue;
 pub mod http;
 mod kv;
 pub mod login;
+mod ratelimit;
 pub mod secrets;
 pub mod serial;
 pub mod store;
+pub mod throttle;
 pub mod tokens;

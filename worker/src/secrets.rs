@@ -272,26 +272,6 @@ async fn walk<S: Store>(
     Ok((out, seen))
 }
 
-/// Whether at least `n` secrets are stored; stops listing once it knows.
-async fn at_least<S: Store>(store: &S, n: u64) -> Result<bool, ApiError> {
-    let mut seen = 0u64;
-    let mut cursor: Option<String> = None;
-    loop {
-        if seen >= n {
-            return Ok(true);
-        }
-        let page = store
-            .list(PREFIX, cursor.as_deref(), KV_PAGE)
-            .await
-            .map_err(storage_error)?;
-        seen += page.keys.len() as u64;
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(seen >= n),
-        }
-    }
-}
-
 pub async fn list<S: Store>(
     ctx: &Ctx<'_, S>,
     query: &[(String, String)],
@@ -383,7 +363,8 @@ pub async fn create<S: Store>(
         .with_target("name"));
     }
     let max = ctx.config()?.max_secrets;
-    if at_least(ctx.store, max).await? {
+    // In the Durable Object this is the count it keeps, not a KV list.
+    if ctx.store.count(PREFIX, max).await.map_err(storage_error)? >= max {
         return Err(ApiError::new(
             ErrorCode::QuotaExceeded,
             format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),

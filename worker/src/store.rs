@@ -56,6 +56,34 @@ pub trait Store {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<ListPage, StoreError>;
+
+    /// A put that the store forgets after `ttl_secs` (audit records).
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: &Value,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        let _ = ttl_secs;
+        self.put(key, value, metadata).await
+    }
+
+    /// How many keys start with `prefix`, counted up to `at_most` (listing
+    /// stops there).
+    async fn count(&self, prefix: &str, at_most: u64) -> Result<u64, StoreError> {
+        let mut seen = 0u64;
+        let mut cursor: Option<String> = None;
+        while seen < at_most {
+            let page = self.list(prefix, cursor.as_deref(), KV_PAGE).await?;
+            seen += page.keys.len() as u64;
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(seen.min(at_most))
+    }
 }
 
 /// How many calls of each kind a store has answered.
@@ -71,6 +99,8 @@ pub struct CallCounts {
 struct Entry {
     value: String,
     metadata: Option<Box<RawValue>>,
+    /// The TTL it was put with, in seconds (never enforced here).
+    ttl: Option<u64>,
 }
 
 impl Entry {
@@ -78,6 +108,7 @@ impl Entry {
         Entry {
             value,
             metadata: metadata.and_then(|m| serde_json::value::to_raw_value(m).ok()),
+            ttl: None,
         }
     }
 
@@ -117,12 +148,17 @@ impl MemoryStore {
             .collect()
     }
 
+    /// The TTL `key` was last put with.
+    pub fn ttl(&self, key: &str) -> Option<u64> {
+        self.data.borrow().get(key).and_then(|e| e.ttl)
+    }
+
     pub fn insert_raw(&self, key: &str, value: Stored) {
         let entry = Entry::new(value.value, value.metadata.as_ref());
         self.data.borrow_mut().insert(key.to_owned(), entry);
     }
 
-    fn count(&self, f: impl FnOnce(&mut CallCounts)) {
+    fn tally(&self, f: impl FnOnce(&mut CallCounts)) {
         let mut c = self.calls.get();
         f(&mut c);
         self.calls.set(c);
@@ -131,20 +167,34 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        self.count(|c| c.get += 1);
+        self.tally(|c| c.get += 1);
         Ok(self.data.borrow().get(key).map(Entry::stored))
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
-        self.count(|c| c.put += 1);
+        self.tally(|c| c.put += 1);
         self.data
             .borrow_mut()
             .insert(key.to_owned(), Entry::new(value.to_owned(), Some(metadata)));
         Ok(())
     }
 
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: &Value,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        self.put(key, value, metadata).await?;
+        if let Some(e) = self.data.borrow_mut().get_mut(key) {
+            e.ttl = Some(ttl_secs);
+        }
+        Ok(())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.count(|c| c.delete += 1);
+        self.tally(|c| c.delete += 1);
         self.data.borrow_mut().remove(key);
         Ok(())
     }
@@ -155,7 +205,7 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<ListPage, StoreError> {
-        self.count(|c| c.list += 1);
+        self.tally(|c| c.list += 1);
         let data = self.data.borrow();
         // Like KV, start at the prefix (or after the cursor): other keys
         // (audit records) are never walked.
@@ -196,14 +246,71 @@ impl Store for MemoryStore {
 ///   existed, or its storage was lost): KV is adopted into the authority on
 ///   first touch, so it is never silently overwritten.
 ///
-/// Audit records go to KV only; counting (quota) lists KV.
+/// The authority also keeps the number of secrets (`COUNT_KEY`), so the quota
+/// is decided where writes are ordered, not from KV's eventually consistent
+/// list. When the count is missing, every KV-only secret is adopted and the
+/// authority's secrets are counted once. Audit records go to KV only.
 pub struct WriteThrough<'a, D, K> {
     pub authority: &'a D,
     pub kv: &'a K,
 }
 
+/// The keys the authority counts.
+pub const COUNTED_PREFIX: &str = "secret:";
+/// Where the authority keeps their number.
+pub const COUNT_KEY: &str = "count:secret:";
+
 fn is_audit(key: &str) -> bool {
     key.starts_with("audit:")
+}
+
+impl<D: Store, K: Store> WriteThrough<'_, D, K> {
+    async fn stored_count(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .authority
+            .get(COUNT_KEY)
+            .await?
+            .and_then(|s| s.value.parse().ok()))
+    }
+
+    /// Moves the stored count by `delta`, if one is kept yet.
+    async fn bump(&self, delta: i64) -> Result<(), StoreError> {
+        if let Some(n) = self.stored_count().await? {
+            let n = n.saturating_add_signed(delta);
+            self.authority
+                .put(COUNT_KEY, &n.to_string(), &Value::Null)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Adopts every KV-only secret, then counts the authority's once.
+    async fn recount(&self) -> Result<u64, StoreError> {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .kv
+                .list(COUNTED_PREFIX, cursor.as_deref(), KV_PAGE)
+                .await?;
+            for k in &page.keys {
+                if self.authority.get(&k.name).await?.is_none() {
+                    if let Some(legacy) = self.kv.get(&k.name).await? {
+                        let meta = legacy.metadata.unwrap_or(Value::Null);
+                        self.authority.put(&k.name, &legacy.value, &meta).await?;
+                    }
+                }
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let n = self.authority.count(COUNTED_PREFIX, u64::MAX).await?;
+        self.authority
+            .put(COUNT_KEY, &n.to_string(), &Value::Null)
+            .await?;
+        Ok(n)
+    }
 }
 
 impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
@@ -216,18 +323,42 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         };
         let meta = legacy.metadata.clone().unwrap_or(Value::Null);
         self.authority.put(key, &legacy.value, &meta).await?;
+        if key.starts_with(COUNTED_PREFIX) {
+            self.bump(1).await?;
+        }
         Ok(Some(legacy))
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
         if !is_audit(key) {
+            let new = key.starts_with(COUNTED_PREFIX) && self.authority.get(key).await?.is_none();
             self.authority.put(key, value, metadata).await?;
+            if new {
+                self.bump(1).await?;
+            }
         }
         self.kv.put(key, value, metadata).await
     }
 
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: &Value,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        if !is_audit(key) {
+            return self.put(key, value, metadata).await;
+        }
+        self.kv.put_expiring(key, value, metadata, ttl_secs).await
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let existed = key.starts_with(COUNTED_PREFIX) && self.authority.get(key).await?.is_some();
         self.authority.delete(key).await?;
+        if existed {
+            self.bump(-1).await?;
+        }
         self.kv.delete(key).await
     }
 
@@ -238,5 +369,16 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         limit: u32,
     ) -> Result<ListPage, StoreError> {
         self.kv.list(prefix, cursor, limit).await
+    }
+
+    async fn count(&self, prefix: &str, at_most: u64) -> Result<u64, StoreError> {
+        if prefix != COUNTED_PREFIX {
+            return self.kv.count(prefix, at_most).await;
+        }
+        let n = match self.stored_count().await? {
+            Some(n) => n,
+            None => self.recount().await?,
+        };
+        Ok(n.min(at_most))
     }
 }

@@ -1,7 +1,8 @@
 //! API tokens from the `REGCRED_TOKENS` secret: `label:role:token[,...]`.
 //! The label names the caller in answers and audit records; the token never
-//! leaves this module.
+//! leaves this module, and only its SHA-256 digest is kept.
 
+use sha2::{Digest, Sha256};
 use shared::Role;
 use subtle::ConstantTimeEq;
 
@@ -12,7 +13,7 @@ pub struct TokenTable {
 struct Entry {
     label: String,
     role: Role,
-    token: Vec<u8>,
+    digest: [u8; 32],
 }
 
 /// Who is calling.
@@ -25,9 +26,13 @@ pub struct Principal {
 /// Tokens shorter than this are refused at configuration time.
 const MIN_TOKEN_LEN: usize = 16;
 
+fn digest(token: &[u8]) -> [u8; 32] {
+    Sha256::digest(token).into()
+}
+
 impl TokenTable {
     pub fn parse(spec: &str) -> Result<TokenTable, String> {
-        let mut entries = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         for (i, part) in spec
             .split(',')
             .map(str::trim)
@@ -56,10 +61,19 @@ impl TokenTable {
                     i + 1
                 ));
             }
+            let digest = digest(token.as_bytes());
+            // One token with two labels would make the audit trail lie about
+            // who acted; the operator must pick one.
+            if let Some(twin) = entries.iter().find(|e| e.digest == digest) {
+                return Err(format!(
+                    "REGCRED_TOKENS entries \"{}\" and \"{label}\" have the same token; give each its own",
+                    twin.label
+                ));
+            }
             entries.push(Entry {
                 label: label.to_owned(),
                 role,
-                token: token.as_bytes().to_vec(),
+                digest,
             });
         }
         if entries.is_empty() {
@@ -68,18 +82,15 @@ impl TokenTable {
         Ok(TokenTable { entries })
     }
 
-    /// Looks up `Authorization: Bearer <token>`. Every entry is compared in
-    /// constant time, so timing does not tell which token came close.
+    /// Looks up `Authorization: Bearer <token>`. The presented token is
+    /// hashed and every entry's digest compared in constant time, so neither
+    /// its length nor how close it came shows in the timing.
     pub fn authenticate(&self, authorization: Option<&str>) -> Option<Principal> {
-        let presented = authorization?
-            .trim()
-            .strip_prefix("Bearer ")
-            .or_else(|| authorization?.trim().strip_prefix("bearer "))?
-            .trim()
-            .as_bytes();
+        let presented = bearer(authorization?)?;
+        let wanted = digest(presented.as_bytes());
         let mut found = None;
         for e in &self.entries {
-            if bool::from(e.token.as_slice().ct_eq(presented)) {
+            if bool::from(e.digest.ct_eq(&wanted)) {
                 found = Some(Principal {
                     label: e.label.clone(),
                     role: e.role,
@@ -88,4 +99,14 @@ impl TokenTable {
         }
         found
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(authorization: &str) -> Option<&str> {
+    let h = authorization.trim();
+    let token = h
+        .strip_prefix("Bearer ")
+        .or_else(|| h.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then_some(token)
 }

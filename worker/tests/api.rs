@@ -7,12 +7,15 @@ use regcred_worker::app::{handle, Ctx};
 use regcred_worker::config::Config;
 use regcred_worker::http::{Method, Request, Response};
 use regcred_worker::store::MemoryStore;
+use regcred_worker::throttle::{FailureBudget, DEFAULT_FAILURES_PER_MINUTE};
 use serde_json::{json, Value};
 use shared::login::{ProbeRequest, ProbeResponse};
 
 const VIEWER: &str = "viewer-token-0123456789";
 const EDITOR: &str = "editor-token-0123456789";
 const PULLER: &str = "puller-token-0123456789";
+/// `now` of every request, in epoch milliseconds.
+const NOW_MS: i64 = 1_795_392_000_000;
 const PASSWORD: &str = "s3cr3t:pa\"ss\\wörd";
 
 struct Api {
@@ -20,6 +23,8 @@ struct Api {
     config: Result<Config, String>,
     counter: Cell<u8>,
     calls: Cell<u32>,
+    /// The failed-authentication budget, as the isolate fallback keeps it.
+    budget: FailureBudget,
     /// Answers the login check gets, in order; requests are recorded.
     net: std::rc::Rc<std::cell::RefCell<(Vec<ProbeResponse>, Vec<ProbeRequest>)>>,
 }
@@ -51,6 +56,7 @@ impl Api {
             config,
             counter: Cell::new(0),
             calls: Cell::new(0),
+            budget: FailureBudget::per_minute(DEFAULT_FAILURES_PER_MINUTE),
             net: Default::default(),
         }
     }
@@ -123,12 +129,18 @@ impl Api {
             };
             Box::pin(async move { answer })
         };
+        let throttle =
+            |address: &str| -> std::pin::Pin<Box<dyn std::future::Future<Output = bool>>> {
+                let ok = self.budget.spend(address, NOW_MS);
+                Box::pin(async move { ok })
+            };
         let ctx = Ctx {
             store: &self.store,
             config: &self.config,
             now: "2026-11-23T00:00:00.000Z".into(),
             random: &random,
             fetch: &fetch,
+            throttle: &throttle,
         };
         let resp = pollster::block_on(handle(&req, &ctx));
         let raw = String::from_utf8_lossy(&resp.body).into_owned();
@@ -688,15 +700,18 @@ fn many_registries_still_work() {
 }
 
 #[test]
-fn unconfigured_worker_says_what_is_missing() {
+fn an_unconfigured_worker_tells_its_log_not_its_callers() {
     let mut api = Api::new();
     api.config = Config::from_env(|_| None);
-    let a = api.call(Method::Get, SECRETS, Some(VIEWER), None);
-    assert_eq!(a.status, 500);
-    assert!(a.body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("REGCRED_TOKENS"));
+    let why = api.config.as_ref().err().unwrap().clone();
+    assert!(why.contains("REGCRED_TOKENS"), "{why}");
+    for token in [None, Some(VIEWER)] {
+        let a = api.call(Method::Get, SECRETS, token, None);
+        assert_eq!(a.status, 500);
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("REGCRED_"), "{message}");
+        assert!(message.contains("log"), "{message}");
+    }
     assert_eq!(api.call(Method::Get, "/v2/health", None, None).status, 200);
 }
 
@@ -1043,12 +1058,48 @@ fn etag_if_match_and_if_none_match() {
     assert_eq!(with(Method::Delete, "if-match", "\"3\"", None).status, 202);
 }
 
-/// The fetch handler forwards exactly these to the Durable Object.
+/// The fetch handler forwards exactly these to the Durable Object, and
+/// only once their token and role passed.
 #[test]
 fn writes_of_secrets_are_the_create_modify_delete_routes() {
-    use regcred_worker::app::writes_secret;
+    use regcred_worker::app::{admit, Gate};
+    use regcred_worker::audit::Attempt;
     use regcred_worker::http::Method::*;
+    let api = Api::new();
     let s = "/v2/admin/dockerRegistrySecrets";
+    let gate = |method: Method, path: &str, token: &str| {
+        let req = Request {
+            method,
+            path: path.to_owned(),
+            query: Vec::new(),
+            headers: vec![("authorization".into(), format!("Bearer {token}"))],
+            body: Vec::new(),
+            body_oversize: false,
+            request_id: "r".into(),
+        };
+        let random = |_: &mut [u8]| false;
+        let fetch = |_: ProbeRequest| -> std::pin::Pin<Box<dyn std::future::Future<Output = ProbeResponse>>> {
+            Box::pin(async { ProbeResponse::Failed("no network in this test".into()) })
+        };
+        let throttle = |_: &str| -> std::pin::Pin<Box<dyn std::future::Future<Output = bool>>> {
+            Box::pin(async { true })
+        };
+        let ctx = Ctx {
+            store: &api.store,
+            config: &api.config,
+            now: "2026-11-23T00:00:00.000Z".into(),
+            random: &random,
+            fetch: &fetch,
+            throttle: &throttle,
+        };
+        match pollster::block_on(admit(&req, &ctx, &mut Attempt::of(&req))) {
+            Gate::Admitted(a) => Some(a.writes_secret()),
+            Gate::Answer(r) => {
+                assert!(r.status >= 400 || path.ends_with("health"), "{path}");
+                None
+            }
+        }
+    };
     for (method, path, write) in [
         (Post, s.to_string(), true),
         (Post, format!("{s}/"), true),
@@ -1056,12 +1107,107 @@ fn writes_of_secrets_are_the_create_modify_delete_routes() {
         (Delete, format!("{s}/a"), true),
         (Get, s.to_string(), false),
         (Get, format!("{s}/a"), false),
-        (Post, format!("{s}/a"), false),
         (Post, format!("{s}/a/check"), false),
-        (Get, format!("{s}/a/dockerconfigjson"), false),
         (Post, "/v2/admin/registryLoginChecks".to_string(), false),
-        (Delete, "/v2/admin/auditEvents".to_string(), false),
     ] {
-        assert_eq!(writes_secret(method, &path), write, "{method:?} {path}");
+        assert_eq!(
+            gate(method, &path, EDITOR),
+            Some(write),
+            "{method:?} {path}"
+        );
     }
+    // Refused at the front door: nothing is forwarded.
+    assert_eq!(gate(Post, s, "not-a-token-at-all"), None);
+    assert_eq!(gate(Delete, &format!("{s}/a"), VIEWER), None);
+    assert_eq!(gate(Post, &format!("{s}/a"), EDITOR), None);
+    assert_eq!(gate(Delete, "/v2/admin/auditEvents", EDITOR), None);
+    assert_eq!(gate(Get, &format!("{s}/a/dockerconfigjson"), EDITOR), None);
+}
+
+fn from_address(
+    api: &Api,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    address: &str,
+) -> Answer {
+    let mut h = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("cf-connecting-ip".to_owned(), address.to_owned()),
+    ];
+    if let Some(t) = token {
+        h.push(("authorization".into(), format!("Bearer {t}")));
+    }
+    api.call_headers(method, path, h, None)
+}
+
+/// Failures only: past its budget an address gets 429 with Retry-After for
+/// bad tokens, while a valid token from the same address still works.
+#[test]
+fn failed_authentications_are_limited_per_address_and_aggregated() {
+    let api = Api::new();
+    let statuses: Vec<u16> = (0..25)
+        .map(|i| {
+            let token = (i % 2 == 0).then_some("wrong-token-0123456789");
+            from_address(&api, Method::Get, SECRETS, token, "203.0.113.9").status
+        })
+        .collect();
+    assert_eq!(statuses[..20], [401; 20]);
+    assert_eq!(statuses[20..], [429; 5]);
+    let refused = from_address(&api, Method::Post, SECRETS, None, "203.0.113.9");
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.resp.header("retry-after"), Some("60"));
+    assert_eq!(refused.body["error"]["code"], "TooManyFailedAttempts");
+    let ok = from_address(&api, Method::Get, SECRETS, Some(VIEWER), "203.0.113.9");
+    assert_eq!(
+        ok.status, 200,
+        "a valid token is never refused by the limit"
+    );
+    let other = from_address(&api, Method::Get, SECRETS, None, "198.51.100.7");
+    assert_eq!(other.status, 401, "another address has its own budget");
+
+    let a = api.call(Method::Get, "/v2/admin/auditEvents", Some(EDITOR), None);
+    let events = a.body["resources"].as_array().unwrap();
+    let of =
+        |addr: &str| -> Vec<&Value> { events.iter().filter(|e| e["address"] == addr).collect() };
+    let flood = of("203.0.113.9");
+    assert_eq!(
+        flood.len(),
+        1,
+        "one record per address and minute: {events:?}"
+    );
+    let n = flood[0]["count"].as_u64().unwrap();
+    assert!((20..=26).contains(&n), "count {n}");
+    assert_eq!(flood[0]["action"], "authenticate");
+    assert_eq!(of("198.51.100.7")[0]["count"], 1);
+    // Audit records expire.
+    let key = api
+        .store
+        .raw()
+        .into_iter()
+        .find(|(k, _)| k.ends_with(":auth-203.0.113.9"))
+        .unwrap()
+        .0;
+    assert_eq!(api.store.ttl(&key), Some(90 * 86_400));
+}
+
+/// No request over 64 KiB is served, whatever its method: an oversized
+/// DELETE once went around the Durable Object.
+#[test]
+fn an_oversized_delete_is_413_and_deletes_nothing() {
+    let api = Api::new();
+    assert_eq!(api.create("keep", "r.io", "u", "p").status, 202);
+    let big = "x".repeat(70 * 1024);
+    let a = api.call(
+        Method::Delete,
+        &format!("{SECRETS}/keep"),
+        Some(EDITOR),
+        Some(&big),
+    );
+    assert_eq!(a.status, 413, "{}", a.raw);
+    assert_eq!(
+        api.call(Method::Get, &format!("{SECRETS}/keep"), Some(VIEWER), None)
+            .status,
+        200
+    );
 }

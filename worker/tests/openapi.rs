@@ -125,6 +125,7 @@ fn modify() {}
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
         (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 413, description = "A request body over 64 KiB (any method is refused with one)", body = ErrorBody),
     ))]
 fn delete() {}
 
@@ -199,6 +200,46 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        // Every route that takes a token is rate limited on failures.
+        const LIMITED: &str = "Too many missing or unknown tokens from this address (TooManyFailedAttempts; wait Retry-After seconds). Valid tokens are never refused by this limit.";
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                if !responses.contains_key("401") {
+                    continue;
+                }
+                let described = match responses.get("429") {
+                    Some(utoipa::openapi::RefOr::T(r)) => {
+                        format!("{}; or: {LIMITED}", r.description)
+                    }
+                    _ => LIMITED.to_owned(),
+                };
+                let response = utoipa::openapi::ResponseBuilder::new()
+                    .description(described)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .header(
+                        "Retry-After",
+                        utoipa::openapi::HeaderBuilder::new()
+                            .description(Some("Seconds to wait"))
+                            .build(),
+                    )
+                    .build();
+                responses.insert("429".into(), response.into());
+            }
+        }
     }
 }
 

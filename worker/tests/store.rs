@@ -89,3 +89,47 @@ fn kv_only_secrets_are_adopted_not_overwritten() {
         assert_eq!(wt.get("secret:none").await.unwrap(), None);
     });
 }
+
+#[test]
+fn the_authority_counts_secrets_and_adopts_kv_only_ones_once() {
+    let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
+    let wt = WriteThrough {
+        authority: &auth,
+        kv: &kv,
+    };
+    pollster::block_on(async {
+        // Written before the Durable Object existed: only KV has them.
+        kv.insert_raw("secret:old-a", stored("a"));
+        kv.insert_raw("secret:old-b", stored("b"));
+        kv.insert_raw("audit:1:r", stored("x"));
+        assert_eq!(wt.count(COUNTED_PREFIX, u64::MAX).await.unwrap(), 2);
+        assert!(auth.get("secret:old-a").await.unwrap().is_some(), "adopted");
+        // From now on the count is kept, not listed: KV can lag or lose keys.
+        wt.put("secret:new", "n", &Value::Null).await.unwrap();
+        wt.put("secret:new", "n2", &Value::Null).await.unwrap();
+        kv.delete("secret:old-b").await.unwrap();
+        kv.reset_calls();
+        assert_eq!(wt.count(COUNTED_PREFIX, u64::MAX).await.unwrap(), 3);
+        assert_eq!(kv.calls().list, 0, "the kept count needs no KV list");
+        wt.delete("secret:old-a").await.unwrap();
+        wt.delete("secret:never-was").await.unwrap();
+        assert_eq!(wt.count(COUNTED_PREFIX, u64::MAX).await.unwrap(), 2);
+        assert_eq!(wt.count(COUNTED_PREFIX, 1).await.unwrap(), 1, "capped");
+    });
+}
+
+#[test]
+fn audit_records_keep_their_expiry_and_skip_the_authority() {
+    let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
+    let wt = WriteThrough {
+        authority: &auth,
+        kv: &kv,
+    };
+    pollster::block_on(async {
+        wt.put_expiring("audit:1:r", "e", &Value::Null, 7 * 86_400)
+            .await
+            .unwrap();
+    });
+    assert_eq!(kv.ttl("audit:1:r"), Some(7 * 86_400));
+    assert!(auth.raw().is_empty());
+}

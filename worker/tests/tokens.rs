@@ -43,3 +43,27 @@ fn bad_specs_are_refused() {
         assert!(TokenTable::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn one_token_twice_is_a_configuration_error_naming_both_labels() {
+    let err = TokenTable::parse("a:viewer:tttttttttttttttttttt,b:editor:tttttttttttttttttttt")
+        .err()
+        .unwrap();
+    assert!(err.contains("\"a\"") && err.contains("\"b\""), "{err}");
+    assert!(
+        !err.contains("tttt"),
+        "the token must not be in the message: {err}"
+    );
+}
+
+#[test]
+fn a_token_that_shares_a_prefix_or_differs_in_length_is_unknown() {
+    let t = TokenTable::parse(SPEC).unwrap();
+    for h in [
+        "Bearer aaaaaaaaaaaaaaaaaaa",
+        "Bearer aaaaaaaaaaaaaaaaaaaaa",
+        "Bearer aaaaaaaaaaaaaaaaaaab",
+    ] {
+        assert_eq!(t.authenticate(Some(h)), None, "{h}");
+    }
+}
