@@ -79,8 +79,24 @@ fn no_unknown(
 
 /// Parses `{"name", "data": {".dockerconfigjson"}}`.
 pub fn parse_create(body: &[u8]) -> Result<ValidCreate, ApiError> {
-    let map = object(body, CREATE_SHAPE)?;
-    no_unknown(&map, &["name", "data", "expiresAt"], "", CREATE_SHAPE)?;
+    parse_create_named(body).1
+}
+
+/// Parses a create body once, and also answers the name it asked for, as
+/// sent, even when the body is refused: the audit trail names the secret a
+/// refused create was for.
+pub fn parse_create_named(body: &[u8]) -> (Option<String>, Result<ValidCreate, ApiError>) {
+    match object(body, CREATE_SHAPE) {
+        Err(e) => (None, Err(e)),
+        Ok(map) => {
+            let asked = map.get("name").and_then(Value::as_str).map(str::to_owned);
+            (asked, create_from(&map))
+        }
+    }
+}
+
+fn create_from(map: &Map<String, Value>) -> Result<ValidCreate, ApiError> {
+    no_unknown(map, &["name", "data", "expiresAt"], "", CREATE_SHAPE)?;
     let name = match map.get("name") {
         Some(Value::String(s)) => SecretName::parse(s).map_err(|e| {
             ApiError::new(ErrorCode::InvalidSecretName, e.to_string()).with_target("name")
@@ -94,7 +110,7 @@ pub fn parse_create(body: &[u8]) -> Result<ValidCreate, ApiError> {
         }
     };
     let config = parse_data(map.get("data"), CREATE_SHAPE)?;
-    let expires_at = expiry(&map)?.flatten();
+    let expires_at = expiry(map)?.flatten();
     Ok(ValidCreate {
         name,
         config,

@@ -1,12 +1,12 @@
 //! Runs every case in `tests/vectors/*.json`. A new case is a new file.
 //!
-//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import",
+//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import" | "name",
 //! "input": <JSON value> | "input_text": "<raw text>", "expect": {...}}`.
 
 use std::path::Path;
 
 use serde_json::Value;
-use shared::{auth, classify, parse_dockerconfigjson, ImportStatus};
+use shared::{auth, classify, parse_dockerconfigjson, ImportStatus, SecretName};
 
 #[test]
 fn every_vector_holds() {
@@ -44,6 +44,7 @@ fn run(case: &Value) -> Result<(), String> {
         Some("auth") => check_auth(&input, expect),
         Some("dockerconfigjson") => check_dcj(&input, expect),
         Some("import") => check_import(&input, expect),
+        Some("name") => check_name(&input, expect),
         other => Err(format!("unknown kind {other:?}")),
     }
 }
@@ -174,4 +175,23 @@ fn check_import(input: &str, expect: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `expect`: `valid` (whether it parses); `suggest` (the suggested name),
+/// which always parses.
+fn check_name(input: &str, expect: &Value) -> Result<(), String> {
+    let valid = SecretName::parse(input).is_ok();
+    if Some(valid) != expect["valid"].as_bool() {
+        return Err(format!("valid: {valid}, want {}", expect["valid"]));
+    }
+    let suggested = SecretName::suggest(input);
+    if SecretName::parse(suggested.as_str()).is_err() {
+        return Err(format!("the suggestion {suggested} does not parse"));
+    }
+    match expect.get("suggest").and_then(Value::as_str) {
+        Some(want) if want != suggested.as_str() => {
+            Err(format!("suggested {suggested}, want {want}"))
+        }
+        _ => Ok(()),
+    }
 }

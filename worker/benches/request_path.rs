@@ -3,47 +3,31 @@
 //! P5: KV calls per list page with 10,000 secrets, and the cost of a deep $skip.
 //! Prints one JSON line per figure. Run: `cargo bench -p regcred-worker --bench request_path`.
 
-use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::time::Instant;
 
-use regcred_worker::app::{handle, Ctx};
-use regcred_worker::config::Config;
+use regcred_worker::app::handle;
+use regcred_worker::ctx::Ctx;
 use regcred_worker::http::{Method, Request};
 use regcred_worker::store::MemoryStore;
 use serde_json::json;
-use shared::login::{ProbeRequest, ProbeResponse};
+use support::{TestEnv, EDITOR, VIEWER};
 
 const WARMUP: usize = 1_000;
 const ROUNDS: usize = 5;
 const PER_ROUND: usize = 4_000;
-const EDITOR: &str = "editor-token-0123456789";
-const VIEWER: &str = "viewer-token-0123456789";
 
 fn request(method: Method, path: &str, token: &str, body: Option<String>) -> Request {
-    let (path, query) = match path.split_once('?') {
-        Some((p, q)) => (
-            p.to_owned(),
-            q.split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        ),
-        None => (path.to_owned(), vec![]),
-    };
-    Request {
+    let mut r = support::request(
         method,
         path,
-        query,
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("authorization".into(), format!("Bearer {token}")),
-        ],
-        body: body.unwrap_or_default().into_bytes(),
-        body_oversize: false,
-        request_id: "bench".into(),
-    }
+        support::json_headers(Some(token)),
+        body.as_deref(),
+    );
+    r.request_id = "bench".into();
+    r
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -51,37 +35,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let config = Config::from_env(|k| match k {
-        "REGCRED_TOKENS" => Some(format!("e:editor:{EDITOR},v:viewer:{VIEWER}")),
-        "REGCRED_KEYS" => Some(format!("k1:{}", "ab".repeat(32))),
-        "REGCRED_MAX_SECRETS" => Some("100000".into()),
-        _ => None,
-    });
-    let store = MemoryStore::default();
-    let n = Cell::new(0u64);
-    let random = |b: &mut [u8]| {
-        n.set(n.get() + 1);
-        for (i, x) in b.iter_mut().enumerate() {
-            *x = (n.get() >> (i % 8)) as u8;
-        }
-        true
-    };
-    let fetch = |_: ProbeRequest| -> Pin<Box<dyn Future<Output = ProbeResponse>>> {
-        Box::pin(async { ProbeResponse::Failed("offline".into()) })
-    };
-    let throttle = |_: &str| -> Pin<Box<dyn Future<Output = bool>>> { Box::pin(async { true }) };
-    let ctx = Ctx {
-        store: &store,
-        config: &config,
-        now: "2026-11-23T00:00:00.000Z".into(),
-        random: &random,
-        fetch: &fetch,
-        throttle: &throttle,
-    };
+    let env = TestEnv::new(MemoryStore::default(), &[("REGCRED_MAX_SECRETS", "100000")]);
+    env.with_ctx(bench);
+}
+
+fn bench(ctx: &Ctx<'_, MemoryStore>) {
+    let store = ctx.store;
     let dcj = json!({"auths": {"registry.example.com": {"username": "bench", "password": "bench-password"}}}).to_string();
     let run = |req: &Request| {
         let t = Instant::now();
-        let resp = pollster::block_on(handle(req, &ctx));
+        let resp = pollster::block_on(handle(req, ctx));
         let us = t.elapsed().as_secs_f64() * 1e6;
         assert!(
             resp.status < 300,
@@ -152,7 +115,7 @@ fn main() {
             EDITOR,
             None,
         );
-        pollster::block_on(handle(&del, &ctx));
+        pollster::block_on(handle(&del, ctx));
         us
     });
     let gets: Vec<Request> = (0..50)
@@ -178,7 +141,7 @@ fn main() {
                 EDITOR,
                 Some(body),
             ),
-            &ctx,
+            ctx,
         ));
     }
     for (figure, q) in [
@@ -197,7 +160,7 @@ fn main() {
                 VIEWER,
                 None,
             ),
-            &ctx,
+            ctx,
         ));
         let us = t.elapsed().as_secs_f64() * 1e6;
         let c = store.calls();

@@ -1,13 +1,14 @@
 //! Routing: which handler answers which method and path, after the checks
 //! every route shares (method, token, role, body size, content type). The
 //! checks are separate steps so the fetch handler can run them all before a
-//! write reaches the Durable Object (see `glue.rs`).
+//! write reaches the Durable Object (see `edge/fetch.rs`).
 
 use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, MAX_BODY_BYTES};
+use shared::requests::parse_create_named;
 use shared::{Action, Role, SecretName};
 
 use crate::audit::{self, Attempt};
-use crate::config::Config;
+use crate::ctx::Ctx;
 use crate::http::{finish, Method, Request, Response};
 use crate::login;
 use crate::secrets;
@@ -16,45 +17,6 @@ use crate::tokens::Principal;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const OPENAPI: &str = include_str!("../openapi.json");
-
-/// Sends one outbound request (the registry login check); never panics,
-/// reports failures as `ProbeResponse::Failed`.
-pub type Fetch<'a> = &'a dyn Fn(
-    shared::login::ProbeRequest,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = shared::login::ProbeResponse>>,
->;
-
-/// Counts one failed authentication from a client address; answers false
-/// once that address is past its budget. Only failures are counted, so a
-/// valid token is never refused by it.
-pub type Throttle<'a> =
-    &'a dyn Fn(&str) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool>>>;
-
-/// What a request handler may use besides the request.
-pub struct Ctx<'a, S> {
-    pub store: &'a S,
-    pub config: &'a Result<Config, String>,
-    /// RFC 3339 time of this request.
-    pub now: String,
-    /// Fills the buffer with secure random bytes; false if it cannot.
-    pub random: &'a dyn Fn(&mut [u8]) -> bool,
-    pub fetch: Fetch<'a>,
-    pub throttle: Throttle<'a>,
-}
-
-impl<S> Ctx<'_, S> {
-    /// The settings. Why they are broken is for the operator's log, never
-    /// for a caller who may not even hold a token.
-    pub fn config(&self) -> Result<&Config, ApiError> {
-        self.config.as_ref().map_err(|_| {
-            ApiError::new(
-                ErrorCode::InternalError,
-                "the worker is not configured correctly; its operator finds why in the worker's log (wrangler tail)",
-            )
-        })
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
@@ -153,7 +115,7 @@ pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {
     let resp = match admit(req, ctx, &mut attempt).await {
         Gate::Answer(r) => r,
         Gate::Admitted(a) => match check_body(&a, req) {
-            Err(r) => r,
+            Err(e) => e.into(),
             Ok(()) => serve(&a, req, ctx, &mut attempt).await,
         },
     };
@@ -176,10 +138,6 @@ pub async fn conclude<S: Store>(
     finish(resp, &req.request_id)
 }
 
-fn fail(e: ApiError) -> Response {
-    Response::error(e)
-}
-
 /// The checks the request head decides: route, method, token (failures
 /// counted per address) and role. Reads no body and touches no secret.
 pub async fn admit<S: Store>(req: &Request, ctx: &Ctx<'_, S>, attempt: &mut Attempt) -> Gate {
@@ -195,7 +153,7 @@ async fn admit_inner<S: Store>(
     attempt: &mut Attempt,
 ) -> Result<Gate, Response> {
     let route = route(&req.path).ok_or_else(|| {
-        fail(
+        Response::error(
             ApiError::new(
                 ErrorCode::NotFound,
                 format!(
@@ -207,7 +165,7 @@ async fn admit_inner<S: Store>(
         )
     })?;
     let action = action(&route, req.method).map_err(|allowed| {
-        let mut r = fail(
+        let mut r = Response::error(
             ApiError::new(
                 ErrorCode::MethodNotAllowed,
                 format!("{} does not take this method; use {allowed}", req.path),
@@ -219,11 +177,7 @@ async fn admit_inner<S: Store>(
     })?;
     let Some(action) = action else {
         return Ok(Gate::Answer(match route {
-            Route::OpenApi => Response {
-                status: 200,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: OPENAPI.as_bytes().to_vec(),
-            },
+            Route::OpenApi => Response::bytes(200, "application/json", OPENAPI.as_bytes().to_vec()),
             _ => Response::json(
                 200,
                 &HealthResponse {
@@ -237,7 +191,7 @@ async fn admit_inner<S: Store>(
     if let Route::Secret(n) | Route::Pull(n) | Route::Check(n) = &route {
         attempt.secret = Some(n.clone());
     }
-    let config = ctx.config().map_err(fail)?;
+    let config = ctx.config().map_err(Response::error)?;
     let Some(principal) = config.tokens.authenticate(req.header("authorization")) else {
         return Err(if (ctx.throttle)(&attempt.address).await {
             unauthorized()
@@ -246,7 +200,7 @@ async fn admit_inner<S: Store>(
         });
     };
     attempt.actor = Some(principal.label.clone());
-    authorize(&principal, action).map_err(fail)?;
+    authorize(&principal, action).map_err(Response::error)?;
     Ok(Gate::Admitted(Admitted {
         route,
         action,
@@ -256,16 +210,16 @@ async fn admit_inner<S: Store>(
 
 /// The body's size (every method: no oversized request is served) and, for
 /// routes that read it, its content type.
-pub fn check_body(admitted: &Admitted, req: &Request) -> Result<(), Response> {
+pub fn check_body(admitted: &Admitted, req: &Request) -> Result<(), ApiError> {
     if req.body_oversize || req.body.len() > MAX_BODY_BYTES {
-        return Err(fail(ApiError::new(
+        return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
             format!("the request body is larger than {MAX_BODY_BYTES} bytes; a .dockerconfigjson may be at most 64 KiB"),
         )
-        .with_target("body")));
+        .with_target("body"));
     }
     if admitted.reads_body() {
-        check_content_type(req).map_err(fail)?;
+        check_content_type(req)?;
     }
     Ok(())
 }
@@ -279,7 +233,7 @@ pub async fn serve<S: Store>(
 ) -> Response {
     match dispatch(admitted, req, ctx, attempt).await {
         Ok(r) => r,
-        Err(e) => fail(e),
+        Err(e) => Response::error(e),
     }
 }
 
@@ -290,12 +244,6 @@ async fn dispatch<S: Store>(
     attempt: &mut Attempt,
 ) -> Result<Response, ApiError> {
     let action = admitted.action;
-    if action == Action::Create {
-        // The audit record names the secret a create was for, even a refused one.
-        attempt.secret = serde_json::from_slice::<serde_json::Value>(&req.body)
-            .ok()
-            .and_then(|v| v.get("name")?.as_str().map(str::to_owned));
-    }
     match &admitted.route {
         Route::Session => Ok(Response::json(
             200,
@@ -305,7 +253,12 @@ async fn dispatch<S: Store>(
             },
         )),
         Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
-        Route::Secrets => secrets::create(ctx, &req.body, &preconditions(req)).await,
+        Route::Secrets => {
+            let (asked, valid) = parse_create_named(&req.body);
+            // The audit record names the secret a create was for, even a refused one.
+            attempt.secret = asked;
+            secrets::create(ctx, valid?, &preconditions(req)).await
+        }
         Route::Quota => secrets::quota(ctx).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
         Route::Audit => audit::list(ctx.store, &req.query).await,
@@ -331,7 +284,7 @@ async fn dispatch<S: Store>(
 pub const RETRY_AFTER_SECS: u32 = 60;
 
 fn too_many_failures() -> Response {
-    let mut r = fail(ApiError::new(
+    let mut r = Response::error(ApiError::new(
         ErrorCode::TooManyFailedAttempts,
         format!("too many requests with a missing or unknown token came from this address; wait {RETRY_AFTER_SECS} s and send a valid token"),
     ));
@@ -341,7 +294,7 @@ fn too_many_failures() -> Response {
 }
 
 fn unauthorized() -> Response {
-    let mut r = fail(ApiError::new(
+    let mut r = Response::error(ApiError::new(
         ErrorCode::Unauthorized,
         "a valid API token is required: send Authorization: Bearer <token>",
     ));

@@ -9,12 +9,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use shared::api::{ApiError, AuditEvent, AuditList, ErrorBody, ErrorCode, Paging};
+use shared::api::{ApiError, AuditEvent, AuditList, ErrorCode, Paging};
 use shared::time::Timestamp;
 use shared::{Action, SecretName};
 
 use crate::http::{Request, Response};
-use crate::store::{Store, KV_PAGE};
+use crate::paging::{walk, Window};
+use crate::store::Store;
 
 pub const PREFIX: &str = "audit:";
 const MAX_MS: i64 = 9_999_999_999_999;
@@ -80,11 +81,7 @@ pub fn event(
         (_, Some(a)) => action_word(a)?,
         _ => return None,
     };
-    let outcome = if resp.status < 400 {
-        "success".to_string()
-    } else {
-        outcome_of(resp)
-    };
+    let outcome = outcome_of(resp);
     let actor = match (&attempt.actor, attempt.presented_token) {
         (Some(label), _) => label.clone(),
         (None, true) => "unknown-token".to_owned(),
@@ -111,16 +108,19 @@ pub fn event(
 
 /// Whether the answer refused a missing or unknown token.
 fn failed_authentication(resp: &Response) -> bool {
-    resp.status == 401
-        || (resp.status == 429
-            && resp.header("retry-after").is_some()
-            && outcome_of(resp) == ErrorCode::TooManyFailedAttempts.as_str())
+    matches!(
+        resp.error_code(),
+        Some(ErrorCode::Unauthorized | ErrorCode::TooManyFailedAttempts)
+    )
 }
 
+/// `success`, or the error code the answer carries.
 fn outcome_of(resp: &Response) -> String {
-    serde_json::from_slice::<ErrorBody>(&resp.body)
-        .map(|b| b.error.code.to_string())
-        .unwrap_or_else(|_| "error".into())
+    match resp.error_code() {
+        Some(code) => code.to_string(),
+        None if resp.status < 400 => "success".into(),
+        None => "error".into(),
+    }
 }
 
 fn key(now: &str, request_id: &str) -> String {
@@ -274,32 +274,16 @@ pub async fn list<S: Store>(store: &S, query: &[(String, String)]) -> Result<Res
         .iter()
         .find(|(k, _)| k == "secret")
         .map(|(_, v)| v.as_str());
-    let top = paging.top.unwrap_or(100);
-    let mut out = Vec::new();
-    let mut seen = 0u64;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = store
-            .list(PREFIX, cursor.as_deref(), KV_PAGE)
-            .await
-            .map_err(crate::secrets::storage_error)?;
-        for k in page.keys {
-            let Some(e) = k.read_metadata::<AuditEvent>() else {
-                continue;
-            };
-            if secret.is_some() && e.secret.as_deref() != secret {
-                continue;
-            }
-            seen += 1;
-            if seen > paging.skip && (out.len() as u64) < top {
-                out.push(e);
-            }
-        }
-        match page.cursor {
-            Some(c) if paging.count_total || (out.len() as u64) < top => cursor = Some(c),
-            _ => break,
-        }
-    }
+    let window = Window {
+        skip: paging.skip,
+        top: paging.top.unwrap_or(100),
+        count_all: paging.count_total,
+    };
+    let (out, seen) = walk(store, PREFIX, window, true, |k| {
+        k.read_metadata::<AuditEvent>()
+            .filter(|e| secret.is_none() || e.secret.as_deref() == secret)
+    })
+    .await?;
     let count = if paging.count_total {
         seen
     } else {

@@ -95,20 +95,30 @@ impl Request {
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// Empty for an error until [`finish`] writes it.
     pub body: Vec<u8>,
+    /// The error this answers with, kept typed until [`finish`] serializes
+    /// it once (with the request id); the audit trail reads its code.
+    pub error: Option<ApiError>,
 }
 
 impl Response {
+    /// `body` as it is, with its content type.
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body,
+            error: None,
+        }
+    }
+
     pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
         // Sized for a 50-item list page: growing from serde_json's default
         // costs several reallocations on the hottest read.
         let mut body = Vec::with_capacity(8 * 1024);
         match serde_json::to_writer(&mut body, value) {
-            Ok(()) => Response {
-                status,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body,
-            },
+            Ok(()) => Response::bytes(status, "application/json", body),
             Err(_) => Response::error(ApiError::new(
                 ErrorCode::InternalError,
                 "the answer could not be serialized",
@@ -116,15 +126,18 @@ impl Response {
         }
     }
 
-    /// The CONTRACT error body; the request id is added by [`finish`].
+    /// The CONTRACT error body, written by [`finish`].
     pub fn error(error: ApiError) -> Response {
-        let status = error.status();
-        let body = ErrorBody { error };
         Response {
-            status,
+            status: error.status(),
             headers: vec![("content-type".into(), "application/json".into())],
-            body: serde_json::to_vec(&body).unwrap_or_default(),
+            body: Vec::new(),
+            error: Some(error),
         }
+    }
+
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.error.as_ref().map(|e| e.code)
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -135,13 +148,18 @@ impl Response {
     }
 }
 
-/// Headers every API answer carries, and the request id in error bodies.
+impl From<ApiError> for Response {
+    fn from(e: ApiError) -> Response {
+        Response::error(e)
+    }
+}
+
+/// Headers every API answer carries; an error body is serialized here, once,
+/// with the request id.
 pub fn finish(mut resp: Response, request_id: &str) -> Response {
-    if resp.status >= 400 {
-        if let Ok(mut body) = serde_json::from_slice::<ErrorBody>(&resp.body) {
-            body.error.request_id = Some(request_id.to_owned());
-            resp.body = serde_json::to_vec(&body).unwrap_or(resp.body);
-        }
+    if let Some(mut error) = resp.error.take() {
+        error.request_id = Some(request_id.to_owned());
+        resp.body = serde_json::to_vec(&ErrorBody { error }).unwrap_or_default();
     }
     resp.headers.extend([
         ("x-request-id".into(), request_id.to_owned()),

@@ -1,18 +1,18 @@
 //! regcred's worker: a thin HTTP adapter over `shared`.
 //!
-//! Everything but `glue`, `durable`, `kv` and `ratelimit` is plain Rust and
-//! runs natively in tests; those four are the only modules that touch workers-rs.
+//! Everything but `edge/` is plain Rust and runs natively in tests; `edge/`
+//! is the only code that touches workers-rs.
 
 pub mod app;
 pub mod audit;
 pub mod config;
 pub mod crypto;
-mod durable;
-mod glue;
+pub mod ctx;
+mod edge;
 pub mod http;
-mod kv;
 pub mod login;
-mod ratelimit;
+pub mod paging;
+pub mod record;
 pub mod secrets;
 pub mod serial;
 pub mod store;

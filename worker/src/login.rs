@@ -6,9 +6,9 @@ use shared::login::{LoginOutcome, LoginResult, Probe, Step};
 use shared::requests::parse_modify_data;
 use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::http::Response;
-use crate::secrets::{load, open};
+use crate::record::{load, open};
 use crate::store::Store;
 
 /// More steps than any honest registry needs (ping, token, ping).

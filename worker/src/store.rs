@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use shared::api::{ApiError, ErrorCode};
 
 /// Workers KV's largest page.
 pub const KV_PAGE: u32 = 1000;
@@ -43,6 +44,15 @@ pub struct ListPage {
 /// A storage failure; its text is for operators and never holds values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("the secret store failed ({}); try again", e.0),
+        )
+    }
+}
 
 #[allow(async_fn_in_trait)] // Workers futures are !Send; no Send bound wanted.
 pub trait Store {

@@ -2,7 +2,6 @@
 //! (default 60) from its corpus, then the long API fuzzing run
 //! (schemathesis). `cargo xtask test` runs each target briefly.
 
-use std::path::Path;
 use std::process::Command;
 
 use crate::build;
@@ -63,7 +62,8 @@ fn ensure_cargo_fuzz(tools: &Tools) -> Result<(), String> {
 }
 
 /// Runs every target with `limit` (a libFuzzer flag) from a corpus seeded
-/// with `fuzz/seeds/<target>`; returns the executions counted.
+/// with the test vectors (`shared/tests/vectors/`, written out by
+/// `shared/examples/fuzz_seeds.rs`); returns the executions counted.
 pub fn fuzz_targets(tools: &Tools, limit: &str) -> Result<u64, String> {
     if !nightly_present() {
         return Err(
@@ -71,10 +71,23 @@ pub fn fuzz_targets(tools: &Tools, limit: &str) -> Result<u64, String> {
         );
     }
     ensure_cargo_fuzz(tools)?;
+    let corpora = tools.root.join("target/fuzz-corpus");
+    let mut seeds = tools.command("cargo");
+    seeds
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "shared",
+            "--example",
+            "fuzz_seeds",
+            "--",
+        ])
+        .arg(&corpora);
+    status(&mut seeds, "the fuzz seeds from the test vectors")?;
     let mut total = 0;
     for target in TARGETS {
-        let corpus = tools.root.join("target/fuzz-corpus").join(target);
-        seed(&tools.root.join("fuzz/seeds").join(target), &corpus)?;
+        let corpus = corpora.join(target);
         step(&format!("fuzz target {target} ({limit})"));
         // libFuzzer reports on stderr; `sh` merges it so the counts are read.
         let mut cmd = tools.command("sh");
@@ -109,15 +122,4 @@ pub fn fuzz_targets(tools: &Tools, limit: &str) -> Result<u64, String> {
         }
     }
     Ok(total)
-}
-
-fn seed(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if let Some(name) = path.file_name() {
-            std::fs::copy(&path, to.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
 }

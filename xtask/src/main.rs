@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod cycles;
 mod devvars;
 mod fuzz;
 mod run;
@@ -18,6 +19,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench         print size and latency figures (also target/bench.json)
   fuzz [--seconds N]  every cargo-fuzz target N s (default 60), then schemathesis (SCHEMATHESIS_MAX_EXAMPLES, default 200)
   build-worker  build the worker if its sources changed (wrangler's [build] command)
+  cycles        list import cycles in worker/src and frontend/src (imports must point down)
 ";
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
             build::console(&t)?;
             build::worker(&t, true)
         }),
+        Some("cycles") => print_cycles(),
         Some("build-worker") => tools::Tools::locate().and_then(|t| build::worker(&t, false)),
         _ => {
             eprint!("{USAGE}");
@@ -61,4 +64,20 @@ fn dev() -> Result<(), String> {
     println!("  KV is persisted under .wrangler/state; stop with Ctrl-C.\n");
     let mut cmd = tools.wrangler_dev("127.0.0.1", 8787);
     run::status(&mut cmd, "wrangler dev")
+}
+
+fn print_cycles() -> Result<(), String> {
+    let root = run::root();
+    let mut any = false;
+    for src in ["worker/src", "frontend/src"] {
+        for c in cycles::cycles(&root.join(src))? {
+            any = true;
+            println!("cycle in {src}: {}", c.join(" <-> "));
+        }
+    }
+    if any {
+        return Err("imports must only point down".into());
+    }
+    println!("no import cycles");
+    Ok(())
 }

@@ -74,6 +74,24 @@ pub fn run_all() -> Result<(), String> {
     check("cargo fmt --check", &mut |_| {
         cargo(&tools, &["fmt", "--all", "--", "--check"])
     });
+    check(
+        "imports point down (no cycle in worker/src, frontend/src)",
+        &mut |_| {
+            let mut found = Vec::new();
+            for src in ["worker/src", "frontend/src"] {
+                for c in crate::cycles::cycles(&tools.root.join(src))? {
+                    found.push(format!("{src}: {}", c.join(" <-> ")));
+                }
+            }
+            if found.is_empty() {
+                return Ok(());
+            }
+            Err(format!(
+                "move what both sides need into its own module:\n  {}",
+                found.join("\n  ")
+            ))
+        },
+    );
     check("cargo clippy (native, all targets)", &mut |_| {
         cargo(
             &tools,

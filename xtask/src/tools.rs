@@ -1,5 +1,6 @@
 //! Installs what is missing, at pinned versions, and only when missing:
-//! a second run costs a few version checks. Versions: ../shared/TOOLCHAIN.md.
+//! a second run costs a few version checks. Why these versions, and what
+//! must not download: xtask/README.md.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,57 +1,14 @@
-//! The Durable Object that serializes writes. Workers KV is eventually
-//! consistent and has no compare-and-set; every create, modify and delete
-//! runs here, one at a time, against the object's own storage (the
-//! authority for existence and versions) and writes through to KV, which
-//! reads at the edge keep using. See `store::WriteThrough` for what wins
-//! when the two disagree.
+//! The Durable Object's storage as a `Store` (values with their metadata,
+//! each entry one JSON string).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State};
+use worker::ListOptions;
 
-use crate::glue::{serve, EdgeStore, KV_BINDING};
-use crate::kv::Kv;
-use crate::serial::Turnstile;
-use crate::store::{ListPage, ListedKey, Store, StoreError, Stored, WriteThrough};
+use crate::store::{ListPage, ListedKey, Store, StoreError, Stored};
 
-#[durable_object(fetch)]
-pub struct SecretWriter {
-    state: State,
-    env: Env,
-    /// Storage calls alone would let requests interleave at each KV await;
-    /// one request at a time makes check-then-write atomic.
-    turn: Turnstile,
-}
-
-impl DurableObject for SecretWriter {
-    fn new(state: State, env: Env) -> Self {
-        SecretWriter {
-            state,
-            env,
-            turn: Turnstile::default(),
-        }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        self.turn
-            .run(async {
-                let kv = Kv::from_env(&self.env, KV_BINDING).ok_or_else(|| {
-                    worker::Error::RustError(format!("no KV binding named {KV_BINDING}"))
-                })?;
-                let authority = ObjectStorage(self.state.storage());
-                let store = EdgeStore::Through(WriteThrough {
-                    authority: &authority,
-                    kv: &kv,
-                });
-                serve(req, &self.env, &store).await
-            })
-            .await
-    }
-}
-
-/// The Durable Object's storage as a `Store` (values with their metadata).
-pub struct ObjectStorage(worker::Storage);
+pub struct ObjectStorage(pub worker::Storage);
 
 #[derive(Serialize, Deserialize)]
 struct Entry {

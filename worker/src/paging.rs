@@ -1,0 +1,56 @@
+//! The one walk over KV list pages that lists and counts (secrets, the
+//! quota, the audit trail): `$skip` keys are passed, `$top` kept, the rest
+//! only counted when the total is wanted, and listing stops as soon as the
+//! answer is known.
+
+use crate::store::{ListedKey, Store, StoreError, KV_PAGE};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub skip: u64,
+    pub top: u64,
+    /// Count every matching key, not only the kept ones.
+    pub count_all: bool,
+}
+
+/// Walks the keys under `prefix` in key order. `read` turns a key into an
+/// item, or `None` when it does not match. With `filtered` false every key
+/// matches, and keys that are only passed or counted are never read: a deep
+/// `$skip` stays a walk over names. Answers the kept items and how many
+/// matching keys were seen.
+pub async fn walk<S: Store, T>(
+    store: &S,
+    prefix: &str,
+    window: Window,
+    filtered: bool,
+    mut read: impl FnMut(&ListedKey) -> Option<T>,
+) -> Result<(Vec<T>, u64), StoreError> {
+    let mut seen = 0u64;
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store.list(prefix, cursor.as_deref(), KV_PAGE).await?;
+        for k in &page.keys {
+            let full = out.len() as u64 >= window.top;
+            if full && !window.count_all {
+                break;
+            }
+            let shown = seen >= window.skip && !full;
+            if !shown && !filtered {
+                seen += 1;
+                continue;
+            }
+            let Some(item) = read(k) else { continue };
+            seen += 1;
+            if shown {
+                out.push(item);
+            }
+        }
+        let full = out.len() as u64 >= window.top;
+        match page.cursor {
+            Some(c) if window.count_all || !full => cursor = Some(c),
+            _ => break,
+        }
+    }
+    Ok((out, seen))
+}

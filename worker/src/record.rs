@@ -1,0 +1,169 @@
+//! The stored record of a secret. KV key `secret:<name>`; value = the
+//! encrypted envelope of its normalized `.dockerconfigjson`; metadata =
+//! [`SecretMeta`], everything a list page shows, so a page needs no per-key
+//! read. The version backs ETag / If-Match.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::api::{ApiError, ErrorCode, SecretStatus};
+use shared::time::Timestamp;
+use shared::{DockerConfig, SecretName};
+
+use crate::crypto::NONCE_LEN;
+use crate::ctx::Ctx;
+use crate::store::{Store, Stored};
+
+pub const PREFIX: &str = "secret:";
+/// Workers KV refuses metadata over 1024 bytes serialized.
+pub const MAX_METADATA_BYTES: usize = 1024;
+
+pub fn key(name: &SecretName) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// A secret's KV metadata. The short names are what is stored (KV's 1 KiB
+/// holds more registries that way); records written before a field existed
+/// read with its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecretMeta {
+    /// Server keys, cut from the end to fit KV's limit.
+    #[serde(rename = "r")]
+    pub registries: Vec<String>,
+    #[serde(rename = "c")]
+    pub created_at: String,
+    #[serde(rename = "m")]
+    pub modified_at: String,
+    /// How many registries were cut from `registries`.
+    #[serde(rename = "x")]
+    pub omitted: u64,
+    #[serde(rename = "e", skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(rename = "v")]
+    pub version: u64,
+}
+
+impl Default for SecretMeta {
+    /// Secrets written before versions existed are at version 1.
+    fn default() -> Self {
+        SecretMeta {
+            registries: Vec::new(),
+            created_at: String::new(),
+            modified_at: String::new(),
+            omitted: 0,
+            expires_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl SecretMeta {
+    /// The metadata of a stored secret; unreadable metadata reads as empty.
+    pub fn of(stored: &Stored) -> SecretMeta {
+        stored
+            .metadata
+            .as_ref()
+            .and_then(|m| SecretMeta::deserialize(m).ok())
+            .unwrap_or_default()
+    }
+
+    /// What the API shows of it; the expiry state needs `now`.
+    pub fn status(self, name: &str, now: Option<Timestamp>) -> SecretStatus {
+        let expiry = match (self.expires_at.as_deref().map(Timestamp::parse), now) {
+            (Some(Ok(t)), Some(now)) => Some(t.expiry_state(now)),
+            _ => None,
+        };
+        SecretStatus {
+            name: name.to_owned(),
+            registries: self.registries,
+            created_at: self.created_at,
+            modified_at: self.modified_at,
+            expires_at: self.expires_at.filter(|e| !e.is_empty()),
+            expiry,
+        }
+    }
+}
+
+/// Metadata that fits KV's 1 KiB limit: registries are dropped from the end
+/// (and counted in `omitted`) until it fits; GET reads the full list from the
+/// value.
+pub fn metadata(
+    registries: &[String],
+    created: &str,
+    modified: &str,
+    expires: Option<&str>,
+    version: u64,
+) -> Value {
+    let mut kept = registries.len();
+    loop {
+        let m = SecretMeta {
+            registries: registries[..kept].to_vec(),
+            created_at: created.to_owned(),
+            modified_at: modified.to_owned(),
+            omitted: (registries.len() - kept) as u64,
+            expires_at: expires.map(str::to_owned),
+            version,
+        };
+        let value = serde_json::to_value(&m).unwrap_or_default();
+        if value.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
+            return value;
+        }
+        kept -= 1;
+    }
+}
+
+/// The stored secret, or a 404 that names it.
+pub async fn load<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Stored, ApiError> {
+    ctx.store
+        .get(&key(name))
+        .await?
+        .ok_or_else(|| not_found(name))
+}
+
+pub fn not_found(name: &SecretName) -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("there is no docker registry secret named \"{name}\""),
+    )
+    .with_target("dockerRegistryName")
+}
+
+/// The envelope of `config` under the first key, bound to `name`.
+pub fn seal<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    config: &DockerConfig,
+) -> Result<String, ApiError> {
+    let cfg = ctx.config()?;
+    let mut nonce = [0u8; NONCE_LEN];
+    if !(ctx.random)(&mut nonce) {
+        return Err(ApiError::new(
+            ErrorCode::InternalError,
+            "no random source is available to encrypt the secret; try again",
+        ));
+    }
+    cfg.keyring
+        .seal(name, config.to_json().as_bytes(), nonce)
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e))
+}
+
+/// The stored `.dockerconfigjson` text.
+pub fn open<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    stored: &Stored,
+) -> Result<String, ApiError> {
+    let cfg = ctx.config()?;
+    let plain = cfg.keyring.open(name, &stored.value).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("the stored secret \"{name}\" cannot be decrypted with the configured keys ({e:?}); check REGCRED_KEYS"),
+        )
+    })?;
+    String::from_utf8(plain).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            format!("the stored secret \"{name}\" is not text"),
+        )
+    })
+}
