@@ -1,13 +1,13 @@
-//! Talking to `/v2/...`. Errors come back as the API's own message and
+//! Talking to `/v2/...` through gloo-net. Bodies are `shared`'s request
+//! types, serialized; errors come back as the API's own message and
 //! target, so the page can put them next to the field they concern.
 
+use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use shared::api::{
-    AuditList, CreatedResponse, ErrorBody, IdMessageResponse, LoginCheckResponse, SecretList,
-    SecretStatus, SessionResponse,
+    AuditList, CreateSecretRequest, CreatedResponse, ErrorBody, IdMessageResponse,
+    LoginCheckResponse, ModifySecretRequest, SecretData, SecretList, SecretStatus, SessionResponse,
 };
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// What the user sees when a call fails: the API's message, never a bare status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,15 +30,15 @@ impl CallError {
 const SECRETS: &str = "/v2/admin/dockerRegistrySecrets";
 
 pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
-    call("GET", "/v2/session", token, None).await
+    send(authed(Request::get("/v2/session"), token).build()).await
 }
 
 pub async fn list(token: &str) -> Result<SecretList, CallError> {
-    call("GET", SECRETS, token, None).await
+    send(authed(Request::get(SECRETS), token).build()).await
 }
 
 pub async fn get(token: &str, name: &str) -> Result<SecretStatus, CallError> {
-    call("GET", &format!("{SECRETS}/{name}"), token, None).await
+    send(authed(Request::get(&format!("{SECRETS}/{name}")), token).build()).await
 }
 
 pub async fn create(
@@ -47,12 +47,12 @@ pub async fn create(
     dockerconfigjson: &str,
     expires_at: Option<&str>,
 ) -> Result<CreatedResponse, CallError> {
-    let mut body =
-        serde_json::json!({"name": name, "data": {".dockerconfigjson": dockerconfigjson}});
-    if let Some(e) = expires_at {
-        body["expiresAt"] = e.into();
-    }
-    call("POST", SECRETS, token, Some(body.to_string())).await
+    let body = CreateSecretRequest {
+        name: name.to_owned(),
+        data: data(dockerconfigjson),
+        expires_at: expires_at.map(str::to_owned),
+    };
+    send(authed(Request::post(SECRETS), token).json(&body)).await
 }
 
 pub async fn modify(
@@ -61,81 +61,64 @@ pub async fn modify(
     dockerconfigjson: &str,
     expires_at: Option<&str>,
 ) -> Result<IdMessageResponse, CallError> {
-    let mut body = serde_json::json!({"data": {".dockerconfigjson": dockerconfigjson}});
-    if let Some(e) = expires_at {
-        body["expiresAt"] = e.into();
+    let body = ModifySecretRequest {
+        data: Some(data(dockerconfigjson)),
+        expires_at: expires_at.map(str::to_owned),
+    };
+    send(authed(Request::patch(&format!("{SECRETS}/{name}")), token).json(&body)).await
+}
+
+fn data(dockerconfigjson: &str) -> SecretData {
+    SecretData {
+        dockerconfigjson: dockerconfigjson.to_owned(),
     }
-    call(
-        "PATCH",
-        &format!("{SECRETS}/{name}"),
-        token,
-        Some(body.to_string()),
-    )
-    .await
 }
 
 /// The audit trail, newest first; only events about `secret` when given.
 pub async fn audit(token: &str, secret: Option<&str>) -> Result<AuditList, CallError> {
-    let path = match secret {
-        Some(s) => format!("/v2/admin/auditEvents?$top=50&secret={s}"),
-        None => "/v2/admin/auditEvents?$top=100".to_string(),
+    let req = authed(Request::get("/v2/admin/auditEvents"), token);
+    let req = match secret {
+        Some(s) => req.query([("$top", "50"), ("secret", s)]),
+        None => req.query([("$top", "100")]),
     };
-    call("GET", &path, token, None).await
+    send(req.build()).await
 }
 
 /// Logs in to the registries of a stored secret.
 pub async fn check_stored(token: &str, name: &str) -> Result<LoginCheckResponse, CallError> {
-    call("POST", &format!("{SECRETS}/{name}/check"), token, None).await
+    send(authed(Request::post(&format!("{SECRETS}/{name}/check")), token).build()).await
 }
 
-/// Logs in with credentials not saved yet.
+/// Logs in with credentials not saved yet. The dry run takes a modify
+/// body's `data` alone.
 pub async fn check_given(
     token: &str,
     dockerconfigjson: &str,
 ) -> Result<LoginCheckResponse, CallError> {
-    let body = serde_json::json!({"data": {".dockerconfigjson": dockerconfigjson}});
-    call(
-        "POST",
-        "/v2/admin/registryLoginChecks",
-        token,
-        Some(body.to_string()),
-    )
-    .await
+    let body = ModifySecretRequest {
+        data: Some(data(dockerconfigjson)),
+        expires_at: None,
+    };
+    let req = authed(Request::post("/v2/admin/registryLoginChecks"), token).json(&body);
+    send(req).await
 }
 
 pub async fn delete(token: &str, name: &str) -> Result<IdMessageResponse, CallError> {
-    call("DELETE", &format!("{SECRETS}/{name}"), token, None).await
+    send(authed(Request::delete(&format!("{SECRETS}/{name}")), token).build()).await
 }
 
-async fn call<T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<String>,
-) -> Result<T, CallError> {
-    let window = web_sys::window().ok_or_else(|| CallError::plain("no browser window"))?;
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    let headers = web_sys::Headers::new().map_err(|_| CallError::plain("cannot build headers"))?;
-    let bearer = format!("Bearer {token}");
-    let _ = headers.set("authorization", &bearer);
-    if let Some(b) = &body {
-        let _ = headers.set("content-type", "application/json");
-        init.set_body(&JsValue::from_str(b));
-    }
-    init.set_headers(&headers);
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
-        .await
-        .map_err(|_| {
-            CallError::plain("the API could not be reached (network error); is the worker running?")
-        })?
-        .dyn_into()
-        .map_err(|_| CallError::plain("the browser returned no response"))?;
-    let text = match resp.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()),
-        Err(_) => None,
-    }
-    .unwrap_or_default();
+fn authed(req: RequestBuilder, token: &str) -> RequestBuilder {
+    req.header("authorization", &format!("Bearer {token}"))
+}
+
+/// gloo's errors are not shown: they may quote the request, and the user
+/// needs to know what to do, not how fetch failed.
+async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Result<T, CallError> {
+    let req = req.map_err(|_| CallError::plain("the browser could not build the request"))?;
+    let resp = req.send().await.map_err(|_| {
+        CallError::plain("the API could not be reached (network error); is the worker running?")
+    })?;
+    let text = resp.text().await.unwrap_or_default();
     decode(resp.status(), &text)
 }
 

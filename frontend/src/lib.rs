@@ -1,6 +1,7 @@
 //! regcred's browser console. Only this crate knows the DOM; every rule it
 //! checks comes from `shared`. Plain logic (`form`, `decode`, `listing`) is
-//! tested natively; `pages` hold the views.
+//! tested natively; `pages` hold the views, `session` what they share,
+//! `app` the shell around them.
 
 pub mod api;
 pub mod app;
@@ -9,3 +10,4 @@ pub mod decode;
 pub mod form;
 pub mod listing;
 pub mod pages;
+pub mod session;

@@ -5,8 +5,9 @@ use leptos_router::components::A;
 use shared::api::AuditEvent;
 
 use crate::api;
-use crate::app::{use_ctx, RequireSession};
 use crate::listing::short_time;
+use crate::pages::gate::RequireSession;
+use crate::session::use_ctx;
 
 #[component]
 pub fn Activity() -> impl IntoView {

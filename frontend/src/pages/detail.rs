@@ -6,9 +6,10 @@ use leptos_router::hooks::use_params_map;
 use shared::{forms, Registry, SecretName};
 
 use crate::api;
-use crate::app::{use_ctx, RequireSession};
 use crate::listing::short_time;
+use crate::pages::gate::RequireSession;
 use crate::pages::widgets::{LoginResults, Snippet};
+use crate::session::use_ctx;
 
 #[component]
 pub fn Detail() -> impl IntoView {

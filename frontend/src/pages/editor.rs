@@ -6,9 +6,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::SecretName;
 
 use crate::api;
-use crate::app::{use_ctx, Flash, RequireSession};
 use crate::form::{error_for, masked_preview, name_error, CredentialForm, FieldError, Kind};
+use crate::pages::gate::RequireSession;
 use crate::pages::widgets::LoginResults;
+use crate::session::{use_ctx, Flash};
 
 #[component]
 pub fn Create() -> impl IntoView {

@@ -7,8 +7,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api;
-use crate::app::{use_ctx, RequireSession};
 use crate::form::name_error;
+use crate::pages::gate::RequireSession;
+use crate::session::use_ctx;
 
 /// One registry of the file and what the user chose for it. Plain data in
 /// one signal: rows are replaced whenever the input changes.

@@ -1,9 +1,10 @@
-//! One module per page; shared widgets in `widgets`.
+//! One module per page; shared widgets in `widgets`, the sign-in gate in `gate`.
 
 pub mod activity;
 pub mod decoder;
 pub mod detail;
 pub mod editor;
+pub mod gate;
 pub mod import;
 pub mod secrets;
 pub mod signin;

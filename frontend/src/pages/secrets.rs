@@ -6,9 +6,10 @@ use leptos_router::components::A;
 use shared::api::SecretStatus;
 
 use crate::api;
-use crate::app::{use_ctx, RequireSession};
 use crate::listing::{expiry_label, filter, page, page_count, short_time};
+use crate::pages::gate::RequireSession;
 use crate::pages::widgets::CredentialDownloads;
+use crate::session::use_ctx;
 
 #[component]
 pub fn Secrets() -> impl IntoView {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::app::{use_ctx, Session};
+use crate::session::use_ctx;
 use crate::{api, browser};
 
 #[component]
@@ -26,7 +26,7 @@ pub fn SignIn() -> impl IntoView {
             match api::session(&t).await {
                 Ok(s) => {
                     browser::save_token(&t);
-                    ctx.session.set(Some(Session { token: t, label: s.label, role: s.role }));
+                    ctx.sign_in(t, s);
                     token.set(String::new());
                     error.set(None);
                     navigate("/", Default::default());
