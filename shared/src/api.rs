@@ -149,6 +149,43 @@ pub struct AuditList {
     pub resources: Vec<AuditEvent>,
 }
 
+/// The credentials one secret holds for the registry a puller asked for
+/// (`GET /v2/admin/registryCredentials?registry=`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryCredentials {
+    /// The server key as stored in the secret, e.g. `https://index.docker.io/v1/`.
+    pub registry: String,
+    /// The name of the secret the credentials come from.
+    pub secret: String,
+    pub username: String,
+    pub password: String,
+    /// An OAuth identity token, when the registry entry has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identitytoken: Option<String>,
+    /// When the secret's credentials stop working (RFC 3339), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+// Like `Credentials`, never shows the password (nor the identity token).
+impl fmt::Debug for RegistryCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryCredentials")
+            .field("registry", &self.registry)
+            .field("secret", &self.secret)
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .field(
+                "identitytoken",
+                &self.identitytoken.as_ref().map(|_| "<hidden>"),
+            )
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
 /// Who the presented token belongs to (`GET /v2/session`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -178,6 +215,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     SecretAlreadyExists,
+    /// More than one secret holds credentials for the registry a puller asked for.
+    AmbiguousRegistry,
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -199,7 +238,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::SecretAlreadyExists => 409,
+            ErrorCode::SecretAlreadyExists | ErrorCode::AmbiguousRegistry => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -220,6 +259,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NotFound",
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
             ErrorCode::SecretAlreadyExists => "SecretAlreadyExists",
+            ErrorCode::AmbiguousRegistry => "AmbiguousRegistry",
             ErrorCode::PreconditionFailed => "PreconditionFailed",
             ErrorCode::PayloadTooLarge => "PayloadTooLarge",
             ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
@@ -355,6 +395,46 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"error": {"code": "NotFound", "message": "no secret named x", "requestId": "r1", "target": "name"}})
+        );
+    }
+
+    #[test]
+    fn registry_credentials_wire_shape_and_hidden_debug() {
+        let c = RegistryCredentials {
+            registry: "https://index.docker.io/v1/".into(),
+            secret: "hub".into(),
+            username: "bob".into(),
+            password: "pw-secret".into(),
+            identitytoken: Some("tok-secret".into()),
+            expires_at: Some("2027-01-01T00:00:00Z".into()),
+        };
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"registry": "https://index.docker.io/v1/", "secret": "hub",
+                "username": "bob", "password": "pw-secret", "identitytoken": "tok-secret",
+                "expiresAt": "2027-01-01T00:00:00Z"})
+        );
+        assert_eq!(
+            serde_json::from_value::<RegistryCredentials>(json).unwrap(),
+            c
+        );
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("pw-secret") && !shown.contains("tok-secret"),
+            "{shown}"
+        );
+        let bare = RegistryCredentials {
+            identitytoken: None,
+            expires_at: None,
+            ..c
+        };
+        let json = serde_json::to_value(&bare).unwrap();
+        assert!(json.get("identitytoken").is_none() && json.get("expiresAt").is_none());
+        assert_eq!(ErrorCode::AmbiguousRegistry.status(), 409);
+        assert_eq!(
+            ErrorCode::AmbiguousRegistry.to_string(),
+            "AmbiguousRegistry"
         );
     }
 

@@ -153,6 +153,27 @@ impl Registry {
     pub fn is_docker_hub(&self) -> bool {
         matches!(self, Registry::DockerHub)
     }
+
+    /// Whether both name the registry a puller would ask for: Docker Hub
+    /// matches Docker Hub whatever the spelling; private registries match on
+    /// host and port (the host is lowercased by `parse`), ignoring scheme
+    /// and path, because a credential helper is given only the host. So a
+    /// Docker Hub host with a path (`docker.io/library`, private to `parse`)
+    /// is Docker Hub here. True exactly when the [`host_key`](Self::host_key)s are equal.
+    pub fn same_registry(&self, other: &Registry) -> bool {
+        self.host_key() == other.host_key()
+    }
+
+    /// `docker.io` for Docker Hub, else `host[:port]`: the key of a kubelet
+    /// `CredentialProviderResponse`'s `auth` map.
+    pub fn host_key(&self) -> String {
+        match self {
+            Registry::Private(p) if p.port.is_some() || !DOCKER_HUB_HOSTS.contains(&p.host()) => {
+                p.authority()
+            }
+            _ => "docker.io".to_owned(),
+        }
+    }
 }
 
 /// Docker Hub spellings carry no path, or the legacy `/v1` one.
@@ -343,6 +364,61 @@ mod tests {
         assert!(!Registry::parse("docker.io/library")
             .unwrap()
             .is_docker_hub());
+    }
+
+    #[test]
+    fn docker_hub_is_one_registry_to_a_puller() {
+        let spellings = [
+            "https://index.docker.io/v1/",
+            "docker.io",
+            "registry-1.docker.io",
+            "index.docker.io",
+            "HTTPS://Index.Docker.IO",
+        ];
+        for a in spellings {
+            for b in spellings {
+                let (ra, rb) = (Registry::parse(a).unwrap(), Registry::parse(b).unwrap());
+                assert!(ra.same_registry(&rb), "{a} vs {b}");
+            }
+            assert_eq!(Registry::parse(a).unwrap().host_key(), "docker.io", "{a}");
+        }
+        let private = Registry::parse("docker.io:443").unwrap();
+        assert!(!Registry::DockerHub.same_registry(&private));
+        assert!(!private.same_registry(&Registry::DockerHub));
+    }
+
+    #[test]
+    fn private_registries_match_on_host_and_port() {
+        let r = |s: &str| Registry::parse(s).unwrap();
+        let same = [
+            ("127.0.0.1:5000", "http://127.0.0.1:5000/"),
+            ("127.0.0.1:5000", "https://127.0.0.1:5000/v2/team"),
+            ("Registry.Example.com", "https://registry.example.com"),
+            ("ghcr.io", "https://ghcr.io/team/"),
+            ("[::1]:5000", "http://[::1]:5000"),
+            // A credential helper sees only the host.
+            ("docker.io/library", "https://index.docker.io/v1/"),
+        ];
+        for (a, b) in same {
+            assert!(r(a).same_registry(&r(b)), "{a} vs {b}");
+            assert!(r(b).same_registry(&r(a)), "{b} vs {a}");
+        }
+        let different = [
+            ("127.0.0.1:5000", "127.0.0.1:5001"),
+            ("127.0.0.1:5000", "127.0.0.1"),
+            ("registry.example.com", "registry.example.com:443"),
+            ("ghcr.io", "gcr.io"),
+            ("docker.io:443", "docker.io"),
+        ];
+        for (a, b) in different {
+            assert!(!r(a).same_registry(&r(b)), "{a} vs {b}");
+            assert!(!r(b).same_registry(&r(a)), "{b} vs {a}");
+        }
+        assert_eq!(r("http://127.0.0.1:5000/").host_key(), "127.0.0.1:5000");
+        assert_eq!(r("https://Ghcr.IO/team/").host_key(), "ghcr.io");
+        assert_eq!(r("[::1]:5000").host_key(), "[::1]:5000");
+        assert_eq!(r("docker.io:443").host_key(), "docker.io:443");
+        assert_eq!(r("index.docker.io/library").host_key(), "docker.io");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::audit::{self, Attempt};
 use crate::ctx::Ctx;
 use crate::http::{finish, Method, Request, Response};
 use crate::login;
+use crate::resolve;
 use crate::secrets;
 use crate::store::Store;
 use crate::tokens::Principal;
@@ -26,6 +27,8 @@ enum Route {
     Secrets,
     Secret(String),
     Pull(String),
+    /// A puller's credentials found by registry, not by secret name.
+    RegistryCredentials,
     Check(String),
     DryRunCheck,
     Audit,
@@ -47,6 +50,7 @@ fn route(path: &str) -> Option<Route> {
         }
         ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check((*name).to_owned()),
         ["admin", "registryLoginChecks"] => Route::DryRunCheck,
+        ["admin", "registryCredentials"] => Route::RegistryCredentials,
         ["admin", "auditEvents"] => Route::Audit,
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
         _ => return None,
@@ -68,13 +72,13 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Secret(_), Patch) => Ok(Some(Action::Modify)),
         (Route::Secret(_), Delete) => Ok(Some(Action::Delete)),
         (Route::Secret(_), _) => Err("GET, PATCH, DELETE"),
-        (Route::Pull(_), Get) => Ok(Some(Action::Pull)),
+        (Route::Pull(_) | Route::RegistryCredentials, Get) => Ok(Some(Action::Pull)),
         (Route::Check(_) | Route::DryRunCheck, Post) => Ok(Some(Action::CheckLogin)),
         (Route::Check(_) | Route::DryRunCheck, _) => Err("POST"),
         (Route::Audit, Get) => Ok(Some(Action::ReadAudit)),
         (Route::Audit, _) => Err("GET"),
         (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
-        (Route::Pull(_) | Route::Quota, _) => Err("GET"),
+        (Route::Pull(_) | Route::RegistryCredentials | Route::Quota, _) => Err("GET"),
     }
 }
 
@@ -263,6 +267,10 @@ async fn dispatch<S: Store>(
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
         Route::Audit => audit::list(ctx.store, &req.query).await,
         Route::Check(raw) => login::check_stored(ctx, &path_name(raw)?).await,
+        // The audit record names the secret the registry resolved to.
+        Route::RegistryCredentials => {
+            resolve::by_registry(ctx, &req.query, &mut attempt.secret).await
+        }
         Route::Secret(raw) | Route::Pull(raw) => {
             let name = path_name(raw)?;
             match action {

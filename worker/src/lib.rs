@@ -13,6 +13,7 @@ pub mod http;
 pub mod login;
 pub mod paging;
 pub mod record;
+pub mod resolve;
 pub mod secrets;
 pub mod serial;
 pub mod store;

@@ -1159,3 +1159,309 @@ fn an_oversized_delete_is_413_and_deletes_nothing() {
         200
     );
 }
+
+const BY_REGISTRY: &str = "/v2/admin/registryCredentials";
+
+impl TestEnv<MemoryStore> {
+    fn resolve(&self, registry: &str) -> Answer {
+        self.call(
+            Method::Get,
+            &format!("{BY_REGISTRY}?registry={registry}"),
+            Some(PULLER),
+            None,
+        )
+    }
+}
+
+#[test]
+fn registry_credentials_resolve_by_host_whatever_the_spelling() {
+    let api = api();
+    api.create("hub", "docker.io", "bob", PASSWORD);
+    api.create("local", "http://127.0.0.1:5000", "alice", "alice-pw");
+    api.create("local-next", "127.0.0.1:5001", "carol", "carol-pw");
+    for asked in [
+        "https://index.docker.io/v1/",
+        "docker.io",
+        "registry-1.docker.io",
+        "index.docker.io",
+    ] {
+        api.store.reset_calls();
+        let a = api.resolve(asked);
+        assert_eq!(a.status, 200, "{asked}: {}", a.raw);
+        assert_eq!(
+            a.body,
+            json!({"registry": "https://index.docker.io/v1/", "secret": "hub",
+                "username": "bob", "password": PASSWORD}),
+            "{asked}"
+        );
+        assert_eq!(a.resp.header("cache-control"), Some("no-store"));
+        // One list of metadata; only the secret that answers is read.
+        let calls = api.store.calls();
+        assert_eq!((calls.list, calls.get), (1, 1), "{asked}: {calls:?}");
+    }
+    for asked in [
+        "127.0.0.1:5000",
+        "http://127.0.0.1:5000/",
+        "https://127.0.0.1:5000/v2",
+    ] {
+        let a = api.resolve(asked);
+        assert_eq!(a.status, 200, "{asked}: {}", a.raw);
+        assert_eq!(a.body["secret"], "local", "{asked}");
+        assert_eq!(a.body["registry"], "http://127.0.0.1:5000", "{asked}");
+        assert_eq!(
+            (a.body["username"].as_str(), a.body["password"].as_str()),
+            (Some("alice"), Some("alice-pw"))
+        );
+    }
+    let next = api.resolve("127.0.0.1:5001");
+    assert_eq!(
+        (next.body["secret"].as_str(), next.body["username"].as_str()),
+        (Some("local-next"), Some("carol"))
+    );
+
+    // Identity token and expiry travel with the credentials.
+    let dcj =
+        json!({"auths": {"ghcr.io": {"auth": "dTpw", "identitytoken": "id-tok"}}}).to_string();
+    let body = json!({"name": "gh", "data": {".dockerconfigjson": dcj}, "expiresAt": "2027-01-01"})
+        .to_string();
+    assert_eq!(
+        api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body))
+            .status,
+        202
+    );
+    let gh = api.resolve("https://GHCR.io/team");
+    assert_eq!(
+        gh.body,
+        json!({"registry": "ghcr.io", "secret": "gh", "username": "u", "password": "p",
+            "identitytoken": "id-tok", "expiresAt": "2027-01-01T00:00:00Z"}),
+        "{}",
+        gh.raw
+    );
+}
+
+#[test]
+fn registry_credentials_for_an_unknown_registry_are_404() {
+    let api = api();
+    api.create("local", "127.0.0.1:5000", "alice", PASSWORD);
+    for asked in ["ghcr.io", "127.0.0.1:5001", "127.0.0.1", "docker.io"] {
+        let a = api.resolve(asked);
+        assert_eq!(
+            (a.status, code(&a)),
+            (404, "NotFound"),
+            "{asked}: {}",
+            a.raw
+        );
+        assert_eq!(a.body["error"]["target"], "registry");
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("no secret this token may read holds credentials for"),
+            "{message}"
+        );
+        assert!(!a.raw.contains("s3cr3t") && !a.raw.contains("alice"));
+    }
+    assert!(api.resolve("ghcr.io").raw.contains("ghcr.io"));
+    // No secrets at all.
+    let empty = TestEnv::new(MemoryStore::default(), &[]);
+    assert_eq!(empty.resolve("docker.io").status, 404);
+}
+
+#[test]
+fn two_secrets_for_one_registry_are_409_naming_both_and_no_credentials() {
+    let api = api();
+    api.create(
+        "ci-robot",
+        "https://registry.example.com:5000",
+        "robot",
+        PASSWORD,
+    );
+    api.create(
+        "team-a",
+        "registry.example.com:5000/team-a",
+        "alice",
+        "alice-pw",
+    );
+    api.create("elsewhere", "registry.example.com", "carol", "carol-pw");
+    let a = api.resolve("registry.example.com:5000");
+    assert_eq!(
+        (a.status, code(&a)),
+        (409, "AmbiguousRegistry"),
+        "{}",
+        a.raw
+    );
+    let message = a.body["error"]["message"].as_str().unwrap();
+    for want in [
+        "\"ci-robot\"",
+        "\"team-a\"",
+        "regcred pin",
+        "registry.example.com:5000",
+    ] {
+        assert!(message.contains(want), "{want} not in {message}");
+    }
+    assert!(!message.contains("elsewhere"), "{message}");
+    assert_eq!(a.body["error"]["target"], "registry");
+    assert_eq!(
+        a.body["error"]["details"],
+        json!([{"code": "CandidateSecret", "message": "ci-robot"},
+            {"code": "CandidateSecret", "message": "team-a"}])
+    );
+    for secret in ["s3cr3t", "alice", "robot:", "alice-pw", "carol"] {
+        assert!(!a.raw.contains(secret), "409 holds {secret}: {}", a.raw);
+    }
+    // The other host of the same name is not ambiguous.
+    assert_eq!(
+        api.resolve("registry.example.com").body["secret"],
+        "elsewhere"
+    );
+}
+
+#[test]
+fn registry_credentials_are_for_pullers_only() {
+    let api = api();
+    api.create("hub", "docker.io", "bob", PASSWORD);
+    let path = format!("{BY_REGISTRY}?registry=docker.io");
+    for (who, token, want) in [
+        ("none", None, 401),
+        ("unknown", Some("unknown-token-xxxxxxxx"), 401),
+        ("viewer", Some(VIEWER), 403),
+        ("editor", Some(EDITOR), 403),
+        ("puller", Some(PULLER), 200),
+    ] {
+        let a = api.call(Method::Get, &path, token, None);
+        assert_eq!(a.status, want, "{who}: {}", a.raw);
+        if want != 200 {
+            assert!(!a.raw.contains("s3cr3t") && !a.raw.contains("bob"), "{who}");
+        }
+        if want == 403 {
+            assert!(a.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("needs the role puller"));
+        }
+    }
+    let post = api.call(Method::Post, &path, Some(PULLER), Some("{}"));
+    assert_eq!((post.status, post.resp.header("allow")), (405, Some("GET")));
+}
+
+#[test]
+fn registry_credentials_need_a_registry_parameter() {
+    let api = api();
+    api.create("hub", "docker.io", "bob", PASSWORD);
+    for path in [
+        BY_REGISTRY.to_owned(),
+        format!("{BY_REGISTRY}?registry="),
+        format!("{BY_REGISTRY}?registry=ftp://x.io"),
+        format!("{BY_REGISTRY}?registry=x.io:99999"),
+        format!("{BY_REGISTRY}?registry=bad host"),
+        format!("{BY_REGISTRY}?secret=hub"),
+    ] {
+        let a = api.call(Method::Get, &path, Some(PULLER), None);
+        assert_eq!(
+            (a.status, code(&a), a.body["error"]["target"].as_str()),
+            (400, "InvalidQueryParameter", Some("registry")),
+            "{path}: {}",
+            a.raw
+        );
+        assert!(!a.raw.contains("s3cr3t"));
+    }
+}
+
+#[test]
+fn registry_credentials_reads_are_audited_with_the_secret_name() {
+    let api = api();
+    api.create("hub", "docker.io", "bob", PASSWORD);
+    api.create("one", "r.io", "u", "p");
+    api.create("two", "https://r.io", "u", "p");
+    assert_eq!(api.resolve("docker.io").status, 200);
+    assert_eq!(api.resolve("r.io").status, 409);
+    assert_eq!(api.resolve("ghcr.io").status, 404);
+    let a = api.call(Method::Get, "/v2/admin/auditEvents", Some(EDITOR), None);
+    let pulls: Vec<(Value, Value, Value)> = a.body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "pull")
+        .map(|e| {
+            (
+                e["actor"].clone(),
+                e["secret"].clone(),
+                e["outcome"].clone(),
+            )
+        })
+        .collect();
+    for want in [
+        (json!("p"), json!("hub"), json!("success")),
+        (json!("p"), Value::Null, json!("AmbiguousRegistry")),
+        (json!("p"), Value::Null, json!("NotFound")),
+    ] {
+        assert!(pulls.contains(&want), "missing {want:?} in {pulls:?}");
+    }
+    assert_eq!(pulls.len(), 3);
+    assert!(!a.raw.contains("s3cr3t") && !a.raw.contains("bob"));
+    let hub = api.call(
+        Method::Get,
+        "/v2/admin/auditEvents?secret=hub",
+        Some(EDITOR),
+        None,
+    );
+    let actions: Vec<&str> = hub.body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert!(actions.contains(&"pull") && actions.contains(&"create"));
+}
+
+#[test]
+fn registry_credentials_find_registries_the_metadata_could_not_hold() {
+    let api = api();
+    let auths: serde_json::Map<String, Value> = (0..80)
+        .map(|i| {
+            (
+                format!("registry-number-{i:03}.example.com"),
+                json!({"auth": "dTpw"}),
+            )
+        })
+        .collect();
+    let dcj = json!({"auths": auths}).to_string();
+    let body = json!({"name": "big", "data": {".dockerconfigjson": dcj}}).to_string();
+    assert_eq!(
+        api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body))
+            .status,
+        202
+    );
+    api.create("small", "ghcr.io", "bob", PASSWORD);
+    let meta = api
+        .store
+        .raw()
+        .into_iter()
+        .find(|(k, _)| k == "secret:big")
+        .and_then(|(_, v)| v.metadata)
+        .unwrap();
+    assert!(meta["x"].as_u64().unwrap() > 0, "{meta}");
+    let last = "registry-number-079.example.com";
+    assert!(!meta["r"].as_array().unwrap().iter().any(|r| r == last));
+
+    for asked in [last, "registry-number-000.example.com"] {
+        let a = api.resolve(asked);
+        assert_eq!(a.status, 200, "{asked}: {}", a.raw);
+        assert_eq!(
+            a.body,
+            json!({"registry": asked, "secret": "big", "username": "u", "password": "p"})
+        );
+    }
+    // The overflowed secret is opened to rule it out, and does not get in the way.
+    let small = api.resolve("ghcr.io");
+    assert_eq!(small.body["secret"], "small", "{}", small.raw);
+    assert_eq!(api.resolve("registry-number-080.example.com").status, 404);
+    // It counts as a candidate when another secret holds the same registry.
+    api.create("dup", last, "u", "p");
+    let both = api.resolve(last);
+    assert_eq!(both.status, 409, "{}", both.raw);
+    let message = both.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"big\"") && message.contains("\"dup\""),
+        "{message}"
+    );
+}

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use shared::api::{
     ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
     HealthResponse, IdMessageResponse, LoginCheckResponse, ModifySecretRequest, Quota,
-    QuotaResponse, QuotaUsage, SecretData, SecretList, SecretStatus, SessionResponse,
+    QuotaResponse, QuotaUsage, RegistryCredentials, SecretData, SecretList, SecretStatus,
+    SessionResponse,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -141,6 +142,19 @@ fn delete() {}
     ))]
 fn pull() {}
 
+#[utoipa::path(get, path = "/v2/admin/registryCredentials", tag = "regcred extensions",
+    description = "The credentials for one registry, for pullers that know a registry, not a secret name (docker-credential-regcred, a kubelet credential provider). Registries match by host and port, ignoring scheme and path; every Docker Hub spelling is Docker Hub. Exactly one secret must hold the registry: none is a 404, several a 409 (AmbiguousRegistry) whose message and details name the candidate secrets, never credentials; pin one per registry in the CLI's config (`regcred pin <registry> <secret>`) or use the by-name route. Recorded in the audit trail as a pull of the secret it resolved to. Role: puller only. Cache-Control: no-store.",
+    params(("registry" = String, Query, description = "The registry's server URL or host[:port], e.g. `ghcr.io`, `127.0.0.1:5000`, `https://index.docker.io/v1/`")),
+    responses(
+        (status = 200, description = "The credentials of the one secret that holds the registry", body = RegistryCredentials),
+        (status = 400, description = "registry missing or not a registry address (InvalidQueryParameter)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No secret holds credentials for the registry", body = ErrorBody),
+        (status = 409, description = "Several secrets hold credentials for the registry (AmbiguousRegistry); details name them", body = ErrorBody),
+    ))]
+fn registry_credentials() {}
+
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/check", tag = "regcred extensions",
     description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. Role: editor.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
@@ -250,11 +264,11 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, check, dry_run_check, audit, quota),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, check, dry_run_check, audit, quota),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
-        SecretData, DockerConfigJson, DockerAuthEntry,
+        SecretData, DockerConfigJson, DockerAuthEntry, RegistryCredentials,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth),

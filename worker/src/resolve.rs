@@ -1,0 +1,193 @@
+//! `GET /v2/admin/registryCredentials?registry=`: a puller (a Docker
+//! credential helper, a kubelet credential provider) asks for a registry,
+//! not a secret name. The secrets are walked once (their metadata lists the
+//! registries), and only the one that answers, plus any whose registry list
+//! did not fit the metadata, is decrypted.
+
+use shared::api::{ApiError, ErrorCode, ErrorDetail, RegistryCredentials};
+use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, SecretName};
+
+use crate::ctx::Ctx;
+use crate::http::Response;
+use crate::paging::{walk, Window};
+use crate::record::{key, load, open, SecretMeta, PREFIX};
+use crate::store::{Store, Stored};
+
+/// How many candidates the 409's message names; its `details` name them all.
+const NAMED_IN_MESSAGE: usize = 10;
+
+/// What a secret's list metadata says about the asked registry.
+enum Listed {
+    /// One of the registries the metadata shows is the asked one.
+    Holds(SecretName),
+    /// The metadata does not show every registry (or cannot be read): the value says.
+    Unsure(SecretName),
+}
+
+/// A secret that holds the asked registry; opened already if finding out needed it.
+struct Holder {
+    name: SecretName,
+    opened: Option<(Stored, DockerConfig)>,
+}
+
+/// Answers the credentials of the one secret that holds the asked registry;
+/// 404 when none does, 409 when several do. `resolved` is set to the
+/// secret's name once it is known (the audit record names it).
+pub async fn by_registry<S: Store>(
+    ctx: &Ctx<'_, S>,
+    query: &[(String, String)],
+    resolved: &mut Option<String>,
+) -> Result<Response, ApiError> {
+    let asked = asked_registry(query)?;
+    let everything = Window {
+        skip: 0,
+        top: u64::MAX,
+        count_all: false,
+    };
+    let (listed, _) = walk(ctx.store, PREFIX, everything, true, |k| {
+        let name = SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()?;
+        let Some(meta) = k.read_metadata::<SecretMeta>() else {
+            return Some(Listed::Unsure(name));
+        };
+        if meta.registries.iter().any(|r| names(r, &asked)) {
+            Some(Listed::Holds(name))
+        } else if meta.omitted > 0 {
+            Some(Listed::Unsure(name))
+        } else {
+            None
+        }
+    })
+    .await?;
+
+    let mut holders = Vec::new();
+    for l in listed {
+        match l {
+            Listed::Holds(name) => holders.push(Holder { name, opened: None }),
+            Listed::Unsure(name) => {
+                // Gone since the list, or not a document: it holds nothing.
+                let Some(stored) = ctx.store.get(&key(&name)).await? else {
+                    continue;
+                };
+                let Ok(parsed) = parse_dockerconfigjson(&open(ctx, &name, &stored)?) else {
+                    continue;
+                };
+                if entry_for(&parsed.config, &asked).is_some() {
+                    holders.push(Holder {
+                        name,
+                        opened: Some((stored, parsed.config)),
+                    });
+                }
+            }
+        }
+    }
+
+    if holders.len() > 1 {
+        return Err(ambiguous(&asked, &holders));
+    }
+    let Some(holder) = holders.pop() else {
+        return Err(not_held(&asked));
+    };
+    *resolved = Some(holder.name.to_string());
+    let (stored, config) = match holder.opened {
+        Some(opened) => opened,
+        None => {
+            let stored = load(ctx, &holder.name).await?;
+            let parsed = parse_dockerconfigjson(&open(ctx, &holder.name, &stored)?)
+                .map_err(|e| unreadable(&holder.name, &e.path))?;
+            (stored, parsed.config)
+        }
+    };
+    // The metadata said so, but the value decides.
+    let entry = entry_for(&config, &asked).ok_or_else(|| not_held(&asked))?;
+    Ok(Response::json(
+        200,
+        &RegistryCredentials {
+            registry: entry.server.clone(),
+            secret: holder.name.to_string(),
+            username: entry.credentials.username.clone(),
+            password: entry.credentials.password.clone(),
+            identitytoken: entry.identitytoken.clone(),
+            expires_at: SecretMeta::of(&stored).expires_at.filter(|e| !e.is_empty()),
+        },
+    ))
+}
+
+/// The `registry` query parameter, parsed.
+fn asked_registry(query: &[(String, String)]) -> Result<Registry, ApiError> {
+    let Some((_, raw)) = query.iter().find(|(k, _)| k == "registry") else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQueryParameter,
+            "the query parameter registry is missing; give the registry's server URL or host, e.g. ?registry=ghcr.io or ?registry=https://index.docker.io/v1/",
+        )
+        .with_target("registry"));
+    };
+    Registry::parse(raw).map_err(|e| {
+        ApiError::new(ErrorCode::InvalidQueryParameter, format!("registry: {e}"))
+            .with_target("registry")
+    })
+}
+
+/// Whether a stored server key names the asked registry.
+fn names(server: &str, asked: &Registry) -> bool {
+    Registry::parse(server).is_ok_and(|r| r.same_registry(asked))
+}
+
+/// The secret's entry for the asked registry. A secret may hold one host
+/// under two keys (`http://` and `https://`, two paths): the spelling that
+/// was asked wins, else the first in server-key order.
+fn entry_for<'a>(config: &'a DockerConfig, asked: &Registry) -> Option<&'a RegistryEntry> {
+    let entries = config.entries();
+    entries
+        .iter()
+        .find(|e| e.registry == *asked)
+        .or_else(|| entries.iter().find(|e| e.registry.same_registry(asked)))
+}
+
+fn not_held(asked: &Registry) -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!(
+            "no secret this token may read holds credentials for {}; create one for it, or check the host and port asked for",
+            asked.host_key()
+        ),
+    )
+    .with_target("registry")
+}
+
+/// Names the candidates, never their credentials.
+fn ambiguous(asked: &Registry, holders: &[Holder]) -> ApiError {
+    let host = asked.host_key();
+    let mut shown: Vec<String> = holders
+        .iter()
+        .take(NAMED_IN_MESSAGE)
+        .map(|h| format!("\"{}\"", h.name))
+        .collect();
+    if holders.len() > NAMED_IN_MESSAGE {
+        shown.push(format!("and {} more", holders.len() - NAMED_IN_MESSAGE));
+    }
+    let mut e = ApiError::new(
+        ErrorCode::AmbiguousRegistry,
+        format!(
+            "{} secrets hold credentials for {host}: {}; pin one per registry in the CLI's config (regcred pin {host} <secret>) or read one by name (GET /v2/admin/dockerRegistrySecrets/<secret>/dockerconfigjson)",
+            holders.len(),
+            shown.join(", ")
+        ),
+    )
+    .with_target("registry");
+    e.details = holders
+        .iter()
+        .map(|h| ErrorDetail {
+            code: "CandidateSecret".into(),
+            message: h.name.to_string(),
+        })
+        .collect();
+    e
+}
+
+/// Names where the stored document is wrong, not what it holds there.
+fn unreadable(name: &SecretName, path: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::InternalError,
+        format!("the stored secret \"{name}\" is not a valid .dockerconfigjson (at {path}); an editor should PATCH it"),
+    )
+}
