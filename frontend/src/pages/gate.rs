@@ -1,7 +1,9 @@
-//! Wraps pages that need a session: shows a sign-in prompt otherwise.
+//! Pages that need a session show the sign-in form in their place until
+//! there is one, so the token goes in where the user landed.
 
 use leptos::prelude::*;
 
+use crate::pages::signin::SignInForm;
 use crate::session::use_ctx;
 
 #[component]
@@ -12,11 +14,11 @@ pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
             when=move || ctx.session.get().is_some()
             fallback=move || view! {
                 <Show when=move || !ctx.restoring.get() fallback=|| view! { <p class="pending">"Checking your session…"</p> }>
-                    <section class="signin-needed">
+                    <section class="card narrow signin-needed" id="signin-needed">
                         <h1>"Sign in to manage secrets"</h1>
-                        <p>"Paste an API token to list, create, edit and delete pull secrets. The "
+                        <p>"regcred keeps Docker registry pull secrets: list, create, edit and delete them once you are signed in. The "
                            <a href="/decode">"decoder"</a> " works without signing in."</p>
-                        <a class="button" href="/signin">"Sign in"</a>
+                        <SignInForm/>
                     </section>
                 </Show>
             }

@@ -1,4 +1,6 @@
 //! Sign in with an API token. The token lives in sessionStorage only.
+//! The form is what every page needing a session shows when there is none,
+//! so a new user pastes the token where they land.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -6,8 +8,21 @@ use leptos_router::hooks::use_navigate;
 use crate::session::use_ctx;
 use crate::{api, browser};
 
+/// The `/signin` page: the form, then the secrets list.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <SignInForm go_home=true/>
+        </section>
+    }
+}
+
+/// The token field. With `go_home` it opens the list once signed in;
+/// without, the page it sits on shows what the session unlocked.
+#[component]
+pub fn SignInForm(#[prop(optional)] go_home: bool) -> impl IntoView {
     let ctx = use_ctx();
     let token = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -29,7 +44,9 @@ pub fn SignIn() -> impl IntoView {
                     ctx.sign_in(t, s);
                     token.set(String::new());
                     error.set(None);
-                    navigate("/", Default::default());
+                    if go_home {
+                        navigate("/", Default::default());
+                    }
                 }
                 Err(e) if e.status == 401 => error.set(Some(
                     "This token is not valid: the API does not know it. Check that you copied it whole.".into(),
@@ -40,20 +57,17 @@ pub fn SignIn() -> impl IntoView {
         });
     };
     view! {
-        <section class="card narrow">
-            <h1>"Sign in"</h1>
-            <p>"Paste an API token (from "<code>"cargo xtask dev"</code>" locally, or from your administrator). It is kept in this tab's session storage only and cleared when you sign out or close the tab."</p>
-            <form on:submit=submit>
-                <label for="token">"API token"</label>
-                <input id="token" type="password" autocomplete="off" spellcheck="false"
-                    aria-describedby="token-error"
-                    prop:value=move || token.get()
-                    on:input=move |ev| token.set(event_target_value(&ev))/>
-                <p id="token-error" class="field-error" role="alert">{move || error.get()}</p>
-                <button type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { "Checking…" } else { "Sign in" }}
-                </button>
-            </form>
-        </section>
+        <p>"Paste an API token (from "<code>"cargo xtask dev"</code>" locally, or from your administrator). It is kept in this tab's session storage only and cleared when you sign out or close the tab."</p>
+        <form on:submit=submit>
+            <label for="token">"API token"</label>
+            <input id="token" type="password" autocomplete="off" spellcheck="false"
+                aria-describedby="token-error"
+                prop:value=move || token.get()
+                on:input=move |ev| token.set(event_target_value(&ev))/>
+            <p id="token-error" class="field-error" role="alert">{move || error.get()}</p>
+            <button type="submit" disabled=move || busy.get()>
+                {move || if busy.get() { "Checking…" } else { "Sign in" }}
+            </button>
+        </form>
     }
 }
