@@ -156,7 +156,7 @@ fn Importer() -> impl IntoView {
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert" id="import-problem">{p}</p> })}
         <Show when=move || !rows.get().is_empty()>
             <table class="import" id="import-rows">
-                <thead><tr><th scope="col">"Import"</th><th scope="col">"Registry"</th><th scope="col">"Status"</th><th scope="col">"Secret name"</th><th scope="col">"Result"</th></tr></thead>
+                <thead><tr><th scope="col">"Import"</th><th scope="col">"Registry"</th><th scope="col">"Secret name"</th></tr></thead>
                 <tbody>
                     <For each=indices key=|i| *i let:i>
                         <ImportRowView rows=rows i=i/>
@@ -207,14 +207,12 @@ fn ImportRowView(rows: RwSignal<Vec<Row>>, i: usize) -> impl IntoView {
             <tr>
                 <td><input type="checkbox" aria-label=format!("Import {}", r.server) disabled=!importable prop:checked=r.selected
                     on:change=move |ev| { let on = event_target_checked(&ev); edit(&|x| x.selected = on) }/></td>
-                <td>{r.server.clone()}</td>
-                <td>{status}</td>
-                <td>{importable.then(|| view! {
-                    <input aria-label=format!("Secret name for {}", r.server) prop:value=r.name.clone()
+                <td class="registry"><strong>{r.server.clone()}</strong><br/>{status}</td>
+                <td class="name">{importable.then(|| view! {
+                    <input aria-label=format!("Secret name for {}", r.server) spellcheck="false" autocomplete="off" prop:value=r.name.clone()
                         on:change=move |ev| { let v = event_target_value(&ev); edit(&|x| x.name = v.clone()) }/>
                     <span class="field-error">{name_problem}</span>
-                })}</td>
-                <td class="result">{result}</td>
+                })}<span class="result">{result}</span></td>
             </tr>
         }
     })
