@@ -4,10 +4,13 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use shared::api::{
     AuditList, CreateSecretRequest, CreatedResponse, ErrorBody, IdMessageResponse,
     LoginCheckResponse, ModifySecretRequest, SecretData, SecretList, SecretStatus, SessionResponse,
 };
+
+use crate::form::ExpiryChange;
 
 /// What the user sees when a call fails: the API's message, never a bare status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,12 +48,12 @@ pub async fn create(
     token: &str,
     name: &str,
     dockerconfigjson: &str,
-    expires_at: Option<&str>,
+    expires_at: Option<String>,
 ) -> Result<CreatedResponse, CallError> {
     let body = CreateSecretRequest {
         name: name.to_owned(),
         data: data(dockerconfigjson),
-        expires_at: expires_at.map(str::to_owned),
+        expires_at,
     };
     send(authed(Request::post(SECRETS), token).json(&body)).await
 }
@@ -59,13 +62,36 @@ pub async fn modify(
     token: &str,
     name: &str,
     dockerconfigjson: &str,
-    expires_at: Option<&str>,
+    expiry: ExpiryChange,
 ) -> Result<IdMessageResponse, CallError> {
-    let body = ModifySecretRequest {
-        data: Some(data(dockerconfigjson)),
-        expires_at: expires_at.map(str::to_owned),
-    };
+    let body = modify_body(dockerconfigjson, expiry);
     send(authed(Request::patch(&format!("{SECRETS}/{name}")), token).json(&body)).await
+}
+
+/// A PATCH body. `ModifySecretRequest` cannot say "clear the expiry"
+/// (`None` leaves the field out, which keeps it), so clearing adds the
+/// `"expiresAt": null` the API takes for that.
+#[derive(Debug, Serialize)]
+pub struct ModifyBody {
+    #[serde(flatten)]
+    request: ModifySecretRequest,
+    #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
+    clear_expiry: Option<()>,
+}
+
+pub fn modify_body(dockerconfigjson: &str, expiry: ExpiryChange) -> ModifyBody {
+    let (expires_at, clear_expiry) = match expiry {
+        ExpiryChange::Keep => (None, None),
+        ExpiryChange::Set(t) => (Some(t), None),
+        ExpiryChange::Clear => (None, Some(())),
+    };
+    ModifyBody {
+        request: ModifySecretRequest {
+            data: Some(data(dockerconfigjson)),
+            expires_at,
+        },
+        clear_expiry,
+    }
 }
 
 fn data(dockerconfigjson: &str) -> SecretData {
@@ -148,6 +174,7 @@ pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, CallErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use shared::api::HealthResponse;
 
     #[test]
@@ -162,5 +189,20 @@ mod tests {
     fn non_json_errors_still_say_something() {
         let err = decode::<HealthResponse>(502, "<html>").unwrap_err();
         assert!(err.message.contains("502"));
+    }
+
+    #[test]
+    fn modify_bodies_keep_set_or_clear_the_expiry() {
+        let data = json!({".dockerconfigjson": "{}"});
+        let body = |e| serde_json::to_value(modify_body("{}", e)).unwrap();
+        assert_eq!(body(ExpiryChange::Keep), json!({"data": data}));
+        assert_eq!(
+            body(ExpiryChange::Set("2027-01-02T00:00:00Z".into())),
+            json!({"data": data, "expiresAt": "2027-01-02T00:00:00Z"})
+        );
+        assert_eq!(
+            body(ExpiryChange::Clear),
+            json!({"data": data, "expiresAt": null})
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! wrong and why (rules from `shared`), and the `.dockerconfigjson` to send.
 
 use serde_json::Value;
+use shared::api::SecretStatus;
 use shared::{
     parse_dockerconfigjson, Credentials, DockerConfig, ParsedConfig, Registry, RegistryEntry,
     SecretName,
@@ -124,6 +125,61 @@ impl CredentialForm {
     }
 }
 
+/// What a save does to the stored expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpiryChange {
+    Keep,
+    Set(String),
+    Clear,
+}
+
+impl CredentialForm {
+    /// The expiry field as an edit: `stored` is the secret's expiry before
+    /// it (RFC 3339), `None` when creating. The field shows only the date,
+    /// so an untouched date keeps the stored time of day.
+    pub fn expiry_change(&self, stored: Option<&str>) -> Result<ExpiryChange, FieldError> {
+        let typed = self.expires.trim();
+        match (stored, self.expiry()?) {
+            (Some(s), Some(_)) if date_field(s) == typed => Ok(ExpiryChange::Keep),
+            (_, Some(t)) => Ok(ExpiryChange::Set(t)),
+            (Some(_), None) => Ok(ExpiryChange::Clear),
+            (None, None) => Ok(ExpiryChange::Keep),
+        }
+    }
+}
+
+impl CredentialForm {
+    /// The edit form of a stored secret: what the API shows of it (the
+    /// registry of a one-registry secret, the expiry); credentials are
+    /// never served back, so those fields start empty.
+    pub fn for_stored(status: &SecretStatus) -> CredentialForm {
+        let mut form = CredentialForm {
+            expires: status
+                .expires_at
+                .as_deref()
+                .map(date_field)
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        if let [only] = status.registries.as_slice() {
+            match Registry::parse(only) {
+                Ok(r) if r.is_docker_hub() => form.kind = Kind::DockerHub,
+                Ok(_) => {
+                    form.kind = Kind::Private;
+                    form.server = only.clone();
+                }
+                Err(_) => {}
+            }
+        }
+        form
+    }
+}
+
+/// A stored expiry as a date input's value (YYYY-MM-DD).
+pub fn date_field(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+}
+
 /// The JSON that will be stored, with every credential masked.
 pub fn masked_preview(config: &DockerConfig) -> String {
     let mut v: Value = serde_json::from_str(&config.to_json()).unwrap_or(Value::Null);
@@ -198,6 +254,48 @@ mod tests {
         assert_eq!(f.expiry(), Ok(Some("2026-12-31T00:00:00Z".into())));
         f.expires = "soon".into();
         assert_eq!(f.expiry().unwrap_err().field, "expires");
+    }
+
+    #[test]
+    fn an_edit_keeps_sets_or_clears_the_expiry() {
+        let at = "2027-03-04T15:30:00Z";
+        let stored = Some(at);
+        let mut f = hub("bob", "pw");
+        f.expires = date_field(at);
+        assert_eq!(f.expires, "2027-03-04");
+        assert_eq!(f.expiry_change(stored), Ok(ExpiryChange::Keep));
+        f.expires = "2027-05-06".into();
+        assert_eq!(
+            f.expiry_change(stored),
+            Ok(ExpiryChange::Set("2027-05-06T00:00:00Z".into()))
+        );
+        f.expires.clear();
+        assert_eq!(f.expiry_change(stored), Ok(ExpiryChange::Clear));
+        assert_eq!(f.expiry_change(None), Ok(ExpiryChange::Keep));
+        f.expires = "later".into();
+        assert_eq!(f.expiry_change(stored).unwrap_err().field, "expires");
+    }
+
+    #[test]
+    fn an_edit_starts_from_what_is_stored() {
+        let mut status = SecretStatus {
+            name: "ci".into(),
+            registries: vec!["registry.example.com:5000".into()],
+            created_at: String::new(),
+            modified_at: String::new(),
+            expires_at: Some("2027-03-04T15:30:00Z".into()),
+            expiry: None,
+        };
+        let f = CredentialForm::for_stored(&status);
+        assert_eq!(
+            (f.kind, f.server.as_str(), f.expires.as_str()),
+            (Kind::Private, "registry.example.com:5000", "2027-03-04")
+        );
+        assert!(f.username.is_empty() && f.password.is_empty());
+        status.registries = vec!["https://index.docker.io/v1/".into()];
+        status.expires_at = None;
+        let f = CredentialForm::for_stored(&status);
+        assert_eq!((f.kind, f.expires.as_str()), (Kind::DockerHub, ""));
     }
 
     #[test]

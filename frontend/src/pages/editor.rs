@@ -3,10 +3,14 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::api::SecretStatus;
 use shared::SecretName;
 
 use crate::api;
-use crate::form::{error_for, masked_preview, name_error, CredentialForm, FieldError, Kind};
+use crate::form::{
+    error_for, masked_preview, name_error, CredentialForm, ExpiryChange, FieldError, Kind,
+};
+use crate::listing::short_time;
 use crate::pages::gate::RequireSession;
 use crate::pages::widgets::LoginResults;
 use crate::session::{use_ctx, Flash};
@@ -18,11 +22,27 @@ pub fn Create() -> impl IntoView {
 
 #[component]
 pub fn Edit() -> impl IntoView {
+    view! { <RequireSession><EditLoaded/></RequireSession> }
+}
+
+/// The edit form starts from the stored secret (its registry and expiry),
+/// so an edit is never blind.
+#[component]
+fn EditLoaded() -> impl IntoView {
+    let ctx = use_ctx();
     let params = use_params_map();
+    let status = LocalResource::new(move || {
+        let name = params.read().get("name").unwrap_or_default();
+        let token = ctx.token();
+        async move { api::get(&token, &name).await }
+    });
     view! {
-        <RequireSession>
-            {move || view! { <Editor existing=Some(params.read().get("name").unwrap_or_default())/> }}
-        </RequireSession>
+        <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading…"</p> }>
+            {move || status.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">"Could not load the secret: " {e.message}</p> }.into_any(),
+                Ok(s) => view! { <Editor existing=Some(s)/> }.into_any(),
+            })}
+        </Suspense>
     }
 }
 
@@ -36,12 +56,23 @@ fn field_for(target: Option<&str>, kind: Kind) -> &'static str {
 }
 
 #[component]
-fn Editor(existing: Option<String>) -> impl IntoView {
+fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
     let ctx = use_ctx();
     let navigate = use_navigate();
     let editing = existing.is_some();
-    let name = RwSignal::new(existing.clone().unwrap_or_default());
-    let form = RwSignal::new(CredentialForm::default());
+    let name = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+    );
+    let stored_expiry = existing.as_ref().and_then(|s| s.expires_at.clone());
+    let form = RwSignal::new(
+        existing
+            .as_ref()
+            .map(CredentialForm::for_stored)
+            .unwrap_or_default(),
+    );
     let show_password = RwSignal::new(false);
     let touched = RwSignal::new(false);
     let api_error = RwSignal::new(None::<(&'static str, String)>);
@@ -99,7 +130,7 @@ fn Editor(existing: Option<String>) -> impl IntoView {
             Ok(p) => p,
             Err(_) => return,
         };
-        let Ok(expires) = form.with_untracked(CredentialForm::expiry) else {
+        let Ok(expiry) = form.with_untracked(|f| f.expiry_change(stored_expiry.as_deref())) else {
             return;
         };
         if name_problem().is_some() {
@@ -115,11 +146,15 @@ fn Editor(existing: Option<String>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let json = parsed.config.to_json();
             let result = if editing {
-                api::modify(&token, secret.as_str(), &json, expires.as_deref())
+                api::modify(&token, secret.as_str(), &json, expiry)
                     .await
                     .map(|r| r.warnings)
             } else {
-                api::create(&token, secret.as_str(), &json, expires.as_deref())
+                let expires_at = match expiry {
+                    ExpiryChange::Set(t) => Some(t),
+                    ExpiryChange::Keep | ExpiryChange::Clear => None,
+                };
+                api::create(&token, secret.as_str(), &json, expires_at)
                     .await
                     .map(|r| r.warnings)
             };
@@ -151,8 +186,16 @@ fn Editor(existing: Option<String>) -> impl IntoView {
         }
     };
     let title = match &existing {
-        Some(n) => format!("Edit \"{n}\": new credentials"),
+        Some(s) => format!("Edit \"{}\": new credentials", s.name),
         None => "Create a pull secret".to_string(),
+    };
+    let expiry_hint = match existing.as_ref().map(|s| s.expires_at.as_deref()) {
+        Some(Some(t)) => format!(
+            "Now expires {}. Change the date, or choose \"No expiry\".",
+            short_time(t)
+        ),
+        Some(None) => "Now it has no expiry.".to_owned(),
+        None => "Leave it empty for no expiry.".to_owned(),
     };
     view! {
         <h1>{title}</h1>
@@ -208,9 +251,13 @@ fn Editor(existing: Option<String>) -> impl IntoView {
             </Show>
 
             <label for="expires">"Expires (optional)"</label>
-            <input id="expires" type="date" aria-describedby="expires-hint expires-error"
-                prop:value=move || form.get().expires on:input=set(|f, v| f.expires = v)/>
-            <p id="expires-hint" class="hint">"Registry tokens often expire (ECR after 12 hours, robot accounts after N days). The list flags secrets that expire within 14 days."</p>
+            <div class="row expiry">
+                <input id="expires" type="date" aria-describedby="expires-hint expires-error"
+                    prop:value=move || form.get().expires on:input=set(|f, v| f.expires = v)/>
+                <button type="button" class="small" id="no-expiry" disabled=move || form.with(|f| f.expires.is_empty())
+                    on:click=move |_| { form.update(|f| f.expires.clear()); api_error.set(None); }>"No expiry"</button>
+            </div>
+            <p id="expires-hint" class="hint">{expiry_hint} " Registry tokens often expire (ECR after 12 hours, robot accounts after N days). The list flags secrets that expire within 14 days."</p>
             <p id="expires-error" class="field-error" role="alert">{shown_error("expires")}</p>
 
             <h2>"What will be stored"</h2>
