@@ -36,8 +36,11 @@ pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
     send(authed(Request::get("/v2/session"), token).build()).await
 }
 
-pub async fn list(token: &str) -> Result<SecretList, CallError> {
-    send(authed(Request::get(SECRETS), token).build()).await
+/// One window of the list, `count` being the total stored.
+pub async fn list(token: &str, top: usize, skip: usize) -> Result<SecretList, CallError> {
+    let (top, skip) = (top.to_string(), skip.to_string());
+    let query = [("$top", top.as_str()), ("$skip", &skip), ("$count", "true")];
+    send(authed(Request::get(SECRETS), token).query(query).build()).await
 }
 
 pub async fn get(token: &str, name: &str) -> Result<SecretStatus, CallError> {

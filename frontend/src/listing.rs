@@ -1,8 +1,89 @@
-//! The secrets list as plain data: filtering and paging.
+//! The secrets list as plain data: where its rows come from, filtering
+//! and paging.
 
-use shared::api::SecretStatus;
+use shared::api::{SecretList, SecretStatus};
 
 pub const PAGE_SIZE: usize = 20;
+
+/// A store up to this size is fetched in one request and filtered and paged
+/// in the browser; a bigger one is paged by the API (`$top`/`$skip`), so
+/// thousands of secrets never travel at once.
+pub const WHOLE_MAX: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rows {
+    /// Every stored secret.
+    Whole(Vec<SecretStatus>),
+    /// Page `index` of `total`, as the API served it.
+    Paged {
+        total: u64,
+        index: usize,
+        rows: Vec<SecretStatus>,
+    },
+}
+
+/// `($top, $skip)` of the first request: enough for a whole small store.
+pub fn first_window() -> (usize, usize) {
+    (WHOLE_MAX, 0)
+}
+
+/// `($top, $skip)` of page `index` when the API pages.
+pub fn page_window(index: usize) -> (usize, usize) {
+    (PAGE_SIZE, index * PAGE_SIZE)
+}
+
+/// The first answer (`$count=true`): the whole store, or its first page.
+pub fn from_first(list: SecretList) -> Rows {
+    if list.count <= list.resources.len() as u64 {
+        Rows::Whole(list.resources)
+    } else {
+        Rows::Paged {
+            total: list.count,
+            index: 0,
+            rows: list.resources.into_iter().take(PAGE_SIZE).collect(),
+        }
+    }
+}
+
+/// What the table and the pager show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub rows: Vec<SecretStatus>,
+    /// Zero-based page, and how many there are.
+    pub page: usize,
+    pub pages: usize,
+    /// A line under the table: how many match, of how many.
+    pub summary: String,
+}
+
+/// `local_page` pages a whole store; a paged one carries its own index.
+pub fn shown(rows: &Rows, query: &str, local_page: usize) -> Shown {
+    match rows {
+        Rows::Whole(all) => {
+            let matching = filter(all, query);
+            let pages = page_count(matching.len());
+            let page_index = local_page.min(pages - 1);
+            Shown {
+                rows: page(&matching, page_index).to_vec(),
+                page: page_index,
+                pages,
+                summary: format!("{} of {} shown", matching.len(), all.len()),
+            }
+        }
+        Rows::Paged { total, index, rows } => {
+            let first = index * PAGE_SIZE;
+            Shown {
+                rows: filter(rows, query),
+                page: *index,
+                pages: usize::try_from(*total).map_or(usize::MAX, page_count),
+                summary: match rows.len() {
+                    0 => format!("none of {total} on this page"),
+                    n => format!("{}–{} of {total} shown", first + 1, first + n),
+                },
+            }
+        }
+    }
+}
 
 /// Secrets whose name or a registry contains `query` (case-insensitive).
 pub fn filter(items: &[SecretStatus], query: &str) -> Vec<SecretStatus> {
@@ -82,6 +163,49 @@ mod tests {
         assert_eq!(page(&items, 2).len(), 5);
         assert_eq!(page(&items, 9).len(), 0);
         assert_eq!(page_count(0), 1);
+    }
+
+    fn list(count: u64, n: usize) -> SecretList {
+        SecretList {
+            count,
+            resources: (0..n).map(|i| s(&format!("n{i:03}"), "r")).collect(),
+        }
+    }
+
+    #[test]
+    fn a_small_store_is_fetched_whole_and_paged_here() {
+        assert_eq!(first_window(), (WHOLE_MAX, 0));
+        let rows = from_first(list(45, 45));
+        assert!(matches!(&rows, Rows::Whole(all) if all.len() == 45));
+        let v = shown(&rows, "", 2);
+        assert_eq!((v.rows.len(), v.page, v.pages), (5, 2, 3));
+        assert_eq!(v.summary, "45 of 45 shown");
+        let v = shown(&rows, "n04", 2);
+        assert_eq!((v.rows.len(), v.page, v.pages), (5, 0, 1));
+    }
+
+    #[test]
+    fn a_big_store_is_paged_by_the_api() {
+        let rows = from_first(list(3000, WHOLE_MAX));
+        let Rows::Paged {
+            total,
+            index,
+            rows: first,
+        } = &rows
+        else {
+            panic!("{rows:?}");
+        };
+        assert_eq!((*total, *index, first.len()), (3000, 0, PAGE_SIZE));
+        assert_eq!(page_window(3), (PAGE_SIZE, 60));
+        let page3 = Rows::Paged {
+            total: 3000,
+            index: 3,
+            rows: list(3000, PAGE_SIZE).resources,
+        };
+        let v = shown(&page3, "", 0);
+        assert_eq!((v.rows.len(), v.page, v.pages), (PAGE_SIZE, 3, 150));
+        assert_eq!(v.summary, "61–80 of 3000 shown");
+        assert_eq!(shown(&page3, "n001", 0).rows.len(), 1);
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The secrets list: filter, paging, delete with a confirmation that names
-//! the secret, and an empty state that explains what a pull secret is.
+//! The secrets list: filter, paging (in the browser for a small store, by
+//! the API for a big one), delete with a confirmation that names the
+//! secret, and an empty state that explains what a pull secret is.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::api::SecretStatus;
 
-use crate::api;
-use crate::listing::{expiry_label, filter, page, page_count, short_time};
+use crate::api::{self, CallError};
+use crate::listing::{
+    expiry_label, first_window, from_first, page_window, short_time, shown, Rows,
+};
 use crate::pages::gate::RequireSession;
 use crate::pages::widgets::CredentialDownloads;
 use crate::session::use_ctx;
@@ -16,15 +19,63 @@ pub fn Secrets() -> impl IntoView {
     view! { <RequireSession><SecretList/></RequireSession> }
 }
 
+/// Which request to make: the first (whole store or its first page), or
+/// one page of a store the API pages.
+#[derive(Clone, Copy)]
+enum Load {
+    First,
+    Page(usize),
+}
+
+#[derive(Clone, PartialEq)]
+enum Phase {
+    Loading,
+    Failed(String),
+    Empty,
+    Table,
+}
+
 #[component]
 fn SecretList() -> impl IntoView {
     let ctx = use_ctx();
-    let items = LocalResource::new(move || {
+    let rows = RwSignal::new(None::<Result<Rows, CallError>>);
+    let busy = RwSignal::new(false);
+    // Only the newest request may fill the table; older answers are dropped.
+    let latest = StoredValue::new(0u64);
+    let load = move |what: Load| {
         let token = ctx.token();
-        async move { api::list(&token).await }
-    });
+        let ticket = latest.get_value() + 1;
+        latest.set_value(ticket);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let (top, skip) = match what {
+                Load::First => first_window(),
+                Load::Page(i) => page_window(i),
+            };
+            let answer = api::list(&token, top, skip).await.map(|list| match what {
+                Load::First => from_first(list),
+                Load::Page(index) => Rows::Paged {
+                    total: list.count,
+                    index,
+                    rows: list.resources,
+                },
+            });
+            if latest.get_value() == ticket {
+                rows.set(Some(answer));
+                busy.set(false);
+            }
+        });
+    };
+    load(Load::First);
+    let reload = move || match rows.get_untracked() {
+        Some(Ok(Rows::Paged { index, rows, .. })) if rows.len() <= 1 && index > 0 => {
+            load(Load::Page(index - 1))
+        }
+        Some(Ok(Rows::Paged { index, .. })) => load(Load::Page(index)),
+        _ => load(Load::First),
+    };
     let query = RwSignal::new(String::new());
-    let page_index = RwSignal::new(0usize);
+    let local_page = RwSignal::new(0usize);
     let confirm = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let do_delete = Callback::new(move |name: String| {
@@ -35,9 +86,37 @@ fn SecretList() -> impl IntoView {
                 Err(e) => notice.set(Some(format!("Could not delete \"{name}\": {}", e.message))),
             }
             confirm.set(None);
-            items.refetch();
+            reload();
         });
     });
+    // The table is built once and its rows replaced, so a page turn keeps
+    // the focus on the button that asked for it.
+    let phase = Memo::new(move |_| {
+        rows.with(|r| match r {
+            None => Phase::Loading,
+            Some(Err(e)) => Phase::Failed(e.message.clone()),
+            Some(Ok(Rows::Whole(all))) if all.is_empty() => Phase::Empty,
+            Some(Ok(_)) => Phase::Table,
+        })
+    });
+    let paged = move || rows.with(|r| matches!(r, Some(Ok(Rows::Paged { .. }))));
+    let view_of = Memo::new(move |_| {
+        rows.with(|r| match r {
+            Some(Ok(r)) => Some(shown(r, &query.get(), local_page.get())),
+            _ => None,
+        })
+    });
+    let turn = move |step: isize| {
+        let Some(v) = view_of.get_untracked() else {
+            return;
+        };
+        let next = v.page.saturating_add_signed(step).min(v.pages - 1);
+        if paged() {
+            load(Load::Page(next));
+        } else {
+            local_page.set(next);
+        }
+    };
     view! {
         <div class="page-head">
             <h1>"Pull secrets"</h1>
@@ -56,35 +135,30 @@ fn SecretList() -> impl IntoView {
             </div>
         })}
         {move || notice.get().map(|n| view! { <p class="flash" role="status" id="notice">{n}</p> })}
-        <label for="filter">"Filter by name or registry"</label>
+        <label for="filter">{move || if paged() { "Filter this page by name or registry" } else { "Filter by name or registry" }}</label>
         <input id="filter" type="search" placeholder="e.g. ghcr" prop:value=move || query.get()
-            on:input=move |ev| { query.set(event_target_value(&ev)); page_index.set(0); }/>
-        <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading secrets…"</p> }>
-            {move || items.get().map(|result| match result {
-                Err(e) => view! { <p class="error" role="alert">"Could not load the secrets: " {e.message}</p> }.into_any(),
-                Ok(list) if list.resources.is_empty() => view! { <EmptyState/> }.into_any(),
-                Ok(list) => {
-                    let all = list.resources;
-                    let shown = Signal::derive(move || filter(&all, &query.get()));
-                    view! {
-                        <table class="secrets">
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                            <tbody>
-                                <For each=move || page(&shown.get(), page_index.get()).to_vec() key=|s| s.name.clone() let:s>
-                                    <Row s=s confirm=confirm on_delete=do_delete/>
-                                </For>
-                            </tbody>
-                        </table>
-                        <p class="hint">{move || format!("{} shown", shown.get().len())}</p>
-                        <nav class="pager" aria-label="Pages">
-                            <button type="button" disabled=move || page_index.get() == 0 on:click=move |_| page_index.update(|p| *p -= 1)>"Previous"</button>
-                            <span>{move || format!("Page {} of {}", page_index.get() + 1, page_count(shown.get().len()))}</span>
-                            <button type="button" disabled={move || page_index.get() + 1 >= page_count(shown.get().len())} on:click=move |_| page_index.update(|p| *p += 1)>"Next"</button>
-                        </nav>
-                    }.into_any()
-                }
-            })}
-        </Suspense>
+            on:input=move |ev| { query.set(event_target_value(&ev)); local_page.set(0); }/>
+        {move || match phase.get() {
+            Phase::Loading => view! { <p class="pending" aria-busy="true">"Loading secrets…"</p> }.into_any(),
+            Phase::Failed(message) => view! { <p class="error" role="alert">"Could not load the secrets: " {message}</p> }.into_any(),
+            Phase::Empty => view! { <EmptyState/> }.into_any(),
+            Phase::Table => view! {
+                <table class="secrets" aria-busy=move || busy.get().to_string()>
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        <For each=move || view_of.get().map(|v| v.rows).unwrap_or_default() key=|s| s.name.clone() let:s>
+                            <Row s=s confirm=confirm on_delete=do_delete/>
+                        </For>
+                    </tbody>
+                </table>
+                <p class="hint" id="list-summary">{move || view_of.get().map(|v| v.summary)}</p>
+                <nav class="pager" aria-label="Pages">
+                    <button type="button" disabled=move || busy.get() || view_of.get().is_none_or(|v| v.page == 0) on:click=move |_| turn(-1)>"Previous"</button>
+                    <span id="page-of">{move || view_of.get().map(|v| format!("Page {} of {}", v.page + 1, v.pages))}</span>
+                    <button type="button" disabled=move || busy.get() || view_of.get().is_none_or(|v| v.page + 1 >= v.pages) on:click=move |_| turn(1)>"Next"</button>
+                </nav>
+            }.into_any(),
+        }}
     }
 }
 
