@@ -151,6 +151,24 @@ pub struct AuditList {
 
 /// The credentials one secret holds for the registry a puller asked for
 /// (`GET /v2/admin/registryCredentials?registry=`).
+/// One registry a puller may read, without its password
+/// (`GET /v2/admin/pullableRegistries`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistryUser {
+    /// The server key as stored.
+    pub registry: String,
+    pub secret: String,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistryUsers {
+    pub count: u64,
+    pub resources: Vec<RegistryUser>,
+}
+
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

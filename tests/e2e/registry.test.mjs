@@ -2,47 +2,19 @@
 // CNCF distribution registry) with htpasswd auth, started here on loopback,
 // plus a plain HTTP server that is not a registry and a closed port.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { ARTIFACTS, client, dockerconfig, freePort, startWorker, TOKENS } from './harness.mjs';
+import { startRegistry } from './registry.mjs';
 
 const USER = 'registry-user';
 const PASSWORD = 'registry-Pa55:word';
-let w, registry, plain, dir, regUrl, plainUrl, closedUrl, editor;
-
-async function startRegistry() {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-registry-'));
-  const htpasswd = execFileSync('htpasswd', ['-Bbn', USER, PASSWORD]).toString();
-  await writeFile(path.join(dir, 'htpasswd'), htpasswd);
-  const port = await freePort();
-  await writeFile(path.join(dir, 'config.yml'), [
-    'version: 0.1',
-    'log: {level: error}',
-    `storage: {filesystem: {rootdirectory: ${path.join(dir, 'data')}}}`,
-    `http: {addr: "127.0.0.1:${port}"}`,
-    `auth: {htpasswd: {realm: regcred-test, path: ${path.join(dir, 'htpasswd')}}}`,
-    '',
-  ].join('\n'));
-  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${url}/v2/`);
-      if (r.status === 401) return { child, url };
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('docker-registry did not start');
-}
+let w, registry, plain, regUrl, plainUrl, closedUrl, editor;
 
 before(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry(USER, PASSWORD);
   regUrl = registry.url;
   plain = http.createServer((_, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end('<h1>nope</h1>'); });
   await new Promise((r) => plain.listen(0, '127.0.0.1', r));
@@ -52,10 +24,9 @@ before(async () => {
   editor = client(w.url, 'editor');
 });
 after(async () => {
-  registry?.child.kill();
+  await registry?.stop();
   plain?.close();
   await w?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function check(name, server, password) {

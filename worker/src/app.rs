@@ -29,6 +29,8 @@ enum Route {
     Pull(String),
     /// A puller's credentials found by registry, not by secret name.
     RegistryCredentials,
+    /// Every registry a puller may read, with usernames, no passwords.
+    PullableRegistries,
     Check(String),
     DryRunCheck,
     Audit,
@@ -51,6 +53,7 @@ fn route(path: &str) -> Option<Route> {
         ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check((*name).to_owned()),
         ["admin", "registryLoginChecks"] => Route::DryRunCheck,
         ["admin", "registryCredentials"] => Route::RegistryCredentials,
+        ["admin", "pullableRegistries"] => Route::PullableRegistries,
         ["admin", "auditEvents"] => Route::Audit,
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
         _ => return None,
@@ -72,13 +75,18 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Secret(_), Patch) => Ok(Some(Action::Modify)),
         (Route::Secret(_), Delete) => Ok(Some(Action::Delete)),
         (Route::Secret(_), _) => Err("GET, PATCH, DELETE"),
-        (Route::Pull(_) | Route::RegistryCredentials, Get) => Ok(Some(Action::Pull)),
+        (Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries, Get) => {
+            Ok(Some(Action::Pull))
+        }
         (Route::Check(_) | Route::DryRunCheck, Post) => Ok(Some(Action::CheckLogin)),
         (Route::Check(_) | Route::DryRunCheck, _) => Err("POST"),
         (Route::Audit, Get) => Ok(Some(Action::ReadAudit)),
         (Route::Audit, _) => Err("GET"),
         (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
-        (Route::Pull(_) | Route::RegistryCredentials | Route::Quota, _) => Err("GET"),
+        (
+            Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries | Route::Quota,
+            _,
+        ) => Err("GET"),
     }
 }
 
@@ -268,6 +276,7 @@ async fn dispatch<S: Store>(
         Route::Audit => audit::list(ctx.store, &req.query).await,
         Route::Check(raw) => login::check_stored(ctx, &path_name(raw)?).await,
         // The audit record names the secret the registry resolved to.
+        Route::PullableRegistries => resolve::every_registry(ctx).await,
         Route::RegistryCredentials => {
             resolve::by_registry(ctx, &req.query, &mut attempt.secret).await
         }

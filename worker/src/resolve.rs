@@ -4,7 +4,9 @@
 //! registries), and only the one that answers, plus any whose registry list
 //! did not fit the metadata, is decrypted.
 
-use shared::api::{ApiError, ErrorCode, ErrorDetail, RegistryCredentials};
+use shared::api::{
+    ApiError, ErrorCode, ErrorDetail, RegistryCredentials, RegistryUser, RegistryUsers,
+};
 use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, SecretName};
 
 use crate::ctx::Ctx;
@@ -108,6 +110,44 @@ pub async fn by_registry<S: Store>(
             password: entry.credentials.password.clone(),
             identitytoken: entry.identitytoken.clone(),
             expires_at: SecretMeta::of(&stored).expires_at.filter(|e| !e.is_empty()),
+        },
+    ))
+}
+
+/// `GET /v2/admin/pullableRegistries`: every registry the token may read,
+/// with its secret and username, never a password (`docker-credential-regcred
+/// list`). Every secret is opened: usernames are only in the values.
+pub async fn every_registry<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
+    let everything = Window {
+        skip: 0,
+        top: u64::MAX,
+        count_all: false,
+    };
+    let (names, _) = walk(ctx.store, PREFIX, everything, false, |k| {
+        SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()
+    })
+    .await?;
+    let mut resources = Vec::new();
+    for name in names {
+        let Some(stored) = ctx.store.get(&key(&name)).await? else {
+            continue;
+        };
+        let Ok(parsed) = parse_dockerconfigjson(&open(ctx, &name, &stored)?) else {
+            continue;
+        };
+        for e in parsed.config.entries() {
+            resources.push(RegistryUser {
+                registry: e.server.clone(),
+                secret: name.to_string(),
+                username: e.credentials.username.clone(),
+            });
+        }
+    }
+    Ok(Response::json(
+        200,
+        &RegistryUsers {
+            count: resources.len() as u64,
+            resources,
         },
     ))
 }

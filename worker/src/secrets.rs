@@ -127,10 +127,16 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
     Ok(with_etag(Response::json(200, &status), version))
 }
 
+/// The assembled `.dockerconfigjson`; its expiry, if any, in `Expires-At`
+/// (the body is the plain document a client merges into its config).
 pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     let text = open(ctx, name, &stored)?;
-    Ok(Response::bytes(200, "application/json", text.into_bytes()))
+    let mut resp = Response::bytes(200, "application/json", text.into_bytes());
+    if let Some(e) = SecretMeta::of(&stored).expires_at.filter(|e| !e.is_empty()) {
+        resp.headers.push(("expires-at".into(), e));
+    }
+    Ok(resp)
 }
 
 /// Creates the secret a parsed create body describes.

@@ -1465,3 +1465,78 @@ fn registry_credentials_find_registries_the_metadata_could_not_hold() {
         "{message}"
     );
 }
+
+/// `docker-credential-regcred list`: registries and usernames, never passwords.
+#[test]
+fn pullable_registries_name_users_never_passwords() {
+    let api = api();
+    api.create("one", "ghcr.io", "alice", PASSWORD);
+    api.create("two", "127.0.0.1:5000", "bob", PASSWORD);
+    let a = api.call(
+        Method::Get,
+        "/v2/admin/pullableRegistries",
+        Some(PULLER),
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", a.raw);
+    assert_eq!(a.body["count"], 2);
+    let users: Vec<(&str, &str, &str)> = a.body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["registry"].as_str().unwrap(),
+                r["secret"].as_str().unwrap(),
+                r["username"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("ghcr.io", "one", "alice"),
+            ("127.0.0.1:5000", "two", "bob")
+        ]
+    );
+    assert!(!a.raw.contains("s3cr3t"));
+    for token in [VIEWER, EDITOR] {
+        let refused = api.call(
+            Method::Get,
+            "/v2/admin/pullableRegistries",
+            Some(token),
+            None,
+        );
+        assert_eq!(refused.status, 403);
+    }
+}
+
+/// The puller route says when the credentials stop working.
+#[test]
+fn the_pull_route_carries_the_expiry() {
+    let api = api();
+    let dcj = json!({"auths": {"r.io": {"username": "u", "password": "p"}}}).to_string();
+    let body =
+        json!({"name": "exp", "data": {".dockerconfigjson": dcj}, "expiresAt": "2027-01-02"})
+            .to_string();
+    assert_eq!(
+        api.call(Method::Post, SECRETS, Some(EDITOR), Some(&body))
+            .status,
+        202
+    );
+    let p = api.call(
+        Method::Get,
+        &format!("{SECRETS}/exp/dockerconfigjson"),
+        Some(PULLER),
+        None,
+    );
+    assert_eq!(p.resp.header("expires-at"), Some("2027-01-02T00:00:00Z"));
+    api.create("forever", "r.io", "u", "p");
+    let q = api.call(
+        Method::Get,
+        &format!("{SECRETS}/forever/dockerconfigjson"),
+        Some(PULLER),
+        None,
+    );
+    assert_eq!(q.resp.header("expires-at"), None);
+}

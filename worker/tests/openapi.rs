@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use shared::api::{
     ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
     HealthResponse, IdMessageResponse, LoginCheckResponse, ModifySecretRequest, Quota,
-    QuotaResponse, QuotaUsage, RegistryCredentials, SecretData, SecretList, SecretStatus,
-    SessionResponse,
+    QuotaResponse, QuotaUsage, RegistryCredentials, RegistryUser, RegistryUsers, SecretData,
+    SecretList, SecretStatus, SessionResponse,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -134,7 +134,8 @@ fn delete() {}
     description = "The assembled .dockerconfigjson, for deployers. Role: puller only. Cache-Control: no-store.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
-        (status = 200, description = "The .dockerconfigjson", body = DockerConfigJson),
+        (status = 200, description = "The .dockerconfigjson", body = DockerConfigJson,
+            headers(("Expires-At" = String, description = "regcred: when the credentials stop working (RFC 3339), if the secret has an expiry"))),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -154,6 +155,15 @@ fn pull() {}
         (status = 409, description = "Several secrets hold credentials for the registry (AmbiguousRegistry); details name them", body = ErrorBody),
     ))]
 fn registry_credentials() {}
+
+#[utoipa::path(get, path = "/v2/admin/pullableRegistries", tag = "regcred extensions",
+    description = "Every registry the token may read, with the secret and username that hold it, never a password (docker-credential-regcred list). Role: puller only. Recorded in the audit trail as a pull.",
+    responses(
+        (status = 200, description = "The registries", body = RegistryUsers),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn pullable_registries() {}
 
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/check", tag = "regcred extensions",
     description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. Role: editor.",
@@ -264,11 +274,11 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, check, dry_run_check, audit, quota),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
-        SecretData, DockerConfigJson, DockerAuthEntry, RegistryCredentials,
+        SecretData, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth),

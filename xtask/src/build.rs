@@ -41,6 +41,24 @@ fn split_inline_module(html: &str) -> Option<(String, String)> {
     Some((rewritten, script))
 }
 
+/// Where `cli()` installs `regcred` and `docker-credential-regcred`.
+pub fn cli_bin(tools: &Tools) -> std::path::PathBuf {
+    tools.root.join("target/cli/bin")
+}
+
+/// Installs the CLI the way its README says (`cargo install --path cli
+/// --locked`), into `target/cli`, reusing the workspace's build cache. The
+/// end-to-end tests and the bench run these installed binaries.
+pub fn cli(tools: &Tools) -> Result<(), String> {
+    step("installing the CLI (cargo install --path cli --locked) into target/cli/bin");
+    let mut cmd = tools.command("cargo");
+    cmd.args(["install", "--quiet", "--locked", "--path", "cli", "--root"])
+        .arg(tools.root.join("target/cli"))
+        .arg("--target-dir")
+        .arg(tools.root.join("target"));
+    status(&mut cmd, "cargo install --path cli")
+}
+
 /// Builds the worker unless its output is newer than every input. wrangler
 /// calls this on `dev` start (twice, in 4.86), so a no-op must be cheap.
 pub fn worker(tools: &Tools, announce: bool) -> Result<(), String> {

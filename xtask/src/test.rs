@@ -134,9 +134,10 @@ pub fn run_all() -> Result<(), String> {
                 .map(|n| println!("{n} fuzz executions"))
         },
     );
-    let built = check("release builds (console, worker)", &mut |_| {
+    let built = check("release builds (console, worker, CLI)", &mut |_| {
         build::console(&tools)?;
-        build::worker(&tools, true)
+        build::worker(&tools, true)?;
+        build::cli(&tools)
     });
     if built {
         check("API fuzzing: schemathesis, short run", &mut |_| {
@@ -152,7 +153,8 @@ pub fn run_all() -> Result<(), String> {
                     "--test-reporter=spec",
                     "tests/e2e/",
                 ])
-                .env("REGCRED_ROOT", &tools.root);
+                .env("REGCRED_ROOT", &tools.root)
+                .env("REGCRED_CLI_BIN", build::cli_bin(&tools));
                 runner(&mut cmd, c)
             },
         );

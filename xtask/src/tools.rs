@@ -16,13 +16,22 @@ const CARGO_TOOLS: [(&str, &str, &str, &[&str]); 3] = [
     ("trunk", "0.21.14", "trunk", &["--locked"]),
 ];
 /// Debian packages the tests need: a browser for the console tests, a real
-/// registry and htpasswd for the login-check tests.
-const APT_PACKAGES: [(&str, &str); 5] = [
+/// registry and htpasswd for the login-check tests, a real credential store
+/// (pass, gnupg, docker-credential-pass) and a real pull client (skopeo)
+/// for the CLI tests.
+const APT_PACKAGES: [(&str, &str); 9] = [
     ("/usr/bin/chromium", "chromium"),
     ("/usr/bin/chromedriver", "chromium-driver"),
     ("/usr/bin/docker-registry", "docker-registry"),
     ("/usr/bin/htpasswd", "apache2-utils"),
     ("/usr/bin/wrk", "wrk"),
+    ("/usr/bin/pass", "pass"),
+    ("/usr/bin/gpg", "gnupg"),
+    (
+        "/usr/bin/docker-credential-pass",
+        "golang-docker-credential-helpers",
+    ),
+    ("/usr/bin/skopeo", "skopeo"),
 ];
 
 /// Where every tool is; commands built from here carry the offline switches.
@@ -196,9 +205,7 @@ fn ensure_apt() -> Result<(), String> {
         .map(|(_, pkg)| *pkg)
         .collect();
     if missing.is_empty() {
-        step(
-            "Debian packages (chromium, chromium-driver, docker-registry, apache2-utils, wrk): present",
-        );
+        step("Debian packages (chromium, docker-registry, apache2-utils, wrk, pass, gnupg, docker-credential-pass, skopeo): present");
         return Ok(());
     }
     step(&format!(

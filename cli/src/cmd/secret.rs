@@ -1,0 +1,235 @@
+//! `regcred secret create | list | get | edit | delete | check`.
+
+use serde_json::{json, Value};
+use shared::api::{CreateSecretRequest, LoginCheckResponse, SecretData, SecretList, SecretStatus};
+use shared::auth::Credentials as Pair;
+use shared::login::LoginResult;
+use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, SecretName};
+
+use crate::args::Credentials;
+use crate::client::Api;
+use crate::cmd::{print, secret_path};
+use crate::error::{CliError, Result};
+use crate::output::{table, Format};
+use crate::prompt;
+
+/// The `.dockerconfigjson` the credential flags (or prompts) describe,
+/// checked by `shared` before anything is sent.
+pub fn dockerconfig(c: &Credentials) -> Result<String> {
+    if let Some(file) = &c.from_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
+        let parsed = parse_dockerconfigjson(&text)
+            .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
+        return Ok(parsed.config.to_json());
+    }
+    let registry = match &c.registry {
+        Some(r) => Registry::parse(r).map_err(|e| CliError::usage(format!("--registry: {e}")))?,
+        None => Registry::DockerHub,
+    };
+    let username = match &c.username {
+        Some(u) => u.clone(),
+        None => prompt::ask("Username", "--username")?,
+    };
+    let password = if c.password_stdin {
+        prompt::read_stdin_line("the password")?
+    } else {
+        prompt::ask_secret("Password", "--password-stdin", true)?
+    };
+    let email = match &c.email {
+        Some(e) => Some(e.clone()),
+        None if prompt::interactive() && c.username.is_none() => {
+            Some(prompt::ask("Email (optional)", "--email")?).filter(|e| !e.is_empty())
+        }
+        None => None,
+    };
+    let entry = RegistryEntry::new(registry, Pair { username, password }, email);
+    let text = DockerConfig::single(entry).to_json();
+    // The same rules the server applies (a ':' in the username, an empty one).
+    parse_dockerconfigjson(&text).map_err(|e| CliError::usage(e.to_string()))?;
+    Ok(text)
+}
+
+fn name(raw: &str) -> Result<SecretName> {
+    SecretName::parse(raw).map_err(|e| CliError::usage(format!("the secret name: {e}")))
+}
+
+pub fn create(
+    api: &Api,
+    raw: &str,
+    creds: &Credentials,
+    expires: Option<&str>,
+    check: bool,
+    output: Format,
+) -> Result<()> {
+    let name = name(raw)?;
+    let dcj = dockerconfig(creds)?;
+    if check {
+        let answer: LoginCheckResponse = api.post(
+            "/v2/admin/registryLoginChecks",
+            &json!({"data": {".dockerconfigjson": dcj}}),
+        )?;
+        print_checks(&answer, Format::Table)?;
+        if answer
+            .results
+            .iter()
+            .any(|r| r.result == LoginResult::CredentialsRejected)
+        {
+            return Err(CliError::new(
+                "the registry rejected these credentials; nothing was saved (check the username and password)",
+            ));
+        }
+    }
+    let body = CreateSecretRequest {
+        name: name.to_string(),
+        data: SecretData {
+            dockerconfigjson: dcj,
+        },
+        expires_at: expires.map(str::to_owned),
+    };
+    let _: Value = api.post("/v2/admin/dockerRegistrySecrets", &body)?;
+    match output {
+        Format::Name => println!("{name}"),
+        _ => println!("secret {name} created"),
+    }
+    Ok(())
+}
+
+fn row(s: &SecretStatus) -> Vec<String> {
+    vec![
+        s.name.clone(),
+        s.registries.join(","),
+        s.expires_at.clone().unwrap_or_else(|| "-".into()),
+        s.modified_at.clone(),
+    ]
+}
+
+const HEADERS: [&str; 4] = ["name", "registries", "expires", "modified"];
+
+pub fn list(api: &Api, output: Format) -> Result<()> {
+    let mut all: Vec<SecretStatus> = Vec::new();
+    // Pages of the API's size until the total is read.
+    loop {
+        let page: SecretList = api.get(&format!(
+            "/v2/admin/dockerRegistrySecrets?$top=1000&$skip={}&$count=true",
+            all.len()
+        ))?;
+        let n = page.resources.len();
+        all.extend(page.resources);
+        if n == 0 || all.len() as u64 >= page.count {
+            break;
+        }
+    }
+    let value = json!({"count": all.len(), "resources": all});
+    print(
+        output,
+        &value,
+        || table(&HEADERS, all.iter().map(row).collect()),
+        || all.iter().map(|s| s.name.clone()).collect(),
+    )
+}
+
+pub fn get(api: &Api, raw: &str, output: Format) -> Result<()> {
+    let name = name(raw)?;
+    let s: SecretStatus = api.get(&secret_path(&name))?;
+    let value = serde_json::to_value(&s).unwrap_or_default();
+    print(
+        output,
+        &value,
+        || table(&HEADERS, vec![row(&s)]),
+        || vec![s.name.clone()],
+    )
+}
+
+pub fn edit(
+    api: &Api,
+    raw: &str,
+    creds: &Credentials,
+    expires: Option<&str>,
+    no_expiry: bool,
+) -> Result<()> {
+    let name = name(raw)?;
+    let new_credentials = creds.from_file.is_some()
+        || creds.username.is_some()
+        || creds.password_stdin
+        || creds.registry.is_some();
+    let mut body = serde_json::Map::new();
+    if new_credentials || (expires.is_none() && !no_expiry) {
+        body.insert(
+            "data".into(),
+            json!({".dockerconfigjson": dockerconfig(creds)?}),
+        );
+    }
+    if let Some(e) = expires {
+        body.insert("expiresAt".into(), Value::from(e));
+    } else if no_expiry {
+        body.insert("expiresAt".into(), Value::Null);
+    }
+    let text = Value::Object(body).to_string();
+    api.ok("PATCH", &secret_path(&name), Some(&text))?;
+    println!("secret {name} modified");
+    Ok(())
+}
+
+pub fn delete(api: &Api, raw: &str, yes: bool) -> Result<()> {
+    let name = name(raw)?;
+    if !yes {
+        if !prompt::interactive() {
+            return Err(CliError::usage(format!(
+                "deleting {name} needs --yes (no terminal to ask on)"
+            )));
+        }
+        if !prompt::confirm(&format!("Delete the secret {name}?"), false)? {
+            return Err(CliError::new("not deleted"));
+        }
+    }
+    api.ok("DELETE", &secret_path(&name), None)?;
+    println!("secret {name} deleted");
+    Ok(())
+}
+
+/// The DEP_E153 case, caught before a deployment fails to pull.
+pub const REJECTED_HINT: &str = "the registry refused these credentials: check the username and password (a deployment would fail to pull with DEP_E153)";
+
+fn print_checks(answer: &LoginCheckResponse, output: Format) -> Result<()> {
+    let value = serde_json::to_value(answer).unwrap_or_default();
+    let word = |r: &LoginResult| {
+        serde_json::to_value(r)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    print(
+        output,
+        &value,
+        || {
+            table(
+                &["registry", "result", "message"],
+                answer
+                    .results
+                    .iter()
+                    .map(|r| vec![r.registry.clone(), word(&r.result), r.message.clone()])
+                    .collect(),
+            )
+        },
+        || answer.results.iter().map(|r| word(&r.result)).collect(),
+    )
+}
+
+pub fn check(api: &Api, raw: &str, output: Format) -> Result<()> {
+    let name = name(raw)?;
+    let answer: LoginCheckResponse =
+        api.post(&format!("{}/check", secret_path(&name)), &json!({}))?;
+    print_checks(&answer, output)?;
+    if answer
+        .results
+        .iter()
+        .any(|r| r.result == LoginResult::CredentialsRejected)
+    {
+        return Err(CliError::new(REJECTED_HINT));
+    }
+    if let Some(bad) = answer.results.iter().find(|r| r.result != LoginResult::Ok) {
+        return Err(CliError::new(format!("{}: {}", bad.registry, bad.message)));
+    }
+    Ok(())
+}
