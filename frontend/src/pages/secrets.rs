@@ -100,14 +100,16 @@ fn SecretList() -> impl IntoView {
         })
     });
     let paged = move || rows.with(|r| matches!(r, Some(Ok(Rows::Paged { .. }))));
-    let view_of = Memo::new(move |_| {
+    // Recomputed per use rather than memoized: at most WHOLE_MAX rows, and
+    // one reactive type less in the wasm.
+    let view_of = move || {
         rows.with(|r| match r {
             Some(Ok(r)) => Some(shown(r, &query.get(), local_page.get())),
             _ => None,
         })
-    });
+    };
     let turn = move |step: isize| {
-        let Some(v) = view_of.get_untracked() else {
+        let Some(v) = untrack(view_of) else {
             return;
         };
         let next = v.page.saturating_add_signed(step).min(v.pages - 1);
@@ -146,16 +148,16 @@ fn SecretList() -> impl IntoView {
                 <table class="secrets" aria-busy=move || busy.get().to_string()>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>
-                        <For each=move || view_of.get().map(|v| v.rows).unwrap_or_default() key=|s| s.name.clone() let:s>
+                        <For each=move || view_of().map(|v| v.rows).unwrap_or_default() key=|s| s.name.clone() let:s>
                             <Row s=s confirm=confirm on_delete=do_delete/>
                         </For>
                     </tbody>
                 </table>
-                <p class="hint" id="list-summary">{move || view_of.get().map(|v| v.summary)}</p>
+                <p class="hint" id="list-summary">{move || view_of().map(|v| v.summary)}</p>
                 <nav class="pager" aria-label="Pages">
-                    <button type="button" disabled=move || busy.get() || view_of.get().is_none_or(|v| v.page == 0) on:click=move |_| turn(-1)>"Previous"</button>
-                    <span id="page-of">{move || view_of.get().map(|v| format!("Page {} of {}", v.page + 1, v.pages))}</span>
-                    <button type="button" disabled=move || busy.get() || view_of.get().is_none_or(|v| v.page + 1 >= v.pages) on:click=move |_| turn(1)>"Next"</button>
+                    <button type="button" disabled=move || busy.get() || view_of().is_none_or(|v| v.page == 0) on:click=move |_| turn(-1)>"Previous"</button>
+                    <span id="page-of">{move || view_of().map(|v| format!("Page {} of {}", v.page + 1, v.pages))}</span>
+                    <button type="button" disabled=move || busy.get() || view_of().is_none_or(|v| v.page + 1 >= v.pages) on:click=move |_| turn(1)>"Next"</button>
                 </nav>
             }.into_any(),
         }}
