@@ -215,10 +215,18 @@ test('import docker: auth entries, a real credential store, a missing helper, an
       'pass.example.com': {},
       'unknown.example.com': {},
       'missing.example.com': {},
+      'hung.example.com': {},
+      'bad.example.com': {},
     },
     credsStore: 'pass',
-    credHelpers: { 'missing.example.com': 'nothere' },
+    // A keychain waiting for a prompt nobody answers; a name that is a command.
+    credHelpers: { 'missing.example.com': 'nothere', 'hung.example.com': 'hang', 'bad.example.com': 'x;touch pwned' },
   }));
+  const helpers = path.join(dir, 'helpers');
+  await mkdir(helpers);
+  await writeFile(path.join(helpers, 'docker-credential-hang'), '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
+  store.PATH = `${BIN}:${helpers}:${process.env.PATH}`;
+  store.REGCRED_HELPER_TIMEOUT = '1';
   const dry = run(['secret', 'import', 'docker', '--config', config, '--all', '--dry-run', '-o', 'json'], { extra: { ...editorEnv(), ...store } });
   assert.equal(dry.code, 0, dry.err);
   assert.equal(JSON.parse(dry.out).filter((r) => r.result === 'would be created').length, 2);
@@ -230,6 +238,8 @@ test('import docker: auth entries, a real credential store, a missing helper, an
   assert.equal(rows['pass.example.com'].result, 'created');
   assert.match(rows['missing.example.com'].result, /^skipped: docker-credential-nothere is not installed/);
   assert.match(rows['unknown.example.com'].result, /^skipped: docker-credential-pass/);
+  assert.match(rows['hung.example.com'].result, /^skipped: docker-credential-hang did not answer within 1 s/);
+  assert.match(rows['bad.example.com'].result, /^skipped: .*not a program name/);
   const fromPass = (await pulled(rows['pass.example.com'].secret)).auths['pass.example.com'];
   assert.deepEqual([fromPass.username, fromPass.password], ['from-pass', 'pass:word']);
   assert.ok(rows['plain.example.com'].secret.startsWith('imp-'));
@@ -305,8 +315,9 @@ test('docker-credential-regcred: get, list, a miss, store refused; skopeo pulls 
 });
 
 test('kubelet-credential-provider answers the v1 shapes, cached no longer than the secret is valid', async () => {
-  // The request kubelet sends (Kubernetes docs, kubelet credential provider).
-  const request = { apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image: `${reg.host}/regcred/e2e:latest` };
+  // The request kubelet sends, as the Kubernetes docs show it.
+  const fixture = await readFile(path.join(ROOT, 'tests/e2e/fixtures/kubelet-credential-provider-request.json'), 'utf8');
+  const request = JSON.parse(fixture.replace('REGISTRY', reg.host));
   const soon = new Date(Date.now() + 90_000).toISOString();
   const c = run(['secret', 'create', 'kube', '--registry', server(), '--username', USER, '--password-stdin', '--expires', soon], { input: `${PASSWORD}\n`, extra: editorEnv() });
   assert.equal(c.code, 0, c.err);
