@@ -1,5 +1,6 @@
 //! Small browser services: the session token (sessionStorage only, never the
-//! persistent local store), downloads made from bytes, and the clipboard.
+//! persistent local store), downloads made from bytes, the clipboard and
+//! the window title.
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -65,6 +66,13 @@ pub fn copy(text: &str) {
         if let Some(f) = f.dyn_ref::<js_sys::Function>() {
             let _ = f.call1(&clip, &JsValue::from_str(text));
         }
+    }
+}
+
+/// Names the tab after the page the user is on.
+pub fn set_title(page: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&crate::nav::title(page));
     }
 }
 

@@ -1,7 +1,7 @@
 //! regcred's browser console. Only this crate knows the DOM; every rule it
-//! checks comes from `shared`. Plain logic (`form`, `decode`, `listing`) is
-//! tested natively; `pages` hold the views, `session` what they share,
-//! `app` the shell around them.
+//! checks comes from `shared`. Plain logic (`form`, `decode`, `listing`,
+//! `nav`) is tested natively; `pages` hold the views, `session` what they
+//! share, `app` the shell around them.
 
 pub mod api;
 pub mod app;
@@ -9,5 +9,6 @@ pub mod browser;
 pub mod decode;
 pub mod form;
 pub mod listing;
+pub mod nav;
 pub mod pages;
 pub mod session;

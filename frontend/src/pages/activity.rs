@@ -4,13 +4,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::api::AuditEvent;
 
-use crate::api;
 use crate::listing::short_time;
 use crate::pages::gate::RequireSession;
 use crate::session::use_ctx;
+use crate::{api, browser};
 
 #[component]
 pub fn Activity() -> impl IntoView {
+    browser::set_title("Activity");
     view! {
         <RequireSession>
             <h1>"Activity"</h1>

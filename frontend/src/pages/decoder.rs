@@ -3,11 +3,13 @@
 use leptos::prelude::*;
 use shared::{helper_command, ImportStatus};
 
+use crate::browser;
 use crate::decode::{decode_input, Decoded};
 use crate::pages::widgets::Masked;
 
 #[component]
 pub fn Decoder() -> impl IntoView {
+    browser::set_title("Decoder");
     let text = RwSignal::new(String::new());
     let decoded = Memo::new(move |_| decode_input(&text.get()));
     view! {

@@ -5,14 +5,16 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use shared::{forms, Registry, SecretName};
 
-use crate::api;
 use crate::listing::short_time;
 use crate::pages::gate::RequireSession;
 use crate::pages::widgets::{LoginResults, Snippet};
 use crate::session::use_ctx;
+use crate::{api, browser};
 
 #[component]
 pub fn Detail() -> impl IntoView {
+    let params = use_params_map();
+    Effect::new(move || browser::set_title(&params.read().get("name").unwrap_or_default()));
     view! { <RequireSession><Loaded/></RequireSession> }
 }
 
@@ -72,7 +74,7 @@ fn Loaded() -> impl IntoView {
                         <Snippet title="SAP AI Core: serving or workflow template" id="snippet-sap" text=forms::sap_ai_core_template(&name)/>
                         <Snippet title="DC/OS Marathon app (secret store)" id="snippet-dcos-app" text=forms::dcos_app(&name, &image)/>
                         <Snippet title="DC/OS Marathon pod (secret store)" id="snippet-dcos-pod" text=forms::dcos_pod(&name, &image)/>
-                        <Show when=move || ctx.session.get().is_some_and(|s| s.role.allows(shared::Action::ReadAudit))>
+                        <Show when=move || ctx.allows(shared::Action::ReadAudit)>
                             <h2>"Activity"</h2>
                             <crate::pages::activity::Events secret=Some(s.name.clone())/>
                         </Show>

@@ -6,7 +6,6 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::api::SecretStatus;
 use shared::SecretName;
 
-use crate::api;
 use crate::form::{
     error_for, masked_preview, name_error, CredentialForm, ExpiryChange, FieldError, Kind,
 };
@@ -14,14 +13,21 @@ use crate::listing::short_time;
 use crate::pages::gate::RequireSession;
 use crate::pages::widgets::LoginResults;
 use crate::session::{use_ctx, Flash};
+use crate::{api, browser};
 
 #[component]
 pub fn Create() -> impl IntoView {
+    browser::set_title("Create a pull secret");
     view! { <RequireSession><Editor existing=None/></RequireSession> }
 }
 
 #[component]
 pub fn Edit() -> impl IntoView {
+    let params = use_params_map();
+    Effect::new(move || {
+        let name = params.read().get("name").unwrap_or_default();
+        browser::set_title(&format!("Edit {name}"));
+    });
     view! { <RequireSession><EditLoaded/></RequireSession> }
 }
 

@@ -6,10 +6,10 @@ use shared::{classify, helper_command, ImportStatus, SecretName};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api;
 use crate::form::name_error;
 use crate::pages::gate::RequireSession;
 use crate::session::use_ctx;
+use crate::{api, browser};
 
 /// One registry of the file and what the user chose for it. Plain data in
 /// one signal: rows are replaced whenever the input changes.
@@ -24,6 +24,7 @@ struct Row {
 
 #[component]
 pub fn Import() -> impl IntoView {
+    browser::set_title("Import");
     view! { <RequireSession><Importer/></RequireSession> }
 }
 

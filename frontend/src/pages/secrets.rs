@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use shared::api::SecretStatus;
 
 use crate::api::{self, CallError};
+use crate::browser;
 use crate::listing::{
     expiry_label, first_window, from_first, page_window, short_time, shown, Rows,
 };
@@ -16,6 +17,7 @@ use crate::session::use_ctx;
 
 #[component]
 pub fn Secrets() -> impl IntoView {
+    browser::set_title("Pull secrets");
     view! { <RequireSession><SecretList/></RequireSession> }
 }
 

@@ -11,6 +11,7 @@ use crate::{api, browser};
 /// The `/signin` page: the form, then the secrets list.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    browser::set_title("Sign in");
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>

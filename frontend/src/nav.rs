@@ -1,0 +1,60 @@
+//! The header's links and the window title, as plain data: which link is
+//! the page the user is on, and what the tab says.
+
+/// The header's links, in order: (href, label).
+pub const LINKS: [(&str, &str); 5] = [
+    ("/", "Secrets"),
+    ("/secrets/new", "Create"),
+    ("/import", "Import"),
+    ("/decode", "Decoder"),
+    ("/activity", "Activity"),
+];
+
+/// The href of the link that stands for `path`, if any. A secret's own
+/// page and its edit page belong to the list; only `/secrets/new` is Create.
+pub fn active(path: &str) -> Option<&'static str> {
+    let path = match path.strip_suffix('/') {
+        Some(p) if !p.is_empty() => p,
+        _ => path,
+    };
+    match path {
+        "/" | "" => Some("/"),
+        "/secrets/new" => Some("/secrets/new"),
+        p if p.starts_with("/secrets/") => Some("/"),
+        p => LINKS.iter().map(|(h, _)| *h).find(|h| *h == p),
+    }
+}
+
+/// The window title for a page: the page first, so tabs tell apart.
+pub fn title(page: &str) -> String {
+    if page.is_empty() {
+        "regcred".to_owned()
+    } else {
+        format!("{page} · regcred")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_one_link_per_page() {
+        assert_eq!(active("/"), Some("/"));
+        assert_eq!(active("/secrets/new"), Some("/secrets/new"));
+        assert_eq!(active("/secrets/new/"), Some("/secrets/new"));
+        assert_eq!(active("/secrets/hub-team"), Some("/"));
+        assert_eq!(active("/secrets/hub-team/edit"), Some("/"));
+        assert_eq!(active("/import"), Some("/import"));
+        assert_eq!(active("/decode"), Some("/decode"));
+        assert_eq!(active("/activity"), Some("/activity"));
+        assert_eq!(active("/signin"), None);
+        assert_eq!(active("/importer"), None);
+    }
+
+    #[test]
+    fn titles_lead_with_the_page() {
+        assert_eq!(title("Import"), "Import · regcred");
+        assert_eq!(title(""), "regcred");
+    }
+}
