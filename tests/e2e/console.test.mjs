@@ -1,6 +1,7 @@
 // The real console in headless Chromium against the real worker: every
 // page a user needs, downloads checked with tar, the decoder watched for
-// network traffic. Screenshots land in target/e2e/.
+// network traffic, the list's requests watched for paging. Screenshots
+// (1280 px wide) land in target/e2e/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,23 +9,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, client, startWorker, TOKENS } from './harness.mjs';
+import { ARTIFACTS, client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // Without the networking switches Chromium floods the closed network.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 1280, height: 800 };
+const SECRETS = '/v2/admin/dockerRegistrySecrets';
 const HUB_PASSWORD = 'hub-Pa55:word';
 const PRIVATE_PASSWORD = 'private-pässword';
 
 let w, browser, page, tmp;
 before(async () => {
-  w = await startWorker();
+  // The paging test stores more secrets than the default quota of 50.
+  w = await startWorker({ vars: { REGCRED_MAX_SECRETS: '500' } });
   // Playwright gives every launch a new empty profile directory.
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   await mkdir(ARTIFACTS, { recursive: true });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'regcred-console-'));
-  page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  page = await (await browser.newContext({ acceptDownloads: true, viewport: VIEWPORT })).newPage();
   page.setDefaultTimeout(20_000);
 });
 after(async () => {
@@ -41,6 +45,22 @@ async function waitText(sel, re) {
     return el && new RegExp(src).test(el.textContent);
   }, [sel, re.source]);
 }
+
+test('the landing page takes the token itself: one step to the list', async () => {
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(20_000);
+  await p.goto(`${w.url}/`);
+  await p.locator('#signin-needed #token').waitFor();
+  assert.match(await p.locator('#signin-needed').innerText(), /Sign in to manage secrets/);
+  await p.screenshot({ path: path.join(ARTIFACTS, 'landing.png'), fullPage: true });
+  await p.fill('#token', TOKENS.viewer);
+  await p.keyboard.press('Enter');
+  await p.locator('#empty-state').waitFor();
+  assert.equal(new URL(p.url()).pathname, '/', 'signing in keeps the user where they landed');
+  assert.match(await p.locator('#whoami').innerText(), /viewer/);
+  await ctx.close();
+});
 
 test('sign in: a wrong token says so, a right one shows the role', async () => {
   await page.goto(`${w.url}/signin`);
@@ -131,8 +151,13 @@ test('create a private registry secret and download its docker.tar.gz', async ()
 });
 
 test('edit gives a secret new credentials; its page shows snippets without them', async () => {
+  const viewer = client(w.url, 'viewer');
+  const stored = (await viewer('GET', `${SECRETS}/hub-team`)).json.expiresAt;
+  assert.ok(stored, 'hub-team was created with an expiry');
   await page.goto(`${w.url}/secrets/hub-team/edit`);
+  await page.locator('#name').waitFor();
   assert.equal(await page.getAttribute('#name', 'readonly'), '');
+  assert.equal(await page.inputValue('#expires'), stored.slice(0, 10), 'the stored expiry is pre-filled');
   await page.fill('#username', 'hubuser');
   await page.fill('#password', 'rotated-password-1');
   await shot('edit');
@@ -140,6 +165,7 @@ test('edit gives a secret new credentials; its page shows snippets without them'
   await waitText('#flash', /"hub-team" updated/);
   const pulled = await client(w.url, 'puller')('GET', '/v2/admin/dockerRegistrySecrets/hub-team/dockerconfigjson');
   assert.equal(pulled.json.auths['https://index.docker.io/v1/'].password, 'rotated-password-1');
+  assert.equal((await viewer('GET', `${SECRETS}/hub-team`)).json.expiresAt, stored, 'an untouched expiry is kept');
 
   await page.goto(`${w.url}/secrets/hub-team`);
   await waitText('#snippet-k8s', /name: hub-team/);
@@ -149,6 +175,26 @@ test('edit gives a secret new credentials; its page shows snippets without them'
   const html = await page.content();
   assert.ok(!html.includes('rotated-password-1') && !html.includes(HUB_PASSWORD));
   await shot('detail');
+});
+
+test('edit can clear an expiry: "No expiry" sends expiresAt null', async () => {
+  await page.goto(`${w.url}/secrets/hub-team/edit`);
+  await page.locator('#expires').waitFor();
+  assert.notEqual(await page.inputValue('#expires'), '');
+  await page.click('#no-expiry');
+  assert.equal(await page.inputValue('#expires'), '');
+  await page.fill('#username', 'hubuser');
+  await page.fill('#password', 'rotated-password-2');
+  await page.click('button[type=submit]');
+  await waitText('#flash', /"hub-team" updated/);
+  const got = await client(w.url, 'viewer')('GET', `${SECRETS}/hub-team`);
+  assert.equal(got.json.expiresAt, undefined, JSON.stringify(got.json));
+  await page.goto(`${w.url}/secrets/hub-team`);
+  await waitText('#expires-at', /^—$/);
+  await page.goto(`${w.url}/secrets/hub-team/edit`);
+  await page.locator('#expires').waitFor();
+  assert.equal(await page.inputValue('#expires'), '');
+  assert.match(await text('#expires-hint'), /no expiry/);
 });
 
 test('delete asks for a confirmation that names the secret', async () => {
@@ -198,6 +244,122 @@ test('import a config.json: two auth entries and one credential helper', async (
   await page.locator('#import-rows tbody tr').nth(2).waitFor();
   await page.click('#import-run');
   await waitText('#import-rows', /already exists; not overwritten/);
+});
+
+test('import: secret names are readable and editable in full at 1280 px', async () => {
+  const b64 = (s) => Buffer.from(s).toString('base64');
+  const long = 'registry.gitlab.platform-team.example.com:5050';
+  const config = JSON.stringify({
+    auths: { [long]: { auth: b64('ci:token-1') }, 'ghcr.io': { auth: b64('octo:token-2') } },
+    credHelpers: { '123456789012.dkr.ecr.eu-central-1.amazonaws.com': 'ecr-login' },
+  });
+  await page.goto(`${w.url}/import`);
+  await page.fill('#config-text', config);
+  const input = page.locator(`input[aria-label="Secret name for ${long}"]`);
+  await input.waitFor();
+  const suggested = await input.inputValue();
+  assert.ok(suggested.length > 40, suggested);
+  const fits = () => input.evaluate((el) => ({ fits: el.scrollWidth <= el.clientWidth, width: el.clientWidth }));
+  let f = await fits();
+  assert.ok(f.fits && f.width >= 300, `the name field is ${f.width}px and ${f.fits ? 'fits' : 'cuts'} "${suggested}"`);
+  const edited = 'platform-team-gitlab-registry-for-ci-pipelines';
+  await input.fill(edited);
+  await input.press('Tab');
+  f = await fits();
+  assert.ok(f.fits, `the edited name "${edited}" is cut at ${f.width}px`);
+  await page.uncheck('input[aria-label="Import ghcr.io"]');
+  await shot('import-names');
+  await page.click('#import-run');
+  await waitText('#import-rows', new RegExp(`created "${edited}"`));
+  assert.equal((await client(w.url, 'viewer')('GET', `${SECRETS}/${edited}`)).status, 200);
+});
+
+test('every page has its own title and the header marks where you are', async () => {
+  const pages = [
+    ['/', 'Pull secrets', 'Secrets'],
+    ['/secrets/new', 'Create a pull secret', 'Create'],
+    ['/import', 'Import', 'Import'],
+    ['/decode', 'Decoder', 'Decoder'],
+    ['/activity', 'Activity', 'Activity'],
+    ['/secrets/hub-team', 'hub-team', 'Secrets'],
+    ['/secrets/hub-team/edit', 'Edit hub-team', 'Secrets'],
+    ['/signin', 'Sign in', null],
+    ['/no/such/page', 'Not found', null],
+  ];
+  const marked = () => page.evaluate(() => {
+    const links = [...document.querySelectorAll('header nav a')];
+    const style = (a) => { const c = getComputedStyle(a); return `${c.borderBottomWidth} ${c.borderBottomColor} ${c.fontWeight}`; };
+    const current = links.filter((a) => a.getAttribute('aria-current') === 'page');
+    return {
+      current: current.map((a) => a.textContent),
+      marker: current.map(style)[0],
+      others: [...new Set(links.filter((a) => !current.includes(a)).map(style))],
+    };
+  });
+  for (const [url, title, link] of pages) {
+    await page.goto(`${w.url}${url}`);
+    // A wrong title is reported by the assertion below, with the page's URL.
+    await page.waitForFunction((t) => document.title === `${t} · regcred`, title, { timeout: 5000 }).catch(() => {});
+    assert.equal(await page.title(), `${title} · regcred`, url);
+    const m = await marked();
+    assert.deepEqual(m.current, link ? [link] : [], `${url}: the current link`);
+    if (link) {
+      assert.ok(!m.others.includes(m.marker), `${url}: "${link}" looks like the other links (${m.marker})`);
+      assert.notEqual(m.marker.split(' ')[0], '0px', `${url}: no visible marker`);
+    }
+  }
+  // In-app navigation updates both without a reload.
+  await page.goto(`${w.url}/decode`);
+  await page.click('header nav >> text=Import');
+  await page.waitForFunction(() => document.title === 'Import · regcred');
+  assert.deepEqual((await marked()).current, ['Import']);
+  await shot('nav-import');
+});
+
+test('a store bigger than one API page is paged with $top/$skip', async () => {
+  const editor = client(w.url, 'editor');
+  const names = Array.from({ length: 130 }, (_, i) => `page-${String(i).padStart(3, '0')}`);
+  for (let i = 0; i < names.length; i += 10) {
+    const batch = names.slice(i, i + 10).map((name) => editor('POST', SECRETS, {
+      name, data: { '.dockerconfigjson': dockerconfig('ghcr.io', 'u', 'p') },
+    }));
+    for (const r of await Promise.all(batch)) assert.equal(r.status, 202, r.text);
+  }
+  const total = (await editor('GET', `${SECRETS}?$top=0&$count=true`)).json.count;
+  assert.ok(total >= 130, String(total));
+  const lists = [];
+  const watch = (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === SECRETS && r.method() === 'GET') lists.push(Object.fromEntries(u.searchParams));
+  };
+  page.on('request', watch);
+  try {
+    await page.goto(`${w.url}/`);
+    await page.locator('table.secrets tbody tr').first().waitFor();
+    const windowed = () => {
+      for (const q of lists) {
+        assert.ok(q.$top !== undefined && Number(q.$top) <= 100, `every list request is one window: ${JSON.stringify(q)}`);
+        assert.equal(q.$count, 'true', JSON.stringify(q));
+      }
+    };
+    windowed();
+    const pages = Math.ceil(total / 20);
+    await waitText('#page-of', new RegExp(`^Page 1 of ${pages}$`));
+    await shot('list-paged');
+    const want = async (skip) => (await editor('GET', `${SECRETS}?$top=20&$skip=${skip}`)).json.resources.map((r) => r.name);
+    const shownNames = () => page.locator('table.secrets tbody tr td:first-child').allInnerTexts();
+    assert.deepEqual(await shownNames(), await want(0));
+    await page.click('.pager >> text=Next');
+    await waitText('#page-of', new RegExp(`^Page 2 of ${pages}$`));
+    await waitText('#list-summary', new RegExp(`^21–40 of ${total} shown$`));
+    assert.deepEqual(await shownNames(), await want(20));
+    assert.ok(lists.length >= 2, JSON.stringify(lists));
+    windowed();
+    assert.deepEqual(lists.at(-1), { $top: '20', $skip: '20', $count: 'true' });
+  } finally {
+    page.off('request', watch);
+    for (const name of names) await editor('DELETE', `${SECRETS}/${name}`);
+  }
 });
 
 test('sign out clears the session', async () => {
