@@ -120,11 +120,20 @@ export function client(url, role) {
     const h = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
     if (body !== undefined && !h['content-type']) h['content-type'] = 'application/json';
-    const r = await fetch(`${url}${path}`, {
+    const send = () => fetch(`${url}${path}`, {
       method,
       headers: h,
       body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
     });
+    let r;
+    try {
+      r = await send();
+    } catch (e) {
+      // A pooled keep-alive connection the server closed while it sat idle
+      // (tests that run other programs for seconds): a GET is safe to send again.
+      if (method !== 'GET' || e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
+      r = await send();
+    }
     const text = await r.text();
     let json = null;
     try { json = JSON.parse(text); } catch { /* not JSON */ }
