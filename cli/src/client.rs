@@ -56,18 +56,7 @@ impl Answer {
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use shared::login::query_escape as encode;
 
 impl Api {
     pub fn new(target: Target) -> Api {

@@ -137,7 +137,8 @@ pub fn parse_challenge(value: &str) -> Option<(String, Vec<(String, String)>)> {
     Some((scheme.to_ascii_lowercase(), params))
 }
 
-fn query_escape(s: &str) -> String {
+/// Percent-encodes a URL query value (RFC 3986 unreserved characters kept).
+pub fn query_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
