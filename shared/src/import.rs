@@ -9,6 +9,7 @@ use crate::dockerconfig::{
     entry_path, kind, parse_object, read_entry, ConfigError, ConfigWarning, DockerConfig,
     EntryRead, RegistryEntry,
 };
+use crate::helper::valid_helper_name;
 use crate::name::SecretName;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +135,15 @@ pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
                 }
             }
             Ok(EntryRead::NoCredentials) => match helper_for(server) {
-                Some(helper) => ImportStatus::InHelper { helper },
+                Some(helper) if valid_helper_name(&helper) => ImportStatus::InHelper { helper },
+                // It would become part of a program name (the CLI runs it,
+                // the console shows the command): refused where it is read.
+                Some(helper) => ImportStatus::Invalid {
+                    reason: format!(
+                        "{}: the credential helper name {helper:?} is not a program name (letters, digits, '-', '_', '.'); fix config.json",
+                        entry_path(server)
+                    ),
+                },
                 None => ImportStatus::Invalid {
                     reason: format!(
                         "{}: has no credentials and no credential helper is configured; run `docker login {server}` again or add \"auth\"",
