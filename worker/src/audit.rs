@@ -75,8 +75,8 @@ pub fn event(
     now: &str,
     request_id: &str,
 ) -> Option<AuditEvent> {
+    // Failed authentications are aggregated per address (`record_failure`).
     let word = match (resp.status, attempt.action) {
-        (401, _) => "authenticate",
         (403, _) => "authorize",
         (_, Some(a)) => action_word(a)?,
         _ => return None,
@@ -274,11 +274,7 @@ pub async fn list<S: Store>(store: &S, query: &[(String, String)]) -> Result<Res
         .iter()
         .find(|(k, _)| k == "secret")
         .map(|(_, v)| v.as_str());
-    let window = Window {
-        skip: paging.skip,
-        top: paging.top.unwrap_or(100),
-        count_all: paging.count_total,
-    };
+    let window = Window::of(&paging, 100);
     let (out, seen) = walk(store, PREFIX, window, true, |k| {
         k.read_metadata::<AuditEvent>()
             .filter(|e| secret.is_none() || e.secret.as_deref() == secret)

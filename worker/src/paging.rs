@@ -3,6 +3,8 @@
 //! only counted when the total is wanted, and listing stops as soon as the
 //! answer is known.
 
+use shared::api::Paging;
+
 use crate::store::{ListedKey, Store, StoreError, KV_PAGE};
 
 #[derive(Debug, Clone, Copy)]
@@ -11,6 +13,35 @@ pub struct Window {
     pub top: u64,
     /// Count every matching key, not only the kept ones.
     pub count_all: bool,
+}
+
+impl Window {
+    /// What `$top`, `$skip` and `$count` ask for; `top` when `$top` is absent.
+    pub fn of(paging: &Paging, top: u64) -> Window {
+        Window {
+            skip: paging.skip,
+            top: paging.top.unwrap_or(top),
+            count_all: paging.count_total,
+        }
+    }
+
+    /// Every key, kept.
+    pub fn all() -> Window {
+        Window {
+            skip: 0,
+            top: u64::MAX,
+            count_all: false,
+        }
+    }
+
+    /// No key kept, every one counted.
+    pub fn count_only() -> Window {
+        Window {
+            skip: 0,
+            top: 0,
+            count_all: true,
+        }
+    }
 }
 
 /// Walks the keys under `prefix` in key order. `read` turns a key into an

@@ -41,11 +41,7 @@ pub async fn by_registry<S: Store>(
     resolved: &mut Option<String>,
 ) -> Result<Response, ApiError> {
     let asked = asked_registry(query)?;
-    let everything = Window {
-        skip: 0,
-        top: u64::MAX,
-        count_all: false,
-    };
+    let everything = Window::all();
     let (listed, _) = walk(ctx.store, PREFIX, everything, true, |k| {
         let name = SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()?;
         let Some(meta) = k.read_metadata::<SecretMeta>() else {
@@ -118,11 +114,7 @@ pub async fn by_registry<S: Store>(
 /// with its secret and username, never a password (`docker-credential-regcred
 /// list`). Every secret is opened: usernames are only in the values.
 pub async fn every_registry<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
-    let everything = Window {
-        skip: 0,
-        top: u64::MAX,
-        count_all: false,
-    };
+    let everything = Window::all();
     let (names, _) = walk(ctx.store, PREFIX, everything, false, |k| {
         SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()
     })

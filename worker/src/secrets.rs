@@ -60,11 +60,7 @@ pub async fn list<S: Store>(
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let now = Timestamp::parse(&ctx.now).ok();
-    let window = Window {
-        skip: paging.skip,
-        top: paging.top.unwrap_or(u64::MAX),
-        count_all: paging.count_total,
-    };
+    let window = Window::of(&paging, u64::MAX);
     // With the expiry filter, only matching secrets count.
     let days = paging.expiring_within_days;
     let (resources, total) = walk(ctx.store, PREFIX, window, days.is_some(), |k| {
@@ -94,12 +90,7 @@ pub async fn list<S: Store>(
 }
 
 pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
-    let count_only = Window {
-        skip: 0,
-        top: 0,
-        count_all: true,
-    };
-    let (_, total) = walk(ctx.store, PREFIX, count_only, false, |_| Some(())).await?;
+    let (_, total) = walk(ctx.store, PREFIX, Window::count_only(), false, |_| Some(())).await?;
     Ok(Response::json(
         200,
         &QuotaResponse {

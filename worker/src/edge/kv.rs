@@ -100,6 +100,15 @@ struct ListAnswerKey<'a> {
     metadata: Option<&'a RawValue>,
 }
 
+impl Kv {
+    async fn put_with(&self, key: &str, value: &str, options: Value) -> Result<(), StoreError> {
+        let options = encode("put", &options)?;
+        settle("put", self.0.put(key, value, &options))
+            .await
+            .map(|_| ())
+    }
+}
+
 impl Store for Kv {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
         let answer = settle("get", self.0.get_with_metadata(key, "text")).await?;
@@ -111,10 +120,8 @@ impl Store for Kv {
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
-        let options = encode("put", &json!({ "metadata": metadata }))?;
-        settle("put", self.0.put(key, value, &options))
+        self.put_with(key, value, json!({ "metadata": metadata }))
             .await
-            .map(|_| ())
     }
 
     async fn put_expiring(
@@ -125,14 +132,8 @@ impl Store for Kv {
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
         // KV refuses a TTL under 60 s.
-        let ttl = ttl_secs.max(60);
-        let options = encode(
-            "put",
-            &json!({ "metadata": metadata, "expirationTtl": ttl }),
-        )?;
-        settle("put", self.0.put(key, value, &options))
-            .await
-            .map(|_| ())
+        let options = json!({ "metadata": metadata, "expirationTtl": ttl_secs.max(60) });
+        self.put_with(key, value, options).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
