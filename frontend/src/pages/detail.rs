@@ -7,7 +7,7 @@ use shared::{forms, Registry, SecretName};
 
 use crate::listing::short_time;
 use crate::pages::gate::RequireSession;
-use crate::pages::widgets::{LoginResults, Snippet};
+use crate::pages::widgets::{route_secret, LoginResults, Snippet};
 use crate::session::use_ctx;
 use crate::{api, browser};
 
@@ -22,11 +22,7 @@ pub fn Detail() -> impl IntoView {
 fn Loaded() -> impl IntoView {
     let ctx = use_ctx();
     let params = use_params_map();
-    let status = LocalResource::new(move || {
-        let name = params.read().get("name").unwrap_or_default();
-        let token = ctx.token();
-        async move { api::get(&token, &name).await }
-    });
+    let status = route_secret();
     let check = RwSignal::new(None);
     let checking = RwSignal::new(false);
     let test_login = move |_| {

@@ -11,7 +11,7 @@ use crate::form::{
 };
 use crate::listing::short_time;
 use crate::pages::gate::RequireSession;
-use crate::pages::widgets::LoginResults;
+use crate::pages::widgets::{route_secret, LoginResults};
 use crate::session::{use_ctx, Flash};
 use crate::{api, browser};
 
@@ -35,13 +35,7 @@ pub fn Edit() -> impl IntoView {
 /// so an edit is never blind.
 #[component]
 fn EditLoaded() -> impl IntoView {
-    let ctx = use_ctx();
-    let params = use_params_map();
-    let status = LocalResource::new(move || {
-        let name = params.read().get("name").unwrap_or_default();
-        let token = ctx.token();
-        async move { api::get(&token, &name).await }
-    });
+    let status = route_secret();
     view! {
         <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading…"</p> }>
             {move || status.get().map(|r| match r {

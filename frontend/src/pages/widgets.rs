@@ -1,13 +1,14 @@
 //! Small reusable pieces: masked secrets, copyable snippets, credential downloads.
 
 use leptos::prelude::*;
-use shared::api::LoginCheckResponse;
+use leptos_router::hooks::use_params_map;
+use shared::api::{LoginCheckResponse, SecretStatus};
 use shared::login::LoginResult;
 use shared::{archive, forms, DockerConfig, SecretName};
 
-use crate::api::CallError;
-
+use crate::api::{self, CallError};
 use crate::browser;
+use crate::session::use_ctx;
 
 /// A password shown as dots until the user asks to see it.
 #[component]
@@ -97,5 +98,16 @@ pub fn LoginResults(result: Option<Result<LoginCheckResponse, CallError>>) -> im
                 }).collect_view()}
             </ul>
         }.into_any(),
+    })
+}
+
+/// The secret the route's `:name` names, loaded with the session's token.
+pub fn route_secret() -> LocalResource<Result<SecretStatus, CallError>> {
+    let ctx = use_ctx();
+    let params = use_params_map();
+    LocalResource::new(move || {
+        let name = params.read().get("name").unwrap_or_default();
+        let token = ctx.token();
+        async move { api::get(&token, &name).await }
     })
 }
