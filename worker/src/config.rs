@@ -1,5 +1,7 @@
 //! The worker's settings, read from its environment (secrets and vars).
 
+use shared::access::AccessRoles;
+
 use crate::crypto::Keyring;
 use crate::tokens::TokenTable;
 
@@ -16,6 +18,17 @@ pub struct Config {
     pub allow_http_loopback: bool,
     /// Audit records expire after this many days.
     pub audit_days: u32,
+    /// Single sign-on with Cloudflare Access, when configured.
+    pub access: Option<AccessSettings>,
+}
+
+/// `REGCRED_ACCESS_TEAM_DOMAIN`, `REGCRED_ACCESS_AUD`, `REGCRED_ACCESS_ROLES`.
+pub struct AccessSettings {
+    /// `https://<team>.cloudflareaccess.com`: the JWT's `iss`, and where its keys are.
+    pub team_domain: String,
+    /// The application's AUD tag; the JWT's `aud` must hold it.
+    pub aud: String,
+    pub roles: AccessRoles,
 }
 
 impl Config {
@@ -50,6 +63,108 @@ impl Config {
             max_secrets,
             allow_http_loopback,
             audit_days,
+            access: access_settings(&get, allow_http_loopback)?,
         })
+    }
+}
+
+/// Access is on when both the team domain and the AUD tag are set; then the
+/// roles must be set too (without them every identity would be refused).
+fn access_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    allow_http_loopback: bool,
+) -> Result<Option<AccessSettings>, String> {
+    let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let (team_domain, aud) = match (
+        set("REGCRED_ACCESS_TEAM_DOMAIN"),
+        set("REGCRED_ACCESS_AUD"),
+    ) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => return Err(
+            "REGCRED_ACCESS_TEAM_DOMAIN is set but REGCRED_ACCESS_AUD is not: set it to the Access application's Application Audience (AUD) tag, or unset both".into(),
+        ),
+        (None, Some(_)) => return Err(
+            "REGCRED_ACCESS_AUD is set but REGCRED_ACCESS_TEAM_DOMAIN is not: set it to your team domain (team.cloudflareaccess.com), or unset both".into(),
+        ),
+        (Some(t), Some(a)) => (t, a),
+    };
+    let team_domain = shared::access::normalize_team_domain(&team_domain, allow_http_loopback)?;
+    let roles = set("REGCRED_ACCESS_ROLES").ok_or(
+        "REGCRED_ACCESS_ROLES is not set: with Access on, map identities to roles, e.g. alice@example.com:admin,*@example.com:viewer",
+    )?;
+    Ok(Some(AccessSettings {
+        team_domain,
+        aud: aud.trim().to_owned(),
+        roles: AccessRoles::parse(&roles)?,
+    }))
+}
+
+#[cfg(test)]
+mod access_tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_env(|k| match k {
+            "REGCRED_TOKENS" => Some(format!("v:viewer:{}", "t".repeat(24))),
+            "REGCRED_KEYS" => Some(format!("k1:{}", "ab".repeat(32))),
+            _ => vars
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_owned()),
+        })
+    }
+
+    const ROLES: (&str, &str) = ("REGCRED_ACCESS_ROLES", "*@example.com:viewer");
+
+    #[test]
+    fn access_is_off_unless_both_are_set() {
+        assert!(with(&[]).unwrap().access.is_none());
+        assert!(with(&[ROLES]).unwrap().access.is_none());
+        let e = with(&[
+            ("REGCRED_ACCESS_TEAM_DOMAIN", "team.cloudflareaccess.com"),
+            ROLES,
+        ])
+        .err()
+        .unwrap();
+        assert!(e.contains("REGCRED_ACCESS_AUD is not"), "{e}");
+        let e = with(&[("REGCRED_ACCESS_AUD", "tag"), ROLES]).err().unwrap();
+        assert!(e.contains("REGCRED_ACCESS_TEAM_DOMAIN is not"), "{e}");
+    }
+
+    #[test]
+    fn access_settings_are_normalised_and_checked() {
+        let c = with(&[
+            ("REGCRED_ACCESS_TEAM_DOMAIN", "Team.cloudflareaccess.com/"),
+            ("REGCRED_ACCESS_AUD", " tag "),
+            ROLES,
+        ])
+        .unwrap();
+        let a = c.access.unwrap();
+        assert_eq!(a.team_domain, "https://team.cloudflareaccess.com");
+        assert_eq!(a.aud, "tag");
+        assert!(a.roles.grant("x@example.com").is_some());
+        let base = [
+            ("REGCRED_ACCESS_TEAM_DOMAIN", "http://127.0.0.1:9000"),
+            ("REGCRED_ACCESS_AUD", "tag"),
+            ROLES,
+        ];
+        assert!(with(&base).err().unwrap().contains("https"));
+        let mut loopback = base.to_vec();
+        loopback.push(("REGCRED_ALLOW_HTTP_LOOPBACK", "true"));
+        assert_eq!(
+            with(&loopback).unwrap().access.unwrap().team_domain,
+            "http://127.0.0.1:9000"
+        );
+        let no_roles: Vec<_> = loopback
+            .iter()
+            .filter(|(k, _)| *k != "REGCRED_ACCESS_ROLES")
+            .copied()
+            .collect();
+        let e = with(&no_roles).err().unwrap();
+        assert!(e.contains("REGCRED_ACCESS_ROLES is not set"), "{e}");
+        let mut bad = base.to_vec();
+        bad[2] = ("REGCRED_ACCESS_ROLES", "a@example.com:root");
+        bad.push(("REGCRED_ALLOW_HTTP_LOOPBACK", "true"));
+        assert!(with(&bad).err().unwrap().contains("entry 1"));
     }
 }

@@ -72,6 +72,7 @@ async fn serve(req: Request, env: &Env, store: &EdgeStore<'_>) -> Result<Respons
         random: &runtime::random,
         fetch: &runtime::fetch,
         throttle: &throttle,
+        access: &crate::edge::access::hook(&config),
     };
     to_worker(app::handle(&ours, &ctx).await)
 }

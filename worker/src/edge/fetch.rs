@@ -63,6 +63,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
         random: &runtime::random,
         fetch: &runtime::fetch,
         throttle: &throttle,
+        access: &crate::edge::access::hook(&config),
     };
     let mut ours = head_of(&req);
     let mut attempt = Attempt::of(&ours);
