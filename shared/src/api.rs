@@ -126,7 +126,8 @@ pub struct AuditEvent {
     pub time: String,
     /// The token's label; `anonymous` (no token) or `unknown-token`.
     pub actor: String,
-    /// create, modify, delete, pull, check, authenticate, authorize.
+    /// create, modify, delete, pull, check, authenticate, authorize,
+    /// token-create, token-revoke.
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -140,6 +141,9 @@ pub struct AuditEvent {
     /// How many failed sign-ins from `address` this minute's record holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// The id of the managed token a token create or revoke concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,12 +208,34 @@ impl fmt::Debug for RegistryCredentials {
     }
 }
 
-/// Who the presented token belongs to (`GET /v2/session`).
+/// Who the caller is (`GET /v2/session`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
+    /// The token's label, or the Access identity's email.
     pub label: String,
     pub role: crate::roles::Role,
+    /// The secret-name patterns the caller is limited to; absent: every secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    pub scope: Option<crate::scope::Scope>,
+    /// How the caller signed in.
+    #[serde(default)]
+    pub via: SignIn,
+}
+
+/// How a caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum SignIn {
+    /// A token from the worker's `REGCRED_TOKENS` setting.
+    #[default]
+    EnvironmentToken,
+    /// A token made with `POST /v2/admin/tokens`.
+    ManagedToken,
+    /// A Cloudflare Access identity (`Cf-Access-Jwt-Assertion`).
+    Access,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

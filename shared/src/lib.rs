@@ -1,7 +1,9 @@
 //! regcred's domain. Every rule lives here once; the worker and the console
 //! call it. No I/O, no clock, no randomness, no platform crates.
 
+pub mod access;
 pub mod api;
+pub mod apitoken;
 pub mod archive;
 pub mod auth;
 pub mod dockerconfig;
@@ -14,6 +16,7 @@ pub mod name;
 pub mod registry;
 pub mod requests;
 pub mod roles;
+pub mod scope;
 pub mod time;
 
 pub use auth::{AuthError, Credentials};
@@ -25,3 +28,4 @@ pub use import::{classify, helper_command, ImportRow, ImportStatus};
 pub use name::{NameError, SecretName};
 pub use registry::{Registry, RegistryError, DOCKER_HUB_SERVER};
 pub use roles::{Action, Role};
+pub use scope::Scope;

@@ -14,6 +14,8 @@ pub enum Role {
     Editor,
     /// Only reads the assembled `.dockerconfigjson` of a secret by name.
     Puller,
+    /// Editor, plus managing API tokens.
+    Admin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,14 +33,21 @@ pub enum Action {
     CheckLogin,
     /// Read the audit trail.
     ReadAudit,
+    /// Managed API tokens (`/v2/admin/tokens`).
+    ListTokens,
+    CreateToken,
+    RevokeToken,
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Editor, Role::Puller, Role::Admin];
+
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),
             "editor" => Some(Role::Editor),
             "puller" => Some(Role::Puller),
+            "admin" => Some(Role::Admin),
             _ => None,
         }
     }
@@ -48,6 +57,7 @@ impl Role {
             Role::Viewer => "viewer",
             Role::Editor => "editor",
             Role::Puller => "puller",
+            Role::Admin => "admin",
         }
     }
 
@@ -63,15 +73,16 @@ impl Role {
                 List | Read | ReadQuota | Create | Modify | Delete | CheckLogin | ReadAudit
             ),
             Role::Puller => matches!(action, Pull),
+            Role::Admin => {
+                matches!(action, ListTokens | CreateToken | RevokeToken)
+                    || Role::Editor.allows(action)
+            }
         }
     }
 
     /// The roles that may do `action`, for error messages.
     pub fn allowed_for(action: Action) -> Vec<Role> {
-        [Role::Viewer, Role::Editor, Role::Puller]
-            .into_iter()
-            .filter(|r| r.allows(action))
-            .collect()
+        Role::ALL.into_iter().filter(|r| r.allows(action)).collect()
     }
 }
 
@@ -92,6 +103,13 @@ mod tests {
         assert!(Role::Puller.allows(Action::Pull) && !Role::Puller.allows(Action::Read));
         assert_eq!(Role::allowed_for(Action::Pull), vec![Role::Puller]);
         assert_eq!(Role::parse("editor"), Some(Role::Editor));
-        assert_eq!(Role::parse("admin"), None);
+        assert_eq!(Role::parse("admin"), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+        assert!(Role::Admin.allows(Action::CreateToken) && Role::Admin.allows(Action::Delete));
+        assert!(!Role::Admin.allows(Action::Pull) && !Role::Editor.allows(Action::RevokeToken));
+        assert_eq!(
+            Role::allowed_for(Action::Create),
+            vec![Role::Editor, Role::Admin]
+        );
     }
 }

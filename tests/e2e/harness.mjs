@@ -15,6 +15,7 @@ export const TOKENS = {
   viewer: 'rc_test_viewer_5a9d0c7e1f2b4a68',
   editor: 'rc_test_editor_8b1e2d3c4f5a6978',
   puller: 'rc_test_puller_0f1e2d3c4b5a6987',
+  admin: 'rc_test_admin_7c6b5a4f3e2d1c0b9a',
 };
 export const KEYRING = 'k1:' + '11'.repeat(32);
 

@@ -3,18 +3,21 @@
 //! checks are separate steps so the fetch handler can run them all before a
 //! write reaches the Durable Object (see `edge/fetch.rs`).
 
-use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, MAX_BODY_BYTES};
+use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, SignIn, MAX_BODY_BYTES};
 use shared::requests::parse_create_named;
 use shared::{Action, Role, SecretName};
 
 use crate::audit::{self, Attempt};
+use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::{finish, Method, Request, Response};
 use crate::login;
+use crate::managed;
+use crate::record;
 use crate::resolve;
 use crate::secrets;
 use crate::store::Store;
-use crate::tokens::Principal;
+use crate::tokens::{bearer, Principal};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const OPENAPI: &str = include_str!("../openapi.json");
@@ -35,6 +38,8 @@ enum Route {
     DryRunCheck,
     Audit,
     Quota,
+    Tokens,
+    Token(String),
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -56,6 +61,8 @@ fn route(path: &str) -> Option<Route> {
         ["admin", "pullableRegistries"] => Route::PullableRegistries,
         ["admin", "auditEvents"] => Route::Audit,
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
+        ["admin", "tokens"] => Route::Tokens,
+        ["admin", "tokens", id] => Route::Token((*id).to_owned()),
         _ => return None,
     })
 }
@@ -83,6 +90,11 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Audit, Get) => Ok(Some(Action::ReadAudit)),
         (Route::Audit, _) => Err("GET"),
         (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
+        (Route::Tokens, Get) => Ok(Some(Action::ListTokens)),
+        (Route::Tokens, Post) => Ok(Some(Action::CreateToken)),
+        (Route::Tokens, _) => Err("GET, POST"),
+        (Route::Token(_), Delete) => Ok(Some(Action::RevokeToken)),
+        (Route::Token(_), _) => Err("DELETE"),
         (
             Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries | Route::Quota,
             _,
@@ -116,7 +128,10 @@ impl Admitted {
 
     /// Whether the route reads the request body (create, modify, checks).
     fn reads_body(&self) -> bool {
-        matches!(self.action, Action::Create | Action::Modify) || self.route == Route::DryRunCheck
+        matches!(
+            self.action,
+            Action::Create | Action::Modify | Action::CreateToken
+        ) || self.route == Route::DryRunCheck
     }
 }
 
@@ -203,13 +218,33 @@ async fn admit_inner<S: Store>(
     if let Route::Secret(n) | Route::Pull(n) | Route::Check(n) = &route {
         attempt.secret = Some(n.clone());
     }
+    if let Route::Token(id) = &route {
+        attempt.token = Some(id.clone());
+    }
     let config = ctx.config().map_err(Response::error)?;
-    let Some(principal) = config.tokens.authenticate(req.header("authorization")) else {
-        return Err(if (ctx.throttle)(&attempt.address).await {
-            unauthorized()
-        } else {
-            too_many_failures()
-        });
+    let principal = match authenticate(req, ctx, config)
+        .await
+        .map_err(Response::error)?
+    {
+        Authn::Found(p) => p,
+        // Asking who one is without any credential guesses nothing, and the
+        // console asks on every load (behind Access it is signed in by it).
+        Authn::Missing if route == Route::Session => return Err(unauthorized()),
+        Authn::Missing | Authn::Refused => {
+            return Err(if (ctx.throttle)(&attempt.address).await {
+                unauthorized()
+            } else {
+                too_many_failures()
+            })
+        }
+        Authn::NoRole(email) => {
+            let e = ApiError::new(
+                ErrorCode::Forbidden,
+                format!("the Cloudflare Access identity {email} has no role here; an operator grants one in REGCRED_ACCESS_ROLES"),
+            );
+            attempt.actor = Some(email);
+            return Err(Response::error(e));
+        }
     };
     attempt.actor = Some(principal.label.clone());
     authorize(&principal, action).map_err(Response::error)?;
@@ -218,6 +253,54 @@ async fn admit_inner<S: Store>(
         action,
         principal,
     }))
+}
+
+/// What the credentials of a request proved.
+enum Authn {
+    Found(Principal),
+    /// Neither a token nor an Access identity was presented.
+    Missing,
+    /// A token or Access JWT was presented and is not valid.
+    Refused,
+    /// A valid Access identity that `REGCRED_ACCESS_ROLES` does not name.
+    NoRole(String),
+}
+
+/// A bearer token (from `REGCRED_TOKENS`, then the managed ones) if one is
+/// sent; otherwise a Cloudflare Access JWT, when Access is configured.
+async fn authenticate<S: Store>(
+    req: &Request,
+    ctx: &Ctx<'_, S>,
+    config: &Config,
+) -> Result<Authn, ApiError> {
+    if let Some(header) = req.header("authorization") {
+        let Some(token) = bearer(header) else {
+            return Ok(Authn::Refused);
+        };
+        if let Some(p) = config.tokens.authenticate(token) {
+            return Ok(Authn::Found(p));
+        }
+        return Ok(match managed::authenticate(ctx, token).await? {
+            Some(p) => Authn::Found(p),
+            None => Authn::Refused,
+        });
+    }
+    let (Some(jwt), Some(access)) = (req.header("cf-access-jwt-assertion"), &config.access) else {
+        return Ok(Authn::Missing);
+    };
+    // Why a JWT was refused is logged where it is checked, not told.
+    let Ok(identity) = (ctx.access)(jwt.to_owned()).await else {
+        return Ok(Authn::Refused);
+    };
+    Ok(match access.roles.grant(&identity.email) {
+        Some((role, scope)) => Authn::Found(Principal {
+            label: identity.email,
+            role,
+            scope,
+            via: SignIn::Access,
+        }),
+        None => Authn::NoRole(identity.email),
+    })
 }
 
 /// The body's size (every method: no oversized request is served) and, for
@@ -256,33 +339,52 @@ async fn dispatch<S: Store>(
     attempt: &mut Attempt,
 ) -> Result<Response, ApiError> {
     let action = admitted.action;
+    let who = &admitted.principal;
+    let scope = who.scope.as_ref();
     match &admitted.route {
         Route::Session => Ok(Response::json(
             200,
             &SessionResponse {
-                label: admitted.principal.label.clone(),
-                role: admitted.principal.role,
+                label: who.label.clone(),
+                role: who.role,
+                scope: who.scope.clone(),
+                via: who.via,
             },
         )),
-        Route::Secrets if action == Action::List => secrets::list(ctx, &req.query).await,
+        Route::Secrets if action == Action::List => secrets::list(ctx, &req.query, scope).await,
         Route::Secrets => {
             let (asked, valid) = parse_create_named(&req.body);
             // The audit record names the secret a create was for, even a refused one.
             attempt.secret = asked;
-            secrets::create(ctx, valid?, &preconditions(req)).await
+            let valid = valid?;
+            if !who.sees(valid.name.as_str()) {
+                return Err(outside_scope(who, &valid.name));
+            }
+            secrets::create(ctx, valid, &preconditions(req)).await
         }
-        Route::Quota => secrets::quota(ctx).await,
+        Route::Quota => secrets::quota(ctx, scope).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
-        Route::Audit => audit::list(ctx.store, &req.query).await,
-        Route::Check(raw) => login::check_stored(ctx, &path_name(raw)?).await,
+        Route::Audit => audit::list(ctx.store, &req.query, scope).await,
         // The audit record names the secret the registry resolved to.
-        Route::PullableRegistries => resolve::every_registry(ctx).await,
+        Route::PullableRegistries => resolve::every_registry(ctx, scope).await,
         Route::RegistryCredentials => {
-            resolve::by_registry(ctx, &req.query, &mut attempt.secret).await
+            resolve::by_registry(ctx, &req.query, scope, &mut attempt.secret).await
         }
-        Route::Secret(raw) | Route::Pull(raw) => {
+        Route::Tokens if action == Action::ListTokens => managed::list(ctx).await,
+        Route::Tokens => {
+            let (resp, id) = managed::create(ctx, &req.body, who).await?;
+            attempt.token = Some(id);
+            Ok(resp)
+        }
+        Route::Token(id) => managed::revoke(ctx, id).await,
+        Route::Secret(raw) | Route::Pull(raw) | Route::Check(raw) => {
             let name = path_name(raw)?;
+            // Outside the scope, a secret does not exist.
+            if !who.sees(name.as_str()) {
+                return Err(record::not_found(&name));
+            }
             match action {
+                Action::CheckLogin => login::check_stored(ctx, &name).await,
                 Action::Read => secrets::get(ctx, &name).await,
                 Action::Modify => secrets::modify(ctx, &name, &req.body, &preconditions(req)).await,
                 Action::Delete => secrets::delete(ctx, &name, &preconditions(req)).await,
@@ -320,6 +422,21 @@ fn unauthorized() -> Response {
     r
 }
 
+fn outside_scope(p: &Principal, name: &SecretName) -> ApiError {
+    ApiError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "\"{}\" may only create secrets matching its scope ({}); \"{name}\" is outside it",
+            p.label,
+            p.scope
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ),
+    )
+    .with_target("name")
+}
+
 fn authorize(p: &Principal, action: Action) -> Result<(), ApiError> {
     if p.role.allows(action) {
         return Ok(());
@@ -331,7 +448,7 @@ fn authorize(p: &Principal, action: Action) -> Result<(), ApiError> {
     Err(ApiError::new(
         ErrorCode::Forbidden,
         format!(
-            "the token \"{}\" has the role {}; this needs the role {}",
+            "\"{}\" has the role {}; this needs the role {}",
             p.label,
             p.role,
             needed.join(" or ")

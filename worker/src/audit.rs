@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use shared::api::{ApiError, AuditEvent, AuditList, ErrorCode, Paging};
 use shared::time::Timestamp;
-use shared::{Action, SecretName};
+use shared::{Action, Scope, SecretName};
 
 use crate::http::{Request, Response};
 use crate::paging::{walk, Window};
@@ -27,6 +27,8 @@ pub struct Attempt {
     pub actor: Option<String>,
     pub presented_token: bool,
     pub secret: Option<String>,
+    /// The managed token a token create or revoke concerns.
+    pub token: Option<String>,
     /// The client address (`CF-Connecting-IP`), or `unknown`.
     pub address: String,
 }
@@ -34,7 +36,8 @@ pub struct Attempt {
 impl Attempt {
     pub fn of(req: &Request) -> Attempt {
         Attempt {
-            presented_token: req.header("authorization").is_some(),
+            presented_token: req.header("authorization").is_some()
+                || req.header("cf-access-jwt-assertion").is_some(),
             address: client_address(req.header("cf-connecting-ip")),
             ..Attempt::default()
         }
@@ -64,6 +67,8 @@ fn action_word(action: Action) -> Option<&'static str> {
         Action::Delete => "delete",
         Action::Pull => "pull",
         Action::CheckLogin => "check",
+        Action::CreateToken => "token-create",
+        Action::RevokeToken => "token-revoke",
         _ => return None,
     })
 }
@@ -103,6 +108,11 @@ pub fn event(
         request_id: request_id.to_owned(),
         address: None,
         count: None,
+        // Ids are 16 hex digits; the path is attacker-controlled.
+        token: attempt
+            .token
+            .clone()
+            .filter(|t| t.len() <= 16 && t.bytes().all(|b| b.is_ascii_hexdigit())),
     })
 }
 
@@ -138,6 +148,11 @@ pub async fn record<S: Store>(
     ttl_days: u32,
 ) {
     let ttl = u64::from(ttl_days) * 86_400;
+    // Asking who one is without any credential is no attempt: the console
+    // asks on every load.
+    if attempt.action == Some(Action::Session) && !attempt.presented_token {
+        return;
+    }
     if failed_authentication(resp) {
         record_failure(store, attempt, resp, now, request_id, ttl).await;
         return;
@@ -263,12 +278,18 @@ async fn record_failure<S: Store>(
         request_id: request_id.to_owned(),
         address: Some(attempt.address.clone()),
         count: Some(count),
+        token: None,
     };
     put(store, &key, &e, ttl).await;
 }
 
 /// `GET /v2/admin/auditEvents?$top&$skip&$count&secret=`: newest first.
-pub async fn list<S: Store>(store: &S, query: &[(String, String)]) -> Result<Response, ApiError> {
+/// A scoped caller sees only events about secrets inside its scope.
+pub async fn list<S: Store>(
+    store: &S,
+    query: &[(String, String)],
+    scope: Option<&Scope>,
+) -> Result<Response, ApiError> {
     let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let secret = query
         .iter()
@@ -278,6 +299,7 @@ pub async fn list<S: Store>(store: &S, query: &[(String, String)]) -> Result<Res
     let (out, seen) = walk(store, PREFIX, window, true, |k| {
         k.read_metadata::<AuditEvent>()
             .filter(|e| secret.is_none() || e.secret.as_deref() == secret)
+            .filter(|e| scope.is_none_or(|s| e.secret.as_deref().is_some_and(|n| s.allows(n))))
     })
     .await?;
     let count = if paging.count_total {

@@ -20,6 +20,13 @@ pub type Fetch<'a> = &'a dyn Fn(ProbeRequest) -> Pin<Box<dyn Future<Output = Pro
 /// valid token is never refused by it.
 pub type Throttle<'a> = &'a dyn Fn(&str) -> Pin<Box<dyn Future<Output = bool>>>;
 
+/// Verifies a Cloudflare Access JWT (`Cf-Access-Jwt-Assertion`): its
+/// signature against the team's keys, `aud`, `iss`, `exp` and `nbf`.
+/// Answers the identity, or why it was refused (for the log, never for the
+/// caller). Only called when Access is configured.
+pub type AccessCheck<'a> =
+    &'a dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<shared::access::Identity, String>>>>;
+
 pub struct Ctx<'a, S> {
     pub store: &'a S,
     pub config: &'a Result<Config, String>,
@@ -29,6 +36,7 @@ pub struct Ctx<'a, S> {
     pub random: &'a dyn Fn(&mut [u8]) -> bool,
     pub fetch: Fetch<'a>,
     pub throttle: Throttle<'a>,
+    pub access: AccessCheck<'a>,
 }
 
 impl<S> Ctx<'_, S> {

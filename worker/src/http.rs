@@ -15,8 +15,9 @@ pub enum Method {
 
 /// The request headers a route reads; the adapter copies only these into
 /// [`Request::headers`]. A handler that reads a new header adds it here.
-pub const READ_HEADERS: [&str; 6] = [
+pub const READ_HEADERS: [&str; 7] = [
     "authorization",
+    "cf-access-jwt-assertion",
     "cf-connecting-ip",
     "content-type",
     "content-length",

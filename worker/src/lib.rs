@@ -11,6 +11,7 @@ pub mod ctx;
 mod edge;
 pub mod http;
 pub mod login;
+pub mod managed;
 pub mod paging;
 pub mod record;
 pub mod resolve;

@@ -7,7 +7,8 @@
 use shared::api::{
     ApiError, ErrorCode, ErrorDetail, RegistryCredentials, RegistryUser, RegistryUsers,
 };
-use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, SecretName};
+use shared::scope::sees;
+use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, Scope, SecretName};
 
 use crate::ctx::Ctx;
 use crate::http::Response;
@@ -38,12 +39,17 @@ struct Holder {
 pub async fn by_registry<S: Store>(
     ctx: &Ctx<'_, S>,
     query: &[(String, String)],
+    scope: Option<&Scope>,
     resolved: &mut Option<String>,
 ) -> Result<Response, ApiError> {
     let asked = asked_registry(query)?;
     let everything = Window::all();
     let (listed, _) = walk(ctx.store, PREFIX, everything, true, |k| {
         let name = SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()?;
+        // Outside the scope, a secret does not exist: it is no candidate.
+        if !sees(scope, name.as_str()) {
+            return None;
+        }
         let Some(meta) = k.read_metadata::<SecretMeta>() else {
             return Some(Listed::Unsure(name));
         };
@@ -113,10 +119,15 @@ pub async fn by_registry<S: Store>(
 /// `GET /v2/admin/pullableRegistries`: every registry the token may read,
 /// with its secret and username, never a password (`docker-credential-regcred
 /// list`). Every secret is opened: usernames are only in the values.
-pub async fn every_registry<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
+pub async fn every_registry<S: Store>(
+    ctx: &Ctx<'_, S>,
+    scope: Option<&Scope>,
+) -> Result<Response, ApiError> {
     let everything = Window::all();
     let (names, _) = walk(ctx.store, PREFIX, everything, false, |k| {
-        SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()
+        SecretName::parse(k.name.strip_prefix(PREFIX)?)
+            .ok()
+            .filter(|n| sees(scope, n.as_str()))
     })
     .await?;
     let mut resources = Vec::new();

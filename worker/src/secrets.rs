@@ -6,8 +6,9 @@ use shared::api::{
     QuotaUsage, SecretList, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
 };
 use shared::requests::{parse_modify, ValidCreate};
+use shared::scope::sees;
 use shared::time::Timestamp;
-use shared::{parse_dockerconfigjson, SecretName};
+use shared::{parse_dockerconfigjson, Scope, SecretName};
 
 use crate::ctx::Ctx;
 use crate::http::Response;
@@ -54,17 +55,23 @@ fn with_etag(mut resp: Response, version: u64) -> Response {
     resp
 }
 
+/// A scoped caller's list holds, and counts, only secrets inside its scope.
 pub async fn list<S: Store>(
     ctx: &Ctx<'_, S>,
     query: &[(String, String)],
+    scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let now = Timestamp::parse(&ctx.now).ok();
     let window = Window::of(&paging, u64::MAX);
     // With the expiry filter, only matching secrets count.
     let days = paging.expiring_within_days;
-    let (resources, total) = walk(ctx.store, PREFIX, window, days.is_some(), |k| {
+    let filtered = days.is_some() || scope.is_some();
+    let (resources, total) = walk(ctx.store, PREFIX, window, filtered, |k| {
         let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
+        if !sees(scope, name) {
+            return None;
+        }
         let status = k
             .read_metadata::<SecretMeta>()
             .unwrap_or_default()
@@ -89,8 +96,19 @@ pub async fn list<S: Store>(
     Ok(Response::json(200, &SecretList { count, resources }))
 }
 
-pub async fn quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
-    let (_, total) = walk(ctx.store, PREFIX, Window::count_only(), false, |_| Some(())).await?;
+/// The usage a scoped caller sees counts only the secrets inside its scope.
+pub async fn quota<S: Store>(
+    ctx: &Ctx<'_, S>,
+    scope: Option<&Scope>,
+) -> Result<Response, ApiError> {
+    let (_, total) = walk(
+        ctx.store,
+        PREFIX,
+        Window::count_only(),
+        scope.is_some(),
+        |k| sees(scope, k.name.strip_prefix(PREFIX).unwrap_or(&k.name)).then_some(()),
+    )
+    .await?;
     Ok(Response::json(
         200,
         &QuotaResponse {

@@ -259,7 +259,9 @@ impl Store for MemoryStore {
 /// The authority also keeps the number of secrets (`COUNT_KEY`), so the quota
 /// is decided where writes are ordered, not from KV's eventually consistent
 /// list. When the count is missing, every KV-only secret is adopted and the
-/// authority's secrets are counted once. Audit records go to KV only.
+/// authority's secrets are counted once. Everything else (audit records,
+/// managed tokens and their last use) lives in KV only: it needs no
+/// ordering, and a token revoked in KV must not live on in the authority.
 pub struct WriteThrough<'a, D, K> {
     pub authority: &'a D,
     pub kv: &'a K,
@@ -270,8 +272,9 @@ pub const COUNTED_PREFIX: &str = "secret:";
 /// Where the authority keeps their number.
 pub const COUNT_KEY: &str = "count:secret:";
 
-fn is_audit(key: &str) -> bool {
-    key.starts_with("audit:")
+/// The keys the authority holds: secrets (and their count).
+fn authoritative(key: &str) -> bool {
+    key.starts_with(COUNTED_PREFIX)
 }
 
 impl<D: Store, K: Store> WriteThrough<'_, D, K> {
@@ -325,6 +328,9 @@ impl<D: Store, K: Store> WriteThrough<'_, D, K> {
 
 impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+        if !authoritative(key) {
+            return self.kv.get(key).await;
+        }
         if let Some(found) = self.authority.get(key).await? {
             return Ok(Some(found));
         }
@@ -333,15 +339,13 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         };
         let meta = legacy.metadata.clone().unwrap_or(Value::Null);
         self.authority.put(key, &legacy.value, &meta).await?;
-        if key.starts_with(COUNTED_PREFIX) {
-            self.bump(1).await?;
-        }
+        self.bump(1).await?;
         Ok(Some(legacy))
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
-        if !is_audit(key) {
-            let new = key.starts_with(COUNTED_PREFIX) && self.authority.get(key).await?.is_none();
+        if authoritative(key) {
+            let new = self.authority.get(key).await?.is_none();
             self.authority.put(key, value, metadata).await?;
             if new {
                 self.bump(1).await?;
@@ -357,17 +361,19 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         metadata: &Value,
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
-        if !is_audit(key) {
+        if authoritative(key) {
             return self.put(key, value, metadata).await;
         }
         self.kv.put_expiring(key, value, metadata, ttl_secs).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let existed = key.starts_with(COUNTED_PREFIX) && self.authority.get(key).await?.is_some();
-        self.authority.delete(key).await?;
-        if existed {
-            self.bump(-1).await?;
+        if authoritative(key) {
+            let existed = self.authority.get(key).await?.is_some();
+            self.authority.delete(key).await?;
+            if existed {
+                self.bump(-1).await?;
+            }
         }
         self.kv.delete(key).await
     }

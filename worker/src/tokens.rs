@@ -3,7 +3,8 @@
 //! leaves this module, and only its SHA-256 digest is kept.
 
 use sha2::{Digest, Sha256};
-use shared::Role;
+use shared::api::SignIn;
+use shared::{Role, Scope};
 use subtle::ConstantTimeEq;
 
 pub struct TokenTable {
@@ -21,6 +22,16 @@ struct Entry {
 pub struct Principal {
     pub label: String,
     pub role: Role,
+    /// The secret names the caller may see; `None`: every secret.
+    pub scope: Option<Scope>,
+    pub via: SignIn,
+}
+
+impl Principal {
+    /// Whether the secret `name` is inside the caller's scope.
+    pub fn sees(&self, name: &str) -> bool {
+        shared::scope::sees(self.scope.as_ref(), name)
+    }
 }
 
 /// Tokens shorter than this are refused at configuration time.
@@ -51,7 +62,7 @@ impl TokenTable {
             };
             let role = Role::parse(role).ok_or_else(|| {
                 format!(
-                    "REGCRED_TOKENS entry {} ({label}): role must be viewer, editor or puller",
+                    "REGCRED_TOKENS entry {} ({label}): role must be viewer, editor, puller or admin",
                     i + 1
                 )
             })?;
@@ -82,11 +93,10 @@ impl TokenTable {
         Ok(TokenTable { entries })
     }
 
-    /// Looks up `Authorization: Bearer <token>`. The presented token is
-    /// hashed and every entry's digest compared in constant time, so neither
-    /// its length nor how close it came shows in the timing.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Option<Principal> {
-        let presented = bearer(authorization?)?;
+    /// Looks up a presented token. It is hashed and every entry's digest
+    /// compared in constant time, so neither its length nor how close it
+    /// came shows in the timing.
+    pub fn authenticate(&self, presented: &str) -> Option<Principal> {
         let wanted = digest(presented.as_bytes());
         let mut found = None;
         for e in &self.entries {
@@ -94,6 +104,8 @@ impl TokenTable {
                 found = Some(Principal {
                     label: e.label.clone(),
                     role: e.role,
+                    scope: None,
+                    via: SignIn::EnvironmentToken,
                 });
             }
         }
@@ -102,7 +114,7 @@ impl TokenTable {
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
-fn bearer(authorization: &str) -> Option<&str> {
+pub fn bearer(authorization: &str) -> Option<&str> {
     let h = authorization.trim();
     let token = h
         .strip_prefix("Bearer ")

@@ -694,7 +694,10 @@ fn an_unconfigured_worker_tells_its_log_not_its_callers() {
 fn session_names_the_caller() {
     let api = api();
     let a = api.call(Method::Get, "/v2/session", Some(PULLER), None);
-    assert_eq!(a.body, json!({"label": "p", "role": "puller"}));
+    assert_eq!(
+        a.body,
+        json!({"label": "p", "role": "puller", "via": "environmentToken"})
+    );
 }
 
 fn answer(status: u16, headers: &[(&str, &str)]) -> ProbeResponse {

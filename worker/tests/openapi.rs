@@ -11,8 +11,9 @@ use shared::api::{
     ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
     HealthResponse, IdMessageResponse, LoginCheckResponse, ModifySecretRequest, Quota,
     QuotaResponse, QuotaUsage, RegistryCredentials, RegistryUser, RegistryUsers, SecretData,
-    SecretList, SecretStatus, SessionResponse,
+    SecretList, SecretStatus, SessionResponse, SignIn,
 };
+use shared::apitoken::{CreateTokenRequest, CreatedToken, TokenInfo, TokenList};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -46,7 +47,7 @@ fn health() {}
 fn openapi() {}
 
 #[utoipa::path(get, path = "/v2/session", tag = "regcred extensions",
-    description = "Who the presented token belongs to: its label and role. Any role.",
+    description = "Who the caller is: the token's label (or the Cloudflare Access identity's email), its role, its scope and how it signed in. Any role. Without any credential the 401 is not counted by the failed-authentication limit (the console asks on every load).",
     responses(
         (status = 200, description = "The caller", body = SessionResponse),
         (status = 401, description = "No or unknown token", body = ErrorBody),
@@ -54,7 +55,7 @@ fn openapi() {}
 fn session() {}
 
 #[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
-    description = "Lists secret metadata (never credentials). Roles: viewer, editor.",
+    description = "Lists secret metadata (never credentials). A scoped token sees, and counts, only the secrets its scope matches. Roles: viewer, editor, admin.",
     params(
         ("$top" = Option<u64>, Query, description = "Number of results to display (integer >= 0)"),
         ("$skip" = Option<u64>, Query, description = "Number of results to skip (integer >= 0)"),
@@ -70,7 +71,7 @@ fn session() {}
 fn list() {}
 
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
-    description = "Creates a secret. `.dockerconfigjson` may be JSON text or base64 of it. Role: editor.",
+    description = "Creates a secret. `.dockerconfigjson` may be JSON text or base64 of it. A scoped token may only create names its scope matches (403 naming the scope otherwise). Roles: editor, admin.",
     params(("If-None-Match" = Option<String>, Header, description = "regcred: `*` makes an existing name a 412 instead of a 409")),
     request_body(content = CreateSecretRequest, content_type = "application/json"),
     responses(
@@ -78,7 +79,7 @@ fn list() {}
         (status = 412, description = "If-None-Match: * and the name exists", body = ErrorBody),
         (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 403, description = "Role not allowed, or the name is outside the token's scope", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -87,19 +88,19 @@ fn list() {}
 fn create() {}
 
 #[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
-    description = "Metadata of one secret (never credentials). Roles: viewer, editor.",
+    description = "Metadata of one secret (never credentials). Roles: viewer, editor, admin.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
         (status = 200, description = "Secret metadata; ETag: its version", body = SecretStatus),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
     ))]
 fn get() {}
 
 #[utoipa::path(patch, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
-    description = "Replaces the secret's .dockerconfigjson (merge-patch). The name cannot change. Role: editor.",
+    description = "Replaces the secret's .dockerconfigjson (merge-patch). The name cannot change. Roles: editor, admin.",
     params(("dockerRegistryName" = String, Path, description = NAME),
         ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     request_body(content = ModifySecretRequest, content_type = "application/merge-patch+json"),
@@ -109,14 +110,14 @@ fn get() {}
         (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]
 fn modify() {}
 
 #[utoipa::path(delete, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
-    description = "Deletes a secret. Role: editor.",
+    description = "Deletes a secret. Roles: editor, admin.",
     params(("dockerRegistryName" = String, Path, description = NAME),
         ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     responses(
@@ -125,7 +126,7 @@ fn modify() {}
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
         (status = 413, description = "A request body over 64 KiB (any method is refused with one)", body = ErrorBody),
     ))]
 fn delete() {}
@@ -139,7 +140,7 @@ fn delete() {}
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
     ))]
 fn pull() {}
 
@@ -166,19 +167,19 @@ fn registry_credentials() {}
 fn pullable_registries() {}
 
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/check", tag = "regcred extensions",
-    description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. Role: editor.",
+    description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. Roles: editor, admin.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
         (status = 200, description = "One outcome per registry", body = LoginCheckResponse),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
-        (status = 404, description = "No such secret", body = ErrorBody),
+        (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
     ))]
 fn check() {}
 
 #[utoipa::path(post, path = "/v2/admin/registryLoginChecks", tag = "regcred extensions",
-    description = "The login check for credentials not yet saved (a dry run). Role: editor.",
+    description = "The login check for credentials not yet saved (a dry run). Roles: editor, admin.",
     request_body(content = ModifySecretRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "One outcome per registry", body = LoginCheckResponse),
@@ -191,7 +192,7 @@ fn check() {}
 fn dry_run_check() {}
 
 #[utoipa::path(get, path = "/v2/admin/auditEvents", tag = "regcred extensions",
-    description = "The audit trail, newest first: creates, modifies, deletes, puller reads, login checks, failed authentications and forbidden attempts. Holds no secret. Role: editor.",
+    description = "The audit trail, newest first: creates, modifies, deletes, puller reads, login checks, failed authentications and forbidden attempts, token creates and revokes. Holds no secret. A scoped token sees only events about secrets its scope matches. Roles: editor, admin.",
     params(
         ("$top" = Option<u64>, Query, description = "Number of events (default 100)"),
         ("$skip" = Option<u64>, Query, description = "Events to skip"),
@@ -207,13 +208,47 @@ fn dry_run_check() {}
 fn audit() {}
 
 #[utoipa::path(get, path = "/v2/admin/resourceQuota/dockerRegistrySecrets", tag = "Resource Quota",
-    description = "How many secrets are stored and may be. Roles: viewer, editor.",
+    description = "How many secrets are stored and may be; for a scoped token, the usage counts only the secrets its scope matches. Roles: viewer, editor, admin.",
     responses(
         (status = 200, description = "Usage and quota", body = QuotaResponse),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
     ))]
 fn quota() {}
+
+#[utoipa::path(get, path = "/v2/admin/tokens", tag = "regcred extensions",
+    description = "The managed tokens, oldest first: id, label, role, scope, created, expiry and the hour last used. Never a token. Tokens from REGCRED_TOKENS are not listed. Role: admin.",
+    responses(
+        (status = 200, description = "The tokens", body = TokenList),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn list_tokens() {}
+
+#[utoipa::path(post, path = "/v2/admin/tokens", tag = "regcred extensions",
+    description = "Makes a token (`rc_` and 48 hex digits: 192 random bits; secret scanners match `\\brc_[0-9a-f]{48}\\b`). The answer is the only place the token ever appears: storage keeps its SHA-256. `scope` limits it to secret names matching the patterns (`team-a-*`, exact names; at most 10); an admin token cannot be scoped. Role: admin.",
+    request_body(content = CreateTokenRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The token, shown once", body = CreatedToken),
+        (status = 400, description = "Invalid label, role, scope or expiry", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "500 managed tokens exist already (QuotaExceeded)", body = ErrorBody),
+    ))]
+fn create_token() {}
+
+#[utoipa::path(delete, path = "/v2/admin/tokens/{id}", tag = "regcred extensions",
+    description = "Revokes a token: it stops working at once where it was revoked and everywhere within KV's propagation time (about 60 s). Role: admin.",
+    params(("id" = String, Path, description = "The token's id (16 hex digits), from the list")),
+    responses(
+        (status = 202, description = "Revoked", body = IdMessageResponse),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No managed token has this id", body = ErrorBody),
+    ))]
+fn revoke_token() {}
 
 struct BearerAuth;
 
@@ -271,13 +306,13 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "regcred",
-        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token, the puller route and extra metadata.",
+        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes and extra metadata.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, SessionResponse, shared::Role, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
     )),
     security(("bearer" = [])),

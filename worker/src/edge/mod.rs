@@ -5,6 +5,7 @@
 //! what they take from the runtime (`runtime.rs`). Everything they call is
 //! plain Rust, tested natively. Nothing here may panic.
 
+mod access;
 mod durable;
 mod fetch;
 mod kv;

@@ -15,11 +15,13 @@ use regcred_worker::ctx::Ctx;
 use regcred_worker::http::{Method, Request, Response};
 use regcred_worker::store::Store;
 use regcred_worker::throttle::{FailureBudget, DEFAULT_FAILURES_PER_MINUTE};
+use shared::access::Identity;
 use shared::login::{ProbeRequest, ProbeResponse};
 
 pub const VIEWER: &str = "viewer-token-0123456789";
 pub const EDITOR: &str = "editor-token-0123456789";
 pub const PULLER: &str = "puller-token-0123456789";
+pub const ADMIN: &str = "admin-token-0123456789";
 /// `now` of every request.
 pub const NOW: &str = "2026-11-23T00:00:00.000Z";
 /// [`NOW`] in epoch milliseconds.
@@ -34,7 +36,7 @@ pub fn config(overrides: &[(&str, &str)]) -> Result<Config, String> {
         }
         match k {
             "REGCRED_TOKENS" => Some(format!(
-                "v:viewer:{VIEWER},e:editor:{EDITOR},p:puller:{PULLER}"
+                "v:viewer:{VIEWER},e:editor:{EDITOR},p:puller:{PULLER},a:admin:{ADMIN}"
             )),
             "REGCRED_KEYS" => Some(format!("k1:{}", "ab".repeat(32))),
             "REGCRED_ALLOW_HTTP_LOOPBACK" => Some("true".into()),
@@ -98,6 +100,17 @@ impl<S: Store> TestEnv<S> {
             let ok = self.budget.spend(address, NOW_MS);
             Box::pin(async move { ok })
         };
+        // Stands in for the signature check (tested in workerd): a JWT
+        // `email:<address>` is that identity, anything else is refused.
+        let access = |jwt: String| -> Pin<Box<dyn Future<Output = Result<Identity, String>>>> {
+            let answer = match jwt.strip_prefix("email:") {
+                Some(email) => Ok(Identity {
+                    email: email.to_owned(),
+                }),
+                None => Err("not a test identity".to_owned()),
+            };
+            Box::pin(async move { answer })
+        };
         let ctx = Ctx {
             store: &self.store,
             config: &self.config,
@@ -105,6 +118,7 @@ impl<S: Store> TestEnv<S> {
             random: &random,
             fetch: &fetch,
             throttle: &throttle,
+            access: &access,
         };
         f(&ctx)
     }

@@ -1,0 +1,255 @@
+//! Managed API tokens: made at run time by an admin (`/v2/admin/tokens`),
+//! kept in KV as `token:<id>` where `id` is the first 16 hex digits of the
+//! token's SHA-256. The value holds the whole digest, never the token, so a
+//! presented token is found with one read and compared in constant time.
+//! The last hour a token was used is a separate key (`tokenused:<id>`):
+//! writing it can never bring back a token revoked meanwhile.
+//!
+//! Tokens live in KV only, not in the Durable Object: nothing about them
+//! needs ordering (ids are random), and a revoke is a KV delete, seen at
+//! once where it was made and everywhere within KV's propagation time.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use shared::api::{ApiError, ErrorCode, IdMessageResponse, SignIn};
+use shared::apitoken::{
+    format_token, hour_of, is_token_shaped, parse_create_token, CreatedToken, TokenInfo, TokenList,
+    ID_HEX_LEN, TOKEN_RANDOM_BYTES,
+};
+use shared::time::Timestamp;
+use subtle::ConstantTimeEq;
+
+use crate::ctx::Ctx;
+use crate::http::Response;
+use crate::paging::{walk, Window};
+use crate::record::MAX_METADATA_BYTES;
+use crate::store::Store;
+use crate::tokens::Principal;
+
+pub const PREFIX: &str = "token:";
+const USED_PREFIX: &str = "tokenused:";
+/// Enough for every runner and person of a team; each is listed on one page.
+pub const MAX_TOKENS: u64 = 500;
+pub const MSG_REVOKED: &str = "Token has been revoked";
+
+/// What `token:<id>` holds.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    /// SHA-256 of the token, hex.
+    digest: String,
+    #[serde(flatten)]
+    info: TokenInfo,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest_hex(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn key(id: &str) -> String {
+    format!("{PREFIX}{id}")
+}
+
+fn used_key(id: &str) -> String {
+    format!("{USED_PREFIX}{id}")
+}
+
+fn expired(info: &TokenInfo, now: Option<Timestamp>) -> bool {
+    match (info.expires_at.as_deref().map(Timestamp::parse), now) {
+        (None, _) => false,
+        (Some(Ok(e)), Some(now)) => e <= now,
+        // An expiry that cannot be read, or no clock: refuse.
+        _ => true,
+    }
+}
+
+/// The managed token `token`, if it exists, matches and has not expired.
+/// A token of the wrong shape costs no storage read.
+pub async fn authenticate<S: Store>(
+    ctx: &Ctx<'_, S>,
+    token: &str,
+) -> Result<Option<Principal>, ApiError> {
+    if !is_token_shaped(token) {
+        return Ok(None);
+    }
+    let digest = digest_hex(token);
+    let id = &digest[..ID_HEX_LEN];
+    let Some(stored) = ctx.store.get(&key(id)).await? else {
+        return Ok(None);
+    };
+    let Ok(record) = serde_json::from_str::<Record>(&stored.value) else {
+        return Ok(None);
+    };
+    if !bool::from(record.digest.as_bytes().ct_eq(digest.as_bytes())) {
+        return Ok(None);
+    }
+    let now = Timestamp::parse(&ctx.now).ok();
+    if expired(&record.info, now) {
+        return Ok(None);
+    }
+    if let Some(now) = now {
+        touch(ctx.store, id, &hour_of(now)).await;
+    }
+    let info = record.info;
+    Ok(Some(Principal {
+        label: info.label,
+        role: info.role,
+        scope: info.scope,
+        via: SignIn::ManagedToken,
+    }))
+}
+
+thread_local! {
+    /// The hour each token was last recorded as used by this isolate.
+    static TOUCHED: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// Records the hour a token was used, once per hour per isolate. A failed
+/// write only loses that hour's mark; it never fails the request.
+async fn touch<S: Store>(store: &S, id: &str, hour: &str) {
+    let fresh = TOUCHED.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.get(id).map(String::as_str) == Some(hour) {
+            return false;
+        }
+        t.insert(id.to_owned(), hour.to_owned());
+        true
+    });
+    if fresh {
+        let meta = serde_json::json!({ "lastUsed": hour });
+        let _ = store.put(&used_key(id), hour, &meta).await;
+    }
+}
+
+/// `POST /v2/admin/tokens`: the token is in this answer and nowhere else.
+/// Also answers the new token's id, for the audit record.
+pub async fn create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    body: &[u8],
+    creator: &Principal,
+) -> Result<(Response, String), ApiError> {
+    let now = Timestamp::parse(&ctx.now).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InternalError,
+            "the worker's clock could not be read; try again",
+        )
+    })?;
+    let valid = parse_create_token(body, now)?;
+    if ctx.store.count(PREFIX, MAX_TOKENS).await? >= MAX_TOKENS {
+        return Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            format!("there are already {MAX_TOKENS} managed tokens; revoke unused ones (DELETE /v2/admin/tokens/{{id}}) first"),
+        ));
+    }
+    let mut random = [0u8; TOKEN_RANDOM_BYTES];
+    if !(ctx.random)(&mut random) {
+        return Err(ApiError::new(
+            ErrorCode::InternalError,
+            "no secure random bytes were available to make a token; try again",
+        ));
+    }
+    let token = format_token(&random);
+    let digest = digest_hex(&token);
+    let info = TokenInfo {
+        id: digest[..ID_HEX_LEN].to_owned(),
+        label: valid.label,
+        role: valid.role,
+        scope: valid.scope,
+        created_at: now.to_string(),
+        created_by: creator.label.clone(),
+        expires_at: valid.expires_at.map(|t| t.to_string()),
+        last_used: None,
+    };
+    let record = Record {
+        digest,
+        info: info.clone(),
+    };
+    let value = serde_json::to_string(&record)
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+    // The list reads the metadata; a record too large for it is read whole.
+    let meta = serde_json::to_value(&info).unwrap_or_default();
+    let meta = if meta.to_string().len() <= MAX_METADATA_BYTES {
+        meta
+    } else {
+        Value::Null
+    };
+    ctx.store.put(&key(&info.id), &value, &meta).await?;
+    let id = info.id.clone();
+    Ok((Response::json(201, &CreatedToken { token, info }), id))
+}
+
+/// `GET /v2/admin/tokens`: every managed token, oldest first; never a token.
+pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
+    let (listed, _) = walk(ctx.store, PREFIX, Window::all(), true, |k| {
+        let id = k.name.strip_prefix(PREFIX)?.to_owned();
+        Some((id, k.read_metadata::<TokenInfo>()))
+    })
+    .await?;
+    let (used, _) = walk(ctx.store, USED_PREFIX, Window::all(), true, |k| {
+        let id = k.name.strip_prefix(USED_PREFIX)?.to_owned();
+        let hour = k
+            .read_metadata::<Value>()?
+            .get("lastUsed")?
+            .as_str()?
+            .to_owned();
+        Some((id, hour))
+    })
+    .await?;
+    let used: HashMap<String, String> = used.into_iter().collect();
+    let mut resources = Vec::with_capacity(listed.len());
+    for (id, meta) in listed {
+        let info = match meta {
+            Some(info) => info,
+            None => match ctx.store.get(&key(&id)).await? {
+                Some(s) => match serde_json::from_str::<Record>(&s.value) {
+                    Ok(r) => r.info,
+                    Err(_) => continue,
+                },
+                None => continue,
+            },
+        };
+        resources.push(TokenInfo {
+            last_used: used.get(&id).cloned(),
+            ..info
+        });
+    }
+    resources.sort_by(|a, b| (&a.created_at, &a.label).cmp(&(&b.created_at, &b.label)));
+    Ok(Response::json(
+        200,
+        &TokenList {
+            count: resources.len() as u64,
+            resources,
+        },
+    ))
+}
+
+/// `DELETE /v2/admin/tokens/{id}`: the token stops working at once here.
+pub async fn revoke<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<Response, ApiError> {
+    let well_formed =
+        id.len() == ID_HEX_LEN && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !well_formed || ctx.store.get(&key(id)).await?.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("there is no managed token with id \"{id}\"; GET /v2/admin/tokens lists them"),
+        )
+        .with_target("id"));
+    }
+    ctx.store.delete(&key(id)).await?;
+    let _ = ctx.store.delete(&used_key(id)).await;
+    TOUCHED.with(|t| t.borrow_mut().remove(id));
+    Ok(Response::json(
+        202,
+        &IdMessageResponse {
+            id: id.to_owned(),
+            message: MSG_REVOKED.into(),
+            warnings: Vec::new(),
+        },
+    ))
+}
