@@ -188,7 +188,8 @@ thread_local! {
 /// While an address is past its budget, its record is rewritten at most this often.
 const FLUSH_EVERY_MS: i64 = 5_000;
 
-fn epoch_ms(now: &str) -> i64 {
+/// Milliseconds since the epoch of an RFC 3339 time (0 if unreadable).
+pub fn epoch_ms(now: &str) -> i64 {
     let secs = Timestamp::parse(now).map(|t| t.unix_seconds()).unwrap_or(0);
     let millis = now
         .split('.')

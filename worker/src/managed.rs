@@ -8,6 +8,9 @@
 //! Tokens live in KV only, not in the Durable Object: nothing about them
 //! needs ordering (ids are random), and a revoke is a KV delete, seen at
 //! once where it was made and everywhere within KV's propagation time.
+//! An isolate keeps what it read for [`CACHE_MS`], so a token in steady use
+//! costs one read a second, not one per request; a revoke clears the
+//! isolate it ran in at once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,6 +26,7 @@ use shared::apitoken::{
 use shared::time::Timestamp;
 use subtle::ConstantTimeEq;
 
+use crate::audit::epoch_ms;
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::paging::{walk, Window};
@@ -35,6 +39,10 @@ const USED_PREFIX: &str = "tokenused:";
 /// Enough for every runner and person of a team; each is listed on one page.
 pub const MAX_TOKENS: u64 = 500;
 pub const MSG_REVOKED: &str = "Token has been revoked";
+/// How long an isolate trusts a token record it read.
+pub const CACHE_MS: i64 = 1_000;
+/// More cached records than this and the cache starts over.
+const CACHE_ENTRIES: usize = 1_000;
 
 /// What `token:<id>` holds.
 #[derive(Serialize, Deserialize)]
@@ -81,23 +89,30 @@ pub async fn authenticate<S: Store>(
     }
     let digest = digest_hex(token);
     let id = &digest[..ID_HEX_LEN];
-    let Some(stored) = ctx.store.get(&key(id)).await? else {
-        return Ok(None);
+    let now_ms = epoch_ms(&ctx.now);
+    let info = match cached(&digest, now_ms) {
+        Some(info) => info,
+        None => {
+            let Some(stored) = ctx.store.get(&key(id)).await? else {
+                return Ok(None);
+            };
+            let Ok(record) = serde_json::from_str::<Record>(&stored.value) else {
+                return Ok(None);
+            };
+            if !bool::from(record.digest.as_bytes().ct_eq(digest.as_bytes())) {
+                return Ok(None);
+            }
+            remember(&digest, now_ms, &record.info);
+            record.info
+        }
     };
-    let Ok(record) = serde_json::from_str::<Record>(&stored.value) else {
-        return Ok(None);
-    };
-    if !bool::from(record.digest.as_bytes().ct_eq(digest.as_bytes())) {
-        return Ok(None);
-    }
     let now = Timestamp::parse(&ctx.now).ok();
-    if expired(&record.info, now) {
+    if expired(&info, now) {
         return Ok(None);
     }
     if let Some(now) = now {
         touch(ctx.store, id, &hour_of(now)).await;
     }
-    let info = record.info;
     Ok(Some(Principal {
         label: info.label,
         role: info.role,
@@ -109,6 +124,26 @@ pub async fn authenticate<S: Store>(
 thread_local! {
     /// The hour each token was last recorded as used by this isolate.
     static TOUCHED: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// Records read lately, by the token's digest, with when they were read.
+    static RECORDS: RefCell<HashMap<String, (i64, TokenInfo)>> = RefCell::new(HashMap::new());
+}
+
+fn cached(digest: &str, now_ms: i64) -> Option<TokenInfo> {
+    RECORDS.with(|r| {
+        let r = r.borrow();
+        let (read_at, info) = r.get(digest)?;
+        (now_ms >= *read_at && now_ms - read_at < CACHE_MS).then(|| info.clone())
+    })
+}
+
+fn remember(digest: &str, now_ms: i64, info: &TokenInfo) {
+    RECORDS.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= CACHE_ENTRIES {
+            r.clear();
+        }
+        r.insert(digest.to_owned(), (now_ms, info.clone()));
+    });
 }
 
 /// Records the hour a token was used, once per hour per isolate. A failed
@@ -244,6 +279,7 @@ pub async fn revoke<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<Response, Ap
     ctx.store.delete(&key(id)).await?;
     let _ = ctx.store.delete(&used_key(id)).await;
     TOUCHED.with(|t| t.borrow_mut().remove(id));
+    RECORDS.with(|r| r.borrow_mut().retain(|digest, _| !digest.starts_with(id)));
     Ok(Response::json(
         202,
         &IdMessageResponse {

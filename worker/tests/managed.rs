@@ -176,7 +176,16 @@ fn an_expired_or_tampered_token_is_refused_like_an_unknown_one() {
         json!({"label": "soon", "role": "viewer", "expiresAt": "2026-11-23T01:00:00Z"}),
     );
     assert_eq!(call(&api, Method::Get, SECRETS, Some(&token), None).0, 200);
-    // Its expiry passes (the test clock is fixed, so move the record's).
+    // An hour and a second later it has expired, cached or not.
+    *api.clock.borrow_mut() = "2026-11-23T01:00:01.000Z".into();
+    let (status, expired) = call(&api, Method::Get, SECRETS, Some(&token), None);
+    let unknown_token = format!("rc_{}", "0".repeat(48));
+    let (_, unknown) = call(&api, Method::Get, SECRETS, Some(&unknown_token), None);
+    assert_eq!(status, 401);
+    assert_eq!(expired["error"]["message"], unknown["error"]["message"]);
+
+    // A record whose digest is not the token's (a 64-bit id collision) is no
+    // match, once the isolate reads it again.
     let key = format!("token:{id}");
     let stored = api
         .store
@@ -186,7 +195,7 @@ fn an_expired_or_tampered_token_is_refused_like_an_unknown_one() {
         .unwrap()
         .1;
     let mut record: Value = serde_json::from_str(&stored.value).unwrap();
-    record["expiresAt"] = json!("2026-11-22T00:00:00Z");
+    record["expiresAt"] = Value::Null;
     api.store.insert_raw(
         &key,
         Stored {
@@ -194,18 +203,8 @@ fn an_expired_or_tampered_token_is_refused_like_an_unknown_one() {
             metadata: stored.metadata.clone(),
         },
     );
-    let (status, expired) = call(&api, Method::Get, SECRETS, Some(&token), None);
-    let (_, unknown) = call(
-        &api,
-        Method::Get,
-        SECRETS,
-        Some(&format!("rc_{}", "0".repeat(48))),
-        None,
-    );
-    assert_eq!(status, 401);
-    assert_eq!(expired["error"]["message"], unknown["error"]["message"]);
-    // A record whose digest is not the token's (a 64-bit id collision) is no match.
-    record["expiresAt"] = Value::Null;
+    *api.clock.borrow_mut() = "2026-11-23T01:00:03.000Z".into();
+    assert_eq!(call(&api, Method::Get, SECRETS, Some(&token), None).0, 200);
     record["digest"] = json!("00".repeat(32));
     api.store.insert_raw(
         &key,
@@ -214,7 +213,26 @@ fn an_expired_or_tampered_token_is_refused_like_an_unknown_one() {
             metadata: stored.metadata,
         },
     );
+    *api.clock.borrow_mut() = "2026-11-23T01:00:05.000Z".into();
     assert_eq!(call(&api, Method::Get, SECRETS, Some(&token), None).0, 401);
+}
+
+#[test]
+fn a_token_in_steady_use_is_read_once_a_second() {
+    let api = api();
+    let (token, _) = make_token(&api, json!({"label": "busy", "role": "viewer"}));
+    api.store.reset_calls();
+    for _ in 0..10 {
+        assert_eq!(
+            call(&api, Method::Get, "/v2/session", Some(&token), None).0,
+            200
+        );
+    }
+    // One read of the record, one write of the hour it was used in.
+    assert_eq!((api.store.calls().get, api.store.calls().put), (1, 1));
+    *api.clock.borrow_mut() = "2026-11-23T00:00:01.000Z".into();
+    call(&api, Method::Get, "/v2/session", Some(&token), None);
+    assert_eq!(api.store.calls().get, 2);
 }
 
 #[test]

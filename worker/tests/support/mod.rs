@@ -58,6 +58,8 @@ pub struct TestEnv<S> {
     pub net: Rc<RefCell<Net>>,
     /// The failed-authentication budget, as the isolate fallback keeps it.
     pub budget: FailureBudget,
+    /// `now` of every request; [`NOW`] unless a test moves it.
+    pub clock: RefCell<String>,
     random_calls: Cell<u64>,
     requests: Cell<u64>,
 }
@@ -69,6 +71,7 @@ impl<S: Store> TestEnv<S> {
             config: config(overrides),
             net: Rc::default(),
             budget: FailureBudget::per_minute(DEFAULT_FAILURES_PER_MINUTE),
+            clock: RefCell::new(NOW.into()),
             random_calls: Cell::new(0),
             requests: Cell::new(0),
         }
@@ -114,7 +117,7 @@ impl<S: Store> TestEnv<S> {
         let ctx = Ctx {
             store: &self.store,
             config: &self.config,
-            now: NOW.into(),
+            now: self.clock.borrow().clone(),
             random: &random,
             fetch: &fetch,
             throttle: &throttle,
