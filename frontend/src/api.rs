@@ -9,6 +9,7 @@ use shared::api::{
     AuditList, CreateSecretRequest, CreatedResponse, ErrorBody, IdMessageResponse,
     LoginCheckResponse, ModifySecretRequest, SecretData, SecretList, SecretStatus, SessionResponse,
 };
+use shared::apitoken::{CreateTokenRequest, TokenList};
 
 use crate::form::ExpiryChange;
 
@@ -31,7 +32,10 @@ impl CallError {
 }
 
 const SECRETS: &str = "/v2/admin/dockerRegistrySecrets";
+const TOKENS: &str = "/v2/admin/tokens";
 
+/// Who `token` belongs to; with an empty token, who the edge says the
+/// browser is (Cloudflare Access), else a 401.
 pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
     send(authed(Request::get("/v2/session"), token).build()).await
 }
@@ -136,7 +140,41 @@ pub async fn delete(token: &str, name: &str) -> Result<IdMessageResponse, CallEr
     send(authed(Request::delete(&format!("{SECRETS}/{name}")), token).build()).await
 }
 
+/// The managed API tokens (never the tokens themselves).
+pub async fn tokens(token: &str) -> Result<TokenList, CallError> {
+    send(authed(Request::get(TOKENS), token).build()).await
+}
+
+/// What the page shows of a create's answer (`shared::apitoken::CreatedToken`):
+/// the token, this once, and what it was made as. Read without serde's
+/// `flatten`, whose buffering code the console would otherwise carry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewToken {
+    pub token: String,
+    pub label: String,
+    pub role: shared::Role,
+    #[serde(default)]
+    pub scope: Option<shared::Scope>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// Makes a token; the answer holds it, this once.
+pub async fn create_token(token: &str, body: &CreateTokenRequest) -> Result<NewToken, CallError> {
+    send(authed(Request::post(TOKENS), token).json(body)).await
+}
+
+pub async fn revoke_token(token: &str, id: &str) -> Result<IdMessageResponse, CallError> {
+    send(authed(Request::delete(&format!("{TOKENS}/{id}")), token).build()).await
+}
+
+/// An empty token sends no header: behind Cloudflare Access the edge's
+/// assertion says who the caller is.
 fn authed(req: RequestBuilder, token: &str) -> RequestBuilder {
+    if token.is_empty() {
+        return req;
+    }
     req.header("authorization", &format!("Bearer {token}"))
 }
 

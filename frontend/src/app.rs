@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
-use shared::Action;
+use shared::api::SignIn;
 
-use crate::pages::{activity, decoder, detail, editor, import, secrets, signin};
+use crate::pages::{activity, decoder, detail, editor, import, secrets, signin, tokens};
 use crate::session::{use_ctx, Ctx};
 use crate::{browser, nav};
 
@@ -30,6 +30,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/import") view=import::Import/>
                     <Route path=path!("/decode") view=decoder::Decoder/>
                     <Route path=path!("/activity") view=activity::Activity/>
+                    <Route path=path!("/tokens") view=tokens::Tokens/>
                 </Routes>
             </main>
         </Router>
@@ -46,7 +47,7 @@ fn NavLinks() -> impl IntoView {
     view! {
         <nav aria-label="Main">
             {nav::LINKS.iter().map(|&(href, label)| {
-                let shown = move || href != "/activity" || ctx.allows(Action::ReadAudit);
+                let shown = move || nav::shown(href, ctx.session.with(|s| s.as_ref().map(|s| s.role)));
                 let current = move || path.with(|p| nav::active(p)) == Some(href);
                 view! {
                     <Show when=shown>
@@ -65,12 +66,26 @@ fn SessionBadge() -> impl IntoView {
         <div class="session">
             {move || match ctx.session.get() {
                 Some(s) => view! {
-                    <span id="whoami">{s.label.clone()} " · " <strong class="role">{s.role.as_str()}</strong></span>
+                    <span id="whoami" title=signed_in_via(s.via)>{s.label.clone()} " · " <strong class="role">{s.role.as_str()}</strong></span>
+                    {s.scope.map(|scope| view! {
+                        <span id="session-scope" class="scope" title="This session sees only the secrets whose names match these patterns.">
+                            "scope: " {scope.to_string()}
+                        </span>
+                    })}
+                    {(s.via == SignIn::Access).then(|| view! { <span class="badge" id="signed-in-via">"Cloudflare Access"</span> })}
                     <button type="button" id="signout" on:click=move |_| ctx.sign_out()>"Sign out"</button>
                 }.into_any(),
                 None => view! { <a href="/signin">"Sign in"</a> }.into_any(),
             }}
         </div>
+    }
+}
+
+fn signed_in_via(via: SignIn) -> &'static str {
+    match via {
+        SignIn::EnvironmentToken => "Signed in with a token from the worker's settings",
+        SignIn::ManagedToken => "Signed in with an API token",
+        SignIn::Access => "Signed in by Cloudflare Access",
     }
 }
 

@@ -1,6 +1,6 @@
 //! regcred's browser console. Only this crate knows the DOM; every rule it
 //! checks comes from `shared`. Plain logic (`form`, `decode`, `listing`,
-//! `nav`) is tested natively; `pages` hold the views, `session` what they
+//! `nav`, `tokens`) is tested natively; `pages` hold the views, `session` what they
 //! share, `app` the shell around them.
 
 pub mod api;
@@ -12,3 +12,4 @@ pub mod listing;
 pub mod nav;
 pub mod pages;
 pub mod session;
+pub mod tokens;

@@ -1,14 +1,28 @@
 //! The header's links and the window title, as plain data: which link is
-//! the page the user is on, and what the tab says.
+//! the page the user is on, who sees it, and what the tab says.
+
+use shared::{Action, Role};
 
 /// The header's links, in order: (href, label).
-pub const LINKS: [(&str, &str); 5] = [
+pub const LINKS: [(&str, &str); 6] = [
     ("/", "Secrets"),
     ("/secrets/new", "Create"),
     ("/import", "Import"),
     ("/decode", "Decoder"),
     ("/activity", "Activity"),
+    ("/tokens", "Tokens"),
 ];
+
+/// Whether the header offers `href` to a session with `role` (None: signed
+/// out). Pages only some roles may use are linked only for them.
+pub fn shown(href: &str, role: Option<Role>) -> bool {
+    let needs = match href {
+        "/activity" => Action::ReadAudit,
+        "/tokens" => Action::ListTokens,
+        _ => return true,
+    };
+    role.is_some_and(|r| r.allows(needs))
+}
 
 /// The href of the link that stands for `path`, if any. A secret's own
 /// page and its edit page belong to the list; only `/secrets/new` is Create.
@@ -48,8 +62,19 @@ mod tests {
         assert_eq!(active("/import"), Some("/import"));
         assert_eq!(active("/decode"), Some("/decode"));
         assert_eq!(active("/activity"), Some("/activity"));
+        assert_eq!(active("/tokens"), Some("/tokens"));
         assert_eq!(active("/signin"), None);
         assert_eq!(active("/importer"), None);
+    }
+
+    #[test]
+    fn role_pages_are_linked_for_their_roles_only() {
+        let tokens = |r| shown("/tokens", r);
+        assert!(tokens(Some(Role::Admin)));
+        assert!(!tokens(Some(Role::Editor)) && !tokens(Some(Role::Viewer)) && !tokens(None));
+        assert!(shown("/activity", Some(Role::Editor)) && shown("/activity", Some(Role::Admin)));
+        assert!(!shown("/activity", Some(Role::Viewer)) && !shown("/activity", None));
+        assert!(shown("/", None) && shown("/decode", Some(Role::Puller)));
     }
 
     #[test]

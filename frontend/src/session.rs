@@ -2,15 +2,22 @@
 //! both read this; it knows nothing of either, so imports only point down.
 
 use leptos::prelude::*;
-use shared::{Action, DockerConfig, Role, SecretName};
+use shared::api::{SessionResponse, SignIn};
+use shared::{Action, DockerConfig, Role, Scope, SecretName};
 
 use crate::{api, browser};
 
+/// A signed-in caller. `token` is empty when Cloudflare Access vouches for
+/// the browser: the edge adds its assertion to every request, so there is
+/// nothing to send or keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub token: String,
     pub label: String,
     pub role: Role,
+    /// The secret-name patterns the session is limited to; None: every secret.
+    pub scope: Option<Scope>,
+    pub via: SignIn,
 }
 
 /// A message for the next page, and credentials the browser still holds
@@ -25,44 +32,83 @@ pub struct Flash {
 pub struct Ctx {
     pub session: RwSignal<Option<Session>>,
     pub flash: RwSignal<Option<Flash>>,
-    /// True while a saved token is being checked at start-up.
+    /// True while the session is being found at start-up.
     pub restoring: RwSignal<bool>,
+    /// Set when a Cloudflare Access session was signed out of here: Access
+    /// still vouches for the browser, so the page says how to end that
+    /// instead of offering a token field.
+    pub access_ended: RwSignal<bool>,
+    /// Why the edge's identity was refused (a 403: Access knows the user,
+    /// regcred gives them no role), to show above the token field.
+    pub edge_refused: RwSignal<Option<String>>,
 }
 
 impl Ctx {
-    /// Provides a fresh context and, if this tab saved a token, checks it.
+    /// Provides a fresh context and finds the session: the token this tab
+    /// saved, else whatever the edge vouches for (Cloudflare Access).
     pub fn provide() -> Ctx {
         let ctx = Ctx {
             session: RwSignal::new(None),
             flash: RwSignal::new(None),
-            restoring: RwSignal::new(false),
+            restoring: RwSignal::new(true),
+            access_ended: RwSignal::new(false),
+            edge_refused: RwSignal::new(None),
         };
         provide_context(ctx);
-        if let Some(token) = browser::saved_token() {
-            ctx.restoring.set(true);
-            leptos::task::spawn_local(async move {
+        leptos::task::spawn_local(async move {
+            if let Some(token) = browser::saved_token() {
                 match api::session(&token).await {
-                    Ok(s) => ctx.sign_in(token, s),
+                    Ok(s) => {
+                        ctx.sign_in(token, s);
+                        ctx.restoring.set(false);
+                        return;
+                    }
                     Err(_) => browser::forget_token(),
                 }
-                ctx.restoring.set(false);
-            });
-        }
+            }
+            ctx.ask_edge().await;
+            ctx.restoring.set(false);
+        });
         ctx
     }
 
-    pub fn sign_in(&self, token: String, s: shared::api::SessionResponse) {
+    /// Asks `/v2/session` without a token, once. Behind Cloudflare Access
+    /// the edge's assertion signs the browser in; anywhere else it is a
+    /// 401 and the sign-in form stays; a 403 says why Access's identity
+    /// has no role.
+    pub async fn ask_edge(&self) -> bool {
+        match api::session("").await {
+            Ok(s) => {
+                self.access_ended.set(false);
+                self.sign_in(String::new(), s);
+                true
+            }
+            Err(e) => {
+                if e.status == 403 {
+                    self.edge_refused.set(Some(e.message));
+                }
+                false
+            }
+        }
+    }
+
+    pub fn sign_in(&self, token: String, s: SessionResponse) {
+        self.edge_refused.set(None);
         self.session.set(Some(Session {
             token,
             label: s.label,
             role: s.role,
+            scope: s.scope,
+            via: s.via,
         }));
     }
 
     pub fn sign_out(&self) {
+        let via = self.session.get_untracked().map(|s| s.via);
         browser::forget_token();
         self.session.set(None);
         self.flash.set(None);
+        self.access_ended.set(via == Some(SignIn::Access));
     }
 
     pub fn token(&self) -> String {

@@ -8,4 +8,5 @@ pub mod gate;
 pub mod import;
 pub mod secrets;
 pub mod signin;
+pub mod tokens;
 pub mod widgets;

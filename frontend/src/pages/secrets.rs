@@ -131,6 +131,9 @@ fn SecretList() -> impl IntoView {
                 </div>
             </Show>
         </div>
+        {move || ctx.session.get().and_then(|s| s.scope).map(|scope| view! {
+            <p class="hint" id="scope-hint">"This session sees only the secrets whose names match " <code>{scope.to_string()}</code> "."</p>
+        })}
         {move || ctx.flash.get().map(|f| view! {
             <div class="flash" role="status" id="flash">
                 <p>{f.message.clone()} " "

@@ -20,10 +20,46 @@ pub fn SignIn() -> impl IntoView {
     }
 }
 
-/// The token field. With `go_home` it opens the list once signed in;
-/// without, the page it sits on shows what the session unlocked.
+/// The token field, or after signing out of a Cloudflare Access session,
+/// how to end that one (Access would sign the browser straight back in).
 #[component]
 pub fn SignInForm(#[prop(optional)] go_home: bool) -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <Show when=move || ctx.access_ended.get() fallback=move || view! { <TokenForm go_home=go_home/> }>
+            <AccessEnded/>
+        </Show>
+    }
+}
+
+#[component]
+fn AccessEnded() -> impl IntoView {
+    let ctx = use_ctx();
+    let busy = RwSignal::new(false);
+    let failed = RwSignal::new(false);
+    let again = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            failed.set(!ctx.ask_edge().await);
+            busy.set(false);
+        });
+    };
+    view! {
+        <div id="access-ended" role="status">
+            <p>"You are signed out of the console. You had signed in through Cloudflare Access, which still vouches for this browser: to end that session too, "
+               <a href="/cdn-cgi/access/logout">"sign out of Cloudflare Access"</a> " or close this page."</p>
+            <button type="button" id="access-again" disabled=move || busy.get() on:click=again>"Sign in again with Cloudflare Access"</button>
+            <Show when=move || failed.get()>
+                <p class="field-error" role="alert">"Cloudflare Access did not vouch for this browser any more; reload the page to sign in to Access again."</p>
+            </Show>
+        </div>
+    }
+}
+
+/// With `go_home` it opens the list once signed in; without, the page it
+/// sits on shows what the session unlocked.
+#[component]
+fn TokenForm(go_home: bool) -> impl IntoView {
     let ctx = use_ctx();
     let token = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -58,6 +94,9 @@ pub fn SignInForm(#[prop(optional)] go_home: bool) -> impl IntoView {
         });
     };
     view! {
+        {move || ctx.edge_refused.get().map(|m| view! {
+            <p class="error" role="alert" id="edge-refused">"Cloudflare Access signed you in, but regcred refused that identity: " {m}</p>
+        })}
         <p>"Paste an API token (from "<code>"cargo xtask dev"</code>" locally, or from your administrator). It is kept in this tab's session storage only and cleared when you sign out or close the tab."</p>
         <form on:submit=submit>
             <label for="token">"API token"</label>
