@@ -2,9 +2,17 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::Format;
+use shared::Role;
+
+/// `--role`: one of shared's roles, offered to completion by name.
+fn role_parser() -> impl TypedValueParser<Value = Role> {
+    clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str))
+        .map(|s| Role::parse(&s).expect("a possible value is a role"))
+}
 
 #[derive(Parser)]
 #[command(
@@ -29,9 +37,17 @@ pub enum Command {
     },
     /// Remove the saved token.
     Logout,
+    /// Who the API takes you for (GET /v2/session): label, role, scope and how you signed in.
+    Whoami {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
     /// Docker registry secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Managed API tokens: create, list, revoke (admin token).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// The audit trail, newest first.
     Audit {
         #[arg(long)]
@@ -176,4 +192,100 @@ pub enum ImportSource {
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it, this once: it cannot be shown again.
+    #[command(
+        after_help = "Examples:\n  regcred token create ci-team-a --role puller --scope 'team-a-*' --expires 90d\n  T=$(regcred token create ci --role puller --scope ci-pull -o name)"
+    )]
+    Create {
+        /// Names the caller in answers and the audit trail (letters, digits, spaces, - _ . @).
+        label: String,
+        #[arg(long, value_parser = role_parser())]
+        role: Role,
+        /// A secret name or pattern (`team-a-*`) the token is limited to (repeatable, or comma-separated); none: every secret.
+        #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+        scope: Vec<String>,
+        /// When it stops working: a date (YYYY-MM-DD or RFC 3339) or a duration from now (90d, 12h, 2w, 1d12h; m is minutes).
+        #[arg(long, value_name = "DATE|DURATION")]
+        expires: Option<String>,
+        /// `name`: only the token.
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// The managed tokens, never the tokens themselves.
+    List {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// Revoke tokens by id (from `token list`); they stop working at once.
+    Revoke {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn token_create_takes_roles_by_name_and_scopes_repeated_or_listed() {
+        let cli = Cli::try_parse_from([
+            "regcred",
+            "token",
+            "create",
+            "ci",
+            "--role",
+            "puller",
+            "--scope",
+            "team-a-*",
+            "--scope",
+            "ci-pull,x",
+            "--expires",
+            "90d",
+            "-o",
+            "name",
+        ])
+        .unwrap();
+        let Command::Token(TokenCommand::Create {
+            label,
+            role,
+            scope,
+            expires,
+            output,
+        }) = cli.command
+        else {
+            panic!("not token create");
+        };
+        assert_eq!(label, "ci");
+        assert_eq!(role, Role::Puller);
+        assert_eq!(scope, ["team-a-*", "ci-pull", "x"]);
+        assert_eq!(expires.as_deref(), Some("90d"));
+        assert_eq!(output, Format::Name);
+        for bad in [
+            &["regcred", "token", "create", "ci", "--role", "root"][..],
+            &["regcred", "token", "create", "ci"],
+            &["regcred", "token", "revoke"],
+        ] {
+            let e = Cli::try_parse_from(bad).err().expect("refused");
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+        let cli = Cli::try_parse_from(["regcred", "token", "revoke", "a", "b", "--yes"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Token(TokenCommand::Revoke { ids, yes: true }) if ids == ["a", "b"]
+        ));
+    }
 }

@@ -6,12 +6,13 @@ pub mod import;
 pub mod kubelet;
 pub mod login;
 pub mod secret;
+pub mod token;
 
 use serde_json::Value;
 use shared::api::AuditList;
 use shared::SecretName;
 
-use crate::args::{Cli, Command, ImportSource, SecretCommand};
+use crate::args::{Cli, Command, ImportSource, SecretCommand, TokenCommand};
 use crate::client::{encode, Api};
 use crate::error::{CliError, Result};
 use crate::output::{table, yaml, Format};
@@ -49,6 +50,18 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Login { url, token_stdin } => login::login(&url, token_stdin),
         Command::Logout => login::logout(),
+        Command::Whoami { output } => login::whoami(&api()?, output),
+        Command::Token(c) => match c {
+            TokenCommand::Create {
+                label,
+                role,
+                scope,
+                expires,
+                output,
+            } => token::create(&api()?, &label, role, &scope, expires.as_deref(), output),
+            TokenCommand::List { output } => token::list(&api()?, output),
+            TokenCommand::Revoke { ids, yes } => token::revoke(&api()?, &ids, yes),
+        },
         Command::Secret(c) => match c {
             SecretCommand::Create {
                 name,
