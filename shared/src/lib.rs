@@ -2,6 +2,7 @@
 //! call it. No I/O, no clock, no randomness, no platform crates.
 
 pub mod access;
+pub mod address;
 pub mod api;
 pub mod apitoken;
 pub mod archive;
