@@ -1,26 +1,66 @@
 //! Registry login checks: run `shared::login::Probe` for each registry of a
 //! stored secret (or of credentials not yet saved), fetching through `Ctx`.
 
+use shared::address;
 use shared::api::{ApiError, LoginCheckResponse};
-use shared::login::{LoginOutcome, LoginResult, Probe, Step};
+use shared::login::{
+    deadline_ms, LoginOutcome, LoginResult, Probe, Step, CHECK_BUDGET_MS, MAX_REGISTRIES_PER_CHECK,
+};
 use shared::requests::parse_modify_data;
-use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
+use shared::{parse_dockerconfigjson, DockerConfig, RegistryEntry, SecretName};
 
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::record::{load, open};
 use crate::store::Store;
 
-/// More steps than any honest registry needs (ping, token, ping).
+/// More steps than any honest registry needs (https ping, http ping,
+/// token, ping).
 const MAX_STEPS: usize = 6;
 
+fn not_checked(entry: &RegistryEntry, message: String) -> LoginOutcome {
+    LoginOutcome {
+        registry: entry.server.clone(),
+        result: LoginResult::NotChecked,
+        message,
+    }
+}
+
+/// Logs in to the first [`MAX_REGISTRIES_PER_CHECK`] registries, one after
+/// the other, all within [`CHECK_BUDGET_MS`] of the request's arrival: every
+/// request carries that deadline, and once it has passed the rest are not
+/// tried. Every URL passes the address rules right before `fetch`, whatever
+/// the probe decided.
 async fn probe_all<S: Store>(
     ctx: &Ctx<'_, S>,
     config: &DockerConfig,
 ) -> Result<Response, ApiError> {
     let allow_http = ctx.config()?.allow_http_loopback;
-    let mut results = Vec::new();
-    for entry in config.entries() {
+    let deadline = deadline_ms(&ctx.now);
+    let entries = config.entries();
+    let mut results = Vec::with_capacity(entries.len());
+    let mut out_of_time = false;
+    for (i, entry) in entries.iter().enumerate() {
+        if i >= MAX_REGISTRIES_PER_CHECK {
+            results.push(not_checked(
+                entry,
+                format!(
+                    "not checked: one login check covers at most {MAX_REGISTRIES_PER_CHECK} registries and this secret has {}; check the rest with POST /v2/admin/registryLoginChecks",
+                    entries.len()
+                ),
+            ));
+            continue;
+        }
+        if out_of_time {
+            results.push(not_checked(
+                entry,
+                format!(
+                    "not checked: the login check's {} s were used up before this registry's turn",
+                    CHECK_BUDGET_MS / 1000
+                ),
+            ));
+            continue;
+        }
         let (mut probe, mut step) =
             Probe::start(&entry.registry, entry.credentials.clone(), allow_http);
         let mut steps = 0;
@@ -34,13 +74,22 @@ async fn probe_all<S: Store>(
                         message: "the registry kept asking for more steps; giving up".into(),
                     }
                 }
-                Step::Send(req) => {
+                Step::Send(mut req) => {
+                    if let Err(why) = address::vet_url(&req.url, allow_http) {
+                        break LoginOutcome {
+                            registry: entry.server.clone(),
+                            result: LoginResult::NotAllowed,
+                            message: why.message,
+                        };
+                    }
+                    req.deadline_ms = deadline;
                     steps += 1;
                     let resp = (ctx.fetch)(req).await;
                     step = probe.next(resp);
                 }
             }
         };
+        out_of_time |= outcome.result == LoginResult::NotChecked;
         results.push(outcome);
     }
     Ok(Response::json(200, &LoginCheckResponse { results }))

@@ -93,6 +93,8 @@ pub fn LoginResults(result: Option<Result<LoginCheckResponse, CallError>>) -> im
                         LoginResult::NotARegistry => ("err", "Not a registry"),
                         LoginResult::NotAllowed => ("err", "Not allowed"),
                         LoginResult::Unexpected => ("err", "Unexpected answer"),
+                        LoginResult::TlsFailed => ("err", "TLS failed"),
+                        LoginResult::NotChecked => ("err", "Not checked"),
                     };
                     view! { <li class=class><strong>{word}</strong>" — "{o.registry}": "{o.message}</li> }
                 }).collect_view()}

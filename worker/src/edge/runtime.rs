@@ -8,7 +8,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use shared::api::{ApiError, ErrorCode, MAX_BODY_BYTES};
-use shared::login::{ProbeRequest, ProbeResponse};
+use shared::login::{
+    Failure, FailureKind, ProbeRequest, ProbeResponse, CHECK_BUDGET_MS, MAX_ANSWER_BYTES,
+    REQUEST_TIMEOUT_MS,
+};
 use wasm_bindgen::JsCast;
 use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{Reflect, Uint8Array};
@@ -146,29 +149,60 @@ pub fn config(env: &Env) -> Rc<std::result::Result<Config, String>> {
     })
 }
 
-/// Outbound requests of the login check get this long, all told.
-const OUTBOUND_TIMEOUT_MS: u32 = 10_000;
-/// A registry's `/v2/` answer is tiny; more is not read.
-const MAX_OUTBOUND_BODY: usize = 64 * 1024;
-
-/// One outbound GET with a bounded time; every failure becomes `Failed`.
+/// One outbound GET, every failure a `Failed` of its kind:
+/// - at most `REQUEST_TIMEOUT_MS`, and never past the request's deadline
+///   (not sent at all once it has passed); the abort signal also ends a
+///   body that trickles;
+/// - redirects come back as answers (`redirect: "manual"`), never followed;
+/// - the body is read as it streams and given up after
+///   `MAX_ANSWER_BYTES` + 1 bytes (so the probe can tell it was cut);
+/// - a TLS failure is told apart: workerd reports it as an opaque
+///   "internal error" (the reason is in its log), Cloudflare's edge as a
+///   525 or 526 answer, which the probe reads.
 async fn outbound(req: ProbeRequest) -> ProbeResponse {
+    let now = worker::Date::now().as_millis() as i64;
+    let (timeout_ms, by_deadline) = match req.deadline_ms {
+        Some(deadline) if deadline <= now => {
+            return ProbeResponse::Failed(Failure::new(
+                FailureKind::OutOfTime,
+                "the login check's time was used up",
+            ))
+        }
+        Some(deadline) if deadline - now < REQUEST_TIMEOUT_MS => (deadline - now, true),
+        _ => (REQUEST_TIMEOUT_MS, false),
+    };
+    let https = req.url.starts_with("https:");
     let fail = |e: worker::Error| {
         let text = e.to_string();
-        let why = if text.to_ascii_lowercase().contains("abort") || text.contains("timeout") {
-            format!(
-                "no answer within {} s (timeout)",
-                OUTBOUND_TIMEOUT_MS / 1000
+        let lower = text.to_ascii_lowercase();
+        let failure = if lower.contains("abort") || lower.contains("timeout") {
+            let why = if by_deadline {
+                format!(
+                    "no answer before the login check's {} s were up",
+                    CHECK_BUDGET_MS / 1000
+                )
+            } else {
+                format!("no answer within {} s (timeout)", REQUEST_TIMEOUT_MS / 1000)
+            };
+            Failure::new(FailureKind::Timeout, why)
+        } else if https && lower.contains("internal error") {
+            Failure::new(
+                FailureKind::Tls,
+                format!("the runtime says \"{text}\"; its log has the TLS reason"),
             )
         } else {
-            text
+            Failure::new(FailureKind::Other, text)
         };
-        ProbeResponse::Failed(why)
+        ProbeResponse::Failed(failure)
     };
     // web-sys directly: worker::RequestInit drags in serializers for
     // Cloudflare's image options, which a GET to a registry never uses.
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
+    // Set as a plain property: web-sys's RequestRedirect is one more feature.
+    if let Err(e) = Reflect::set(&init, &"redirect".into(), &"manual".into()) {
+        return fail(e.into());
+    }
     let headers = match web_sys::Headers::new() {
         Ok(h) => h,
         Err(e) => return fail(e.into()),
@@ -180,7 +214,7 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
     }
     init.set_headers(&headers);
     init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
-        OUTBOUND_TIMEOUT_MS,
+        u32::try_from(timeout_ms.max(1)).unwrap_or(u32::MAX),
     )));
     let request = match web_sys::Request::new_with_str_and_init(&req.url, &init) {
         Ok(r) => r,
@@ -190,28 +224,71 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
     let answer = JsFuture::from(global.fetch_with_request(&request))
         .await
         .and_then(|r| r.dyn_into::<web_sys::Response>());
-    let mut resp = match answer {
-        Ok(r) => WResponse::from(r),
+    let raw = match answer {
+        Ok(r) => r,
         Err(e) => return fail(e.into()),
     };
+    let stream = raw.body();
+    let resp = WResponse::from(raw);
     let headers = resp
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
-    let mut body = resp.text().await.unwrap_or_default();
-    if body.len() > MAX_OUTBOUND_BODY {
-        let mut cut = MAX_OUTBOUND_BODY;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
+    let mut bytes = Vec::new();
+    if let Some(stream) = stream {
+        let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        loop {
+            let chunk = match JsFuture::from(reader.read()).await {
+                Ok(c) => c,
+                Err(e) => return fail(e.into()),
+            };
+            let done = Reflect::get(&chunk, &"done".into())
+                .ok()
+                .and_then(|d| d.as_bool())
+                .unwrap_or(true);
+            if done {
+                break;
+            }
+            let Some(part) = Reflect::get(&chunk, &"value".into())
+                .ok()
+                .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+            else {
+                break;
+            };
+            let room = MAX_ANSWER_BYTES + 1 - bytes.len();
+            let part = part.to_vec();
+            if part.len() >= room {
+                bytes.extend_from_slice(&part[..room]);
+                let _ = reader.cancel();
+                break;
+            }
+            bytes.extend_from_slice(&part);
         }
-        body.truncate(cut);
     }
     ProbeResponse::Answer {
         status: resp.status_code(),
         headers,
-        body,
+        body: answer_text(bytes),
     }
+}
+
+/// The body as text, keeping "longer than `MAX_ANSWER_BYTES`" true exactly
+/// when more than that many bytes came (lossy decoding may grow it).
+fn answer_text(bytes: Vec<u8>) -> String {
+    let cut = bytes.len() > MAX_ANSWER_BYTES;
+    let mut text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    if !cut && text.len() > MAX_ANSWER_BYTES {
+        let mut end = MAX_ANSWER_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 pub fn to_worker(resp: Response) -> Result<WResponse> {
