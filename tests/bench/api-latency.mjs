@@ -1,4 +1,4 @@
-// Latency of create, get, a 50-item list, and a deep $skip, against the
+// Latency of create, get, pull, a 50-item list, and a deep $skip, against the
 // built worker in workerd on loopback (sequential requests, medians).
 // Run with `cargo xtask bench`; prints JSON lines `{"figure", ...}`.
 import { client, dockerconfig, startWorker } from '../e2e/harness.mjs';
@@ -39,6 +39,10 @@ try {
   report('list_50_items', await timed(N, () => viewer('GET', `${S}?$top=50`)));
   report('create', await timed(N, (i) => editor('POST', S, body(`bench-${String(i).padStart(5, '0')}`))));
   report('get', await timed(N, (i) => viewer('GET', `${S}/bench-${String(i % N).padStart(5, '0')}`)));
+  // Pulls are served by the Durable Object (never stale); the get above is
+  // the same record read from KV at the edge, the path pulls took before.
+  const puller = client(w.url, 'puller');
+  report('pull', await timed(N, (i) => puller('GET', `${S}/bench-${String(i % N).padStart(5, '0')}/dockerconfigjson`)));
   const have = 50 + N;
   for (let i = have; i < DEEP; i += 20) {
     await Promise.all(Array.from({ length: Math.min(20, DEEP - i) }, (_, j) => editor('POST', S, body(`deep-${String(i + j).padStart(5, '0')}`))));

@@ -46,8 +46,13 @@ async function testConfig(dir) {
   return file;
 }
 
-export async function startWorker({ timeoutMs = 180_000, vars = {} } = {}) {
-  return startWranglerDev({ config: testConfig, timeoutMs, vars });
+/**
+ * The built worker under `wrangler dev`. `state`: a directory to keep KV and
+ * the Durable Object's storage in, kept after `stop()` (to start it again on
+ * the same state); by default a throwaway one.
+ */
+export async function startWorker({ timeoutMs = 180_000, vars = {}, state } = {}) {
+  return startWranglerDev({ config: testConfig, timeoutMs, vars, state });
 }
 
 /**
@@ -56,7 +61,7 @@ export async function startWorker({ timeoutMs = 180_000, vars = {} } = {}) {
  * answering `GET /v2/health`; `args` go to wrangler as they are. Benchmarks
  * start other workers this way.
  */
-export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, vars = {}, args = [] }) {
+export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, vars = {}, args = [], state }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
   const envFile = path.join(dir, 'test.vars');
   const tokens = Object.entries(TOKENS).map(([role, t]) => `test-${role}:${role}:${t}`).join(',');
@@ -67,7 +72,7 @@ export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, 
   const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
   const child = spawn(wrangler, [
     'dev', '-c', config, '--local', '--ip', '127.0.0.1', '--port', String(port),
-    '--persist-to', path.join(dir, 'state'), '--env-file', envFile,
+    '--persist-to', state ?? path.join(dir, 'state'), '--env-file', envFile,
     '--show-interactive-dev-session=false', ...args,
   ], {
     cwd: ROOT,
@@ -111,7 +116,7 @@ export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, 
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, dir, stateDir: path.join(dir, 'state'), log: () => log, stop };
+  return { url, dir, stateDir: state ?? path.join(dir, 'state'), log: () => log, stop };
 }
 
 /** fetch with a token for `role` (or none, or a raw token string). */

@@ -118,11 +118,12 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    /// Create, modify and delete: the requests the Durable Object orders.
-    pub fn writes_secret(&self) -> bool {
+    /// What the Durable Object serves: create, modify and delete (it orders
+    /// them), and pulls (it is the only place that is never stale).
+    pub fn for_writer(&self) -> bool {
         matches!(
             self.action,
-            Action::Create | Action::Modify | Action::Delete
+            Action::Create | Action::Modify | Action::Delete | Action::Pull
         )
     }
 

@@ -20,3 +20,4 @@ pub mod serial;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod writethrough;

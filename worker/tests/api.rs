@@ -1039,7 +1039,7 @@ fn etag_if_match_and_if_none_match() {
 /// The fetch handler forwards exactly these to the Durable Object, and
 /// only once their token and role passed.
 #[test]
-fn writes_of_secrets_are_the_create_modify_delete_routes() {
+fn the_object_serves_writes_and_pulls_only() {
     use regcred_worker::app::{admit, Gate};
     use regcred_worker::audit::Attempt;
     use regcred_worker::http::Method::*;
@@ -1049,7 +1049,7 @@ fn writes_of_secrets_are_the_create_modify_delete_routes() {
         let req = request(method, path, json_headers(Some(token)), None);
         let gate = api.with_ctx(|ctx| pollster::block_on(admit(&req, ctx, &mut Attempt::of(&req))));
         match gate {
-            Gate::Admitted(a) => Some(a.writes_secret()),
+            Gate::Admitted(a) => Some(a.for_writer()),
             Gate::Answer(r) => {
                 assert!(r.status >= 400, "{path}");
                 None
@@ -1071,6 +1071,14 @@ fn writes_of_secrets_are_the_create_modify_delete_routes() {
             Some(write),
             "{method:?} {path}"
         );
+    }
+    // Pulls are served by the object too: it is never stale.
+    for path in [
+        format!("{s}/a/dockerconfigjson"),
+        "/v2/admin/registryCredentials?registry=r.io".to_string(),
+        "/v2/admin/pullableRegistries".to_string(),
+    ] {
+        assert_eq!(gate(Get, &path, PULLER), Some(true), "{path}");
     }
     // Refused at the front door: nothing is forwarded.
     assert_eq!(gate(Post, s, "not-a-token-at-all"), None);

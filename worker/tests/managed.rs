@@ -513,12 +513,9 @@ fn an_access_identity_gets_the_role_its_mapping_gives() {
 
 #[test]
 fn token_records_never_enter_the_durable_objects_storage() {
-    use regcred_worker::store::WriteThrough;
+    use regcred_worker::writethrough::WriteThrough;
     let (authority, kv) = (MemoryStore::default(), MemoryStore::default());
-    let wt = WriteThrough {
-        authority: &authority,
-        kv: &kv,
-    };
+    let wt = WriteThrough::new(&authority, &kv);
     pollster::block_on(async {
         kv.put("token:0123456789abcdef", "{}", &Value::Null)
             .await

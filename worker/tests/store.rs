@@ -1,6 +1,7 @@
 //! Unit tests of `store` through its public API.
 
 use regcred_worker::store::*;
+use regcred_worker::writethrough::*;
 use serde_json::Value;
 #[test]
 fn lists_in_pages_with_a_cursor() {
@@ -33,10 +34,7 @@ fn stored(v: &str) -> Stored {
 #[test]
 fn write_through_writes_both_and_reads_the_authority() {
     let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
-    let wt = WriteThrough {
-        authority: &auth,
-        kv: &kv,
-    };
+    let wt = WriteThrough::new(&auth, &kv);
     pollster::block_on(async {
         wt.put("secret:a", "v1", &Value::Null).await.unwrap();
         assert_eq!(auth.raw(), kv.raw());
@@ -47,8 +45,9 @@ fn write_through_writes_both_and_reads_the_authority() {
             "audit records stay out of the authority"
         );
         wt.delete("secret:a").await.unwrap();
-        assert!(auth.raw().is_empty());
-        assert_eq!(kv.raw().len(), 1);
+        let left: Vec<String> = auth.raw().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(left, ["tomb:secret:a"], "only the tombstone stays");
+        assert_eq!(kv.raw().len(), 1, "the audit record");
     });
 }
 
@@ -58,10 +57,7 @@ fn crash_between_writes_authority_wins_and_the_next_write_repairs_kv() {
     // The authority took the write; the worker died before KV did.
     auth.insert_raw("secret:a", stored("new"));
     kv.insert_raw("secret:a", stored("old"));
-    let wt = WriteThrough {
-        authority: &auth,
-        kv: &kv,
-    };
+    let wt = WriteThrough::new(&auth, &kv);
     pollster::block_on(async {
         assert_eq!(wt.get("secret:a").await.unwrap().unwrap().value, "new");
         wt.put("secret:a", "newer", &Value::Null).await.unwrap();
@@ -73,10 +69,7 @@ fn crash_between_writes_authority_wins_and_the_next_write_repairs_kv() {
 fn kv_only_secrets_are_adopted_not_overwritten() {
     let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
     kv.insert_raw("secret:legacy", stored("from-kv"));
-    let wt = WriteThrough {
-        authority: &auth,
-        kv: &kv,
-    };
+    let wt = WriteThrough::new(&auth, &kv);
     pollster::block_on(async {
         assert_eq!(
             wt.get("secret:legacy").await.unwrap().unwrap().value,
@@ -93,10 +86,7 @@ fn kv_only_secrets_are_adopted_not_overwritten() {
 #[test]
 fn the_authority_counts_secrets_and_adopts_kv_only_ones_once() {
     let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
-    let wt = WriteThrough {
-        authority: &auth,
-        kv: &kv,
-    };
+    let wt = WriteThrough::new(&auth, &kv);
     pollster::block_on(async {
         // Written before the Durable Object existed: only KV has them.
         kv.insert_raw("secret:old-a", stored("a"));
@@ -121,10 +111,7 @@ fn the_authority_counts_secrets_and_adopts_kv_only_ones_once() {
 #[test]
 fn audit_records_keep_their_expiry_and_skip_the_authority() {
     let (auth, kv) = (MemoryStore::default(), MemoryStore::default());
-    let wt = WriteThrough {
-        authority: &auth,
-        kv: &kv,
-    };
+    let wt = WriteThrough::new(&auth, &kv);
     pollster::block_on(async {
         wt.put_expiring("audit:1:r", "e", &Value::Null, 7 * 86_400)
             .await

@@ -73,7 +73,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
             (ours.body, ours.body_oversize) = read_body(&req, ours.method).await;
             match app::check_body(&admitted, &ours) {
                 Err(e) => e.into(),
-                Ok(()) if admitted.writes_secret() => {
+                Ok(()) if admitted.for_writer() => {
                     return match forward_to_writer(&req, &ours, &env).await {
                         Ok(resp) => Ok(resp),
                         Err(_) => internal(format!(

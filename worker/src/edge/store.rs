@@ -4,7 +4,8 @@
 use crate::edge::kv::Kv;
 use crate::edge::storage::ObjectStorage;
 use crate::record::PREFIX;
-use crate::store::{ListPage, Store, StoreError, Stored, WriteThrough};
+use crate::store::{ListPage, Store, StoreError, Stored};
+use crate::writethrough::{Repaired, WriteThrough};
 
 pub enum EdgeStore<'a> {
     /// Reads, in the worker.
@@ -72,6 +73,21 @@ impl Store for EdgeStore<'_> {
         match self {
             EdgeStore::Kv(s) => s.list(prefix, cursor, limit).await,
             EdgeStore::Through(s) => s.list(prefix, cursor, limit).await,
+        }
+    }
+}
+
+impl EdgeStore<'_> {
+    /// Whether a KV write failed in this request (see `WriteThrough`).
+    pub fn repair_pending(&self) -> bool {
+        matches!(self, EdgeStore::Through(t) if t.repair_pending())
+    }
+
+    /// Makes KV match the Durable Object (`WriteThrough::repair`).
+    pub async fn repair(&self) -> std::result::Result<Repaired, StoreError> {
+        match self {
+            EdgeStore::Kv(_) => Ok(Repaired::default()),
+            EdgeStore::Through(t) => t.repair().await,
         }
     }
 }
