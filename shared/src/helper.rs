@@ -25,6 +25,42 @@ pub fn valid_helper_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// A helper name that passed [`valid_helper_name`]: only [`HelperName::parse`]
+/// makes one, so a command or program name built from it (the console shows
+/// `docker-credential-<name> get`, the CLI runs it) never carries a shell
+/// word from an imported `config.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperName(String);
+
+impl HelperName {
+    pub fn parse(name: &str) -> Option<HelperName> {
+        valid_helper_name(name).then(|| HelperName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for HelperName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HelperName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for HelperName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 /// `get`'s answer: `{"ServerURL", "Username", "Secret"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelperAnswer {
@@ -116,7 +152,9 @@ mod tests {
             "$(id)",
         ] {
             assert!(!valid_helper_name(bad), "{bad}");
+            assert_eq!(HelperName::parse(bad), None, "{bad}");
         }
+        assert_eq!(HelperName::parse("desktop").unwrap().as_str(), "desktop");
     }
 
     #[test]

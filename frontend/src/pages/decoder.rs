@@ -39,7 +39,7 @@ pub fn Decoder() -> impl IntoView {
                                         <td>{warnings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")}</td></tr>
                                 }.into_any(),
                                 ImportStatus::InHelper { helper } => view! {
-                                    <tr><td>{r.server.clone()}</td><td colspan="2">"in credential helper \"" {helper.clone()} "\""</td>
+                                    <tr><td>{r.server.clone()}</td><td colspan="2">"in credential helper \"" {helper.to_string()} "\""</td>
                                         <td>"Print it with " <code>{helper_command(&helper, &r.server)}</code></td></tr>
                                 }.into_any(),
                                 ImportStatus::Invalid { reason } => view! {
