@@ -13,6 +13,11 @@ use crate::registry::Registry;
 /// Largest `.dockerconfigjson` accepted, in bytes of JSON text.
 pub const MAX_DOCKERCONFIGJSON_BYTES: usize = 64 * 1024;
 
+/// Most registries one secret may hold. A pull secret names the registries
+/// one deployment pulls from; more than this is a mistake to split up, and
+/// every registry costs a login check and a metadata slot.
+pub const MAX_REGISTRIES: usize = 100;
+
 /// A problem in a JSON document, and where: `$.auths["ghcr.io"].auth`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -95,10 +100,11 @@ pub struct ParsedConfig {
 }
 
 impl DockerConfig {
-    /// Fails only when `entries` is empty: a secret without credentials is never made.
+    /// Fails when `entries` is empty (a secret without credentials is never
+    /// made) or holds more than [`MAX_REGISTRIES`].
     pub fn new(mut entries: Vec<RegistryEntry>) -> Option<Self> {
         sort(&mut entries);
-        (!entries.is_empty()).then_some(DockerConfig { entries })
+        (!entries.is_empty() && entries.len() <= MAX_REGISTRIES).then_some(DockerConfig { entries })
     }
 
     pub fn single(entry: RegistryEntry) -> Self {
@@ -222,6 +228,15 @@ pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
         return Err(ConfigError::new(
             "$.auths",
             "is empty; add at least one registry with credentials",
+        ));
+    }
+    if auths.len() > MAX_REGISTRIES {
+        return Err(ConfigError::new(
+            "$.auths",
+            format!(
+                "has {} registries; a secret may hold at most {MAX_REGISTRIES}: split them into several secrets",
+                auths.len()
+            ),
         ));
     }
     let mut entries = Vec::with_capacity(auths.len());
@@ -422,6 +437,27 @@ mod tests {
         assert_eq!(err.path, r#"$.auths["r.io"]"#);
         let err = parse_dockerconfigjson(r#"{"auths":{"bad host":{"auth":"YTpi"}}}"#).unwrap_err();
         assert_eq!(err.path, r#"$.auths["bad host"]"#);
+    }
+
+    #[test]
+    fn holds_at_most_max_registries() {
+        let doc = |n: usize| {
+            let auths: Vec<String> = (0..n)
+                .map(|i| format!(r#""r{i}.example.com":{{"auth":"YTpi"}}"#))
+                .collect();
+            format!(r#"{{"auths":{{{}}}}}"#, auths.join(","))
+        };
+        let parsed = parse_dockerconfigjson(&doc(MAX_REGISTRIES)).unwrap();
+        assert_eq!(parsed.config.entries().len(), MAX_REGISTRIES);
+        let err = parse_dockerconfigjson(&doc(MAX_REGISTRIES + 1)).unwrap_err();
+        assert_eq!(err.path, "$.auths");
+        assert!(err.problem.contains("has 101 registries"), "{err}");
+        assert!(err.problem.contains("at most 100"), "{err}");
+        let entries = parsed.config.entries().to_vec();
+        assert!(DockerConfig::new(entries.clone()).is_some());
+        let mut more = entries;
+        more.push(more[0].clone());
+        assert_eq!(DockerConfig::new(more), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod time;
 pub use auth::{AuthError, Credentials};
 pub use dockerconfig::{
     decode_value, parse_dockerconfigjson, ConfigError, ConfigWarning, DockerConfig, ParsedConfig,
-    RegistryEntry, MAX_DOCKERCONFIGJSON_BYTES,
+    RegistryEntry, MAX_DOCKERCONFIGJSON_BYTES, MAX_REGISTRIES,
 };
 pub use import::{classify, helper_command, ImportRow, ImportStatus};
 pub use name::{NameError, SecretName};
