@@ -87,6 +87,11 @@ impl SecretMeta {
 /// Metadata that fits KV's 1 KiB limit: registries are dropped from the end
 /// (and counted in `omitted`) until it fits; GET reads the full list from the
 /// value.
+///
+/// The kept count is worked out from sizes, not by serializing again per
+/// dropped registry: the metadata with no registry, plus each kept one's
+/// JSON string and comma, with `x` growing by digits. One pass, then one
+/// serialization.
 pub fn metadata(
     registries: &[String],
     created: &str,
@@ -94,22 +99,37 @@ pub fn metadata(
     expires: Option<&str>,
     version: u64,
 ) -> Value {
-    let mut kept = registries.len();
-    loop {
-        let m = SecretMeta {
-            registries: registries[..kept].to_vec(),
-            created_at: created.to_owned(),
-            modified_at: modified.to_owned(),
-            omitted: (registries.len() - kept) as u64,
-            expires_at: expires.map(str::to_owned),
-            version,
-        };
-        let value = serde_json::to_value(&m).unwrap_or_default();
-        if value.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
-            return value;
+    let total = registries.len();
+    let build = |kept: usize| SecretMeta {
+        registries: registries[..kept].to_vec(),
+        created_at: created.to_owned(),
+        modified_at: modified.to_owned(),
+        omitted: (total - kept) as u64,
+        expires_at: expires.map(str::to_owned),
+        version,
+    };
+    let serialized = |m: &SecretMeta| serde_json::to_value(m).unwrap_or_default();
+    let digits = |n: usize| n.to_string().len();
+    // Everything but the registries' strings and the digits of `x`.
+    let rest = serialized(&build(0)).to_string().len() - digits(total);
+    let mut kept = 0;
+    let mut listed = 0;
+    for (i, r) in registries.iter().enumerate() {
+        let quoted = serde_json::to_string(r).map_or(MAX_METADATA_BYTES, |q| q.len());
+        let with = listed + quoted + usize::from(i > 0);
+        if rest + with + digits(total - (i + 1)) > MAX_METADATA_BYTES {
+            break;
         }
-        kept -= 1;
+        listed = with;
+        kept = i + 1;
     }
+    let mut value = serialized(&build(kept));
+    // Never taken: the sizes above are exact (a test compares them).
+    while kept > 0 && value.to_string().len() > MAX_METADATA_BYTES {
+        kept -= 1;
+        value = serialized(&build(kept));
+    }
+    value
 }
 
 /// The stored secret, or a 404 that names it.
