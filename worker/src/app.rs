@@ -67,38 +67,43 @@ fn route(path: &str) -> Option<Route> {
     })
 }
 
-/// The action a method means on a route, or the methods the route takes.
+/// The action a method means on a route, or the methods the route takes
+/// (the `Allow` of its 405). HEAD is GET without the body wherever GET is
+/// served: the same checks, handler and audit record. Every other method
+/// (OPTIONS too: CORS is same origin only, so no preflight is granted) is a
+/// 405, before any token is read.
 fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str> {
     use Method::*;
+    let method = if method == Head { Get } else { method };
     match (route, method) {
         (Route::Health | Route::OpenApi, Get) => Ok(None),
-        (Route::Health | Route::OpenApi, _) => Err("GET"),
+        (Route::Health | Route::OpenApi, _) => Err("GET, HEAD"),
         (Route::Session, Get) => Ok(Some(Action::Session)),
-        (Route::Session, _) => Err("GET"),
+        (Route::Session, _) => Err("GET, HEAD"),
         (Route::Secrets, Get) => Ok(Some(Action::List)),
         (Route::Secrets, Post) => Ok(Some(Action::Create)),
-        (Route::Secrets, _) => Err("GET, POST"),
+        (Route::Secrets, _) => Err("GET, HEAD, POST"),
         (Route::Secret(_), Get) => Ok(Some(Action::Read)),
         (Route::Secret(_), Patch) => Ok(Some(Action::Modify)),
         (Route::Secret(_), Delete) => Ok(Some(Action::Delete)),
-        (Route::Secret(_), _) => Err("GET, PATCH, DELETE"),
+        (Route::Secret(_), _) => Err("GET, HEAD, PATCH, DELETE"),
         (Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries, Get) => {
             Ok(Some(Action::Pull))
         }
         (Route::Check(_) | Route::DryRunCheck, Post) => Ok(Some(Action::CheckLogin)),
         (Route::Check(_) | Route::DryRunCheck, _) => Err("POST"),
         (Route::Audit, Get) => Ok(Some(Action::ReadAudit)),
-        (Route::Audit, _) => Err("GET"),
+        (Route::Audit, _) => Err("GET, HEAD"),
         (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
         (Route::Tokens, Get) => Ok(Some(Action::ListTokens)),
         (Route::Tokens, Post) => Ok(Some(Action::CreateToken)),
-        (Route::Tokens, _) => Err("GET, POST"),
+        (Route::Tokens, _) => Err("GET, HEAD, POST"),
         (Route::Token(_), Delete) => Ok(Some(Action::RevokeToken)),
         (Route::Token(_), _) => Err("DELETE"),
         (
             Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries | Route::Quota,
             _,
-        ) => Err("GET"),
+        ) => Err("GET, HEAD"),
     }
 }
 

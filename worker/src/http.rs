@@ -4,13 +4,32 @@
 use serde::Serialize;
 use shared::api::{ApiError, ErrorBody, ErrorCode};
 
+/// The methods the API serves. HEAD is GET without the body, wherever GET
+/// is served; anything else (OPTIONS, PUT, QUERY, a lowercase `get`: method
+/// names are case-sensitive) is `Other`, answered 405 with `Allow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
+    Head,
     Post,
     Patch,
     Delete,
     Other,
+}
+
+impl Method {
+    /// The method of a request line, exactly as sent. (workers-rs's own
+    /// `Method` reads every name it does not know as GET.)
+    pub fn parse(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
 }
 
 /// The request headers a route reads; the adapter copies only these into
@@ -172,7 +191,27 @@ pub fn finish(mut resp: Response, request_id: &str) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::split_url;
+    use super::{split_url, Method};
+
+    #[test]
+    fn methods_are_read_exactly() {
+        let cases = [
+            ("GET", Method::Get),
+            ("HEAD", Method::Head),
+            ("POST", Method::Post),
+            ("PATCH", Method::Patch),
+            ("DELETE", Method::Delete),
+            ("QUERY", Method::Other),
+            ("OPTIONS", Method::Other),
+            ("PUT", Method::Other),
+            ("get", Method::Other),
+            ("patch", Method::Other),
+            ("", Method::Other),
+        ];
+        for (name, method) in cases {
+            assert_eq!(Method::parse(name), method, "{name}");
+        }
+    }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter()

@@ -1355,7 +1355,59 @@ fn registry_credentials_are_for_pullers_only() {
         }
     }
     let post = api.call(Method::Post, &path, Some(PULLER), Some("{}"));
-    assert_eq!((post.status, post.resp.header("allow")), (405, Some("GET")));
+    assert_eq!(
+        (post.status, post.resp.header("allow")),
+        (405, Some("GET, HEAD"))
+    );
+}
+
+/// Unknown methods are 405 with `Allow`, before any token; HEAD is GET.
+#[test]
+fn methods_a_route_does_not_take_are_405_with_allow() {
+    let api = api();
+    api.create("hub", "docker.io", "bob", PASSWORD);
+    let secret = format!("{SECRETS}/hub");
+    for (name, path, allow) in [
+        ("QUERY", SECRETS, "GET, HEAD, POST"),
+        ("OPTIONS", SECRETS, "GET, HEAD, POST"),
+        ("PUT", secret.as_str(), "GET, HEAD, PATCH, DELETE"),
+        ("get", secret.as_str(), "GET, HEAD, PATCH, DELETE"),
+        ("QUERY", "/v2/health", "GET, HEAD"),
+        ("OPTIONS", "/v2/admin/tokens/0123456789abcdef", "DELETE"),
+    ] {
+        let method = Method::parse(name);
+        for token in [Some(EDITOR), None] {
+            let a = api.call(method, path, token, None);
+            assert_eq!(
+                (a.status, code(&a)),
+                (405, "MethodNotAllowed"),
+                "{name} {path}"
+            );
+            assert_eq!(a.resp.header("allow"), Some(allow), "{name} {path}");
+            assert!(!a.raw.contains("bob"), "{name} {path}");
+        }
+    }
+    api.store.reset_calls();
+    let head = api.call(Method::Head, &secret, Some(VIEWER), None);
+    let get = api.call(Method::Get, &secret, Some(VIEWER), None);
+    assert_eq!((head.status, get.status), (200, 200));
+    assert_eq!(head.resp.header("etag"), get.resp.header("etag"));
+    assert_eq!(
+        head.body, get.body,
+        "the runtime drops a HEAD answer's body"
+    );
+    // HEAD takes the same checks as GET.
+    assert_eq!(api.call(Method::Head, &secret, None, None).status, 401);
+    assert_eq!(
+        api.call(
+            Method::Head,
+            &format!("{secret}/dockerconfigjson"),
+            Some(VIEWER),
+            None
+        )
+        .status,
+        403
+    );
 }
 
 #[test]

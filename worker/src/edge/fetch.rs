@@ -15,7 +15,7 @@ use crate::edge::ratelimit::RateLimiter;
 use crate::edge::runtime::{self, head_of, internal, read_body, to_worker};
 use crate::edge::store::EdgeStore;
 use crate::edge::{KV_BINDING, WRITER_BINDING};
-use crate::http::Request;
+use crate::http::{Method, Request};
 use crate::throttle::FailureBudget;
 
 /// The Rate Limiting binding for failed authentications (`wrangler.toml`).
@@ -99,7 +99,13 @@ async fn forward_to_writer(original: &WRequest, ours: &Request, env: &Env) -> Re
         }
     }
     let init = web_sys::RequestInit::new();
-    init.set_method(&original.inner().method());
+    // A HEAD pull is the GET pull to the object (it only reads, and takes
+    // the object's no-turn path); the runtime drops the body for the client.
+    let method = match ours.method {
+        Method::Head => "GET".to_owned(),
+        _ => original.inner().method(),
+    };
+    init.set_method(&method);
     init.set_headers(&headers);
     if !ours.body.is_empty() {
         init.set_body(&Uint8Array::from(ours.body.as_slice()));

@@ -20,14 +20,10 @@ use worker::{Env, Headers, Request as WRequest, Response as WResponse, Result};
 use crate::config::Config;
 use crate::http::{finish, Method, Request, Response, READ_HEADERS};
 
+/// The method as the client sent it: `req.method()` would turn every name
+/// workers-rs does not know (QUERY, lowercase ones) into GET.
 pub fn method_of(req: &WRequest) -> Method {
-    match req.method() {
-        worker::Method::Get => Method::Get,
-        worker::Method::Post => Method::Post,
-        worker::Method::Patch => Method::Patch,
-        worker::Method::Delete => Method::Delete,
-        _ => Method::Other,
-    }
+    Method::parse(&req.inner().method())
 }
 
 /// The declared body length, if any.
@@ -73,12 +69,13 @@ pub fn head_of(req: &WRequest) -> Request {
 
 /// The body, read chunk by chunk and given up past `MAX_BODY_BYTES`
 /// whatever `Content-Length` says (or whether it is sent at all). GET
-/// bodies are not read: no GET route has one, and awaiting costs a promise.
+/// and HEAD bodies are not read: no GET route has one, and awaiting costs a
+/// promise.
 pub async fn read_body(req: &WRequest, method: Method) -> (Vec<u8>, bool) {
     if declared_length(req) > MAX_BODY_BYTES {
         return (Vec::new(), true);
     }
-    if method == Method::Get {
+    if matches!(method, Method::Get | Method::Head) {
         return (Vec::new(), false);
     }
     let Some(stream) = req.inner().body() else {
