@@ -39,7 +39,10 @@ pub struct CreateSecretRequest {
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct ModifySecretRequest {
-    /// New credentials. regcred: may be left out when only `expiresAt` changes.
+    /// New credentials. regcred: may be left out when only `expiresAt`
+    /// changes (never null: the server refuses `"data": null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = SecretData))]
     pub data: Option<SecretData>,
     /// regcred: set (RFC 3339 or YYYY-MM-DD) or clear (null) the expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,11 +93,38 @@ pub struct IdMessageResponse {
     pub warnings: Vec<String>,
 }
 
+/// The quota answer. SAP's schema requires only `quota`: with
+/// `quotaOnly=true` there is no `usage` (and no count is taken).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaResponse {
-    pub usage: QuotaUsage,
+    /// Left out with `quotaOnly=true` (never null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = QuotaUsage))]
+    pub usage: Option<QuotaUsage>,
     pub quota: Quota,
+}
+
+/// The query of the quota route: SAP's `quotaOnly` (a boolean).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QuotaQuery {
+    /// `quotaOnly=true`: the answer holds the quota, not the usage.
+    pub quota_only: bool,
+}
+
+impl QuotaQuery {
+    /// Reads `quotaOnly` from decoded query pairs; others are ignored.
+    pub fn from_query<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
+        let mut query = QuotaQuery::default();
+        for (key, value) in pairs {
+            if key == "quotaOnly" {
+                query.quota_only = boolean(key, value)?;
+            }
+        }
+        Ok(query)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -393,23 +423,24 @@ impl Paging {
                 "expiringWithinDays" => {
                     paging.expiring_within_days = Some(non_negative(key, value)?)
                 }
-                "$count" => {
-                    paging.count_total = match value.to_ascii_lowercase().as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => {
-                            return Err(ApiError::new(
-                                ErrorCode::InvalidQueryParameter,
-                                format!("$count must be true or false, not {value:?}"),
-                            )
-                            .with_target(key))
-                        }
-                    }
-                }
+                "$count" => paging.count_total = boolean(key, value)?,
                 _ => {}
             }
         }
         Ok(paging)
+    }
+}
+
+/// A boolean query parameter: `true` or `false`, in any case.
+fn boolean(key: &str, value: &str) -> Result<bool, ApiError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidQueryParameter,
+            format!("{key} must be true or false, not {value:?}"),
+        )
+        .with_target(key)),
     }
 }
 
@@ -523,6 +554,25 @@ mod tests {
                 (e.code, e.target.as_deref()),
                 (ErrorCode::InvalidQueryParameter, Some(k))
             );
+        }
+    }
+
+    #[test]
+    fn quota_only_is_a_boolean() {
+        let read = |pairs: &[(&'static str, &'static str)]| {
+            QuotaQuery::from_query(pairs.iter().copied()).map(|q| q.quota_only)
+        };
+        assert_eq!(read(&[]), Ok(false));
+        assert_eq!(read(&[("quotaOnly", "true")]), Ok(true));
+        assert_eq!(read(&[("quotaOnly", "True")]), Ok(true));
+        assert_eq!(read(&[("quotaOnly", "false"), ("other", "x")]), Ok(false));
+        for bad in ["", "1", "yes", "truee"] {
+            let e = read(&[("quotaOnly", bad)]).unwrap_err();
+            assert_eq!(
+                (e.code, e.target.as_deref()),
+                (ErrorCode::InvalidQueryParameter, Some("quotaOnly"))
+            );
+            assert!(e.message.contains("true or false"), "{}", e.message);
         }
     }
 }

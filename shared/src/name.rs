@@ -6,6 +6,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const MAX_NAME_LEN: usize = 253;
 
+/// The naming rule as a regular expression (ECMA-262, as JSON Schema reads
+/// it), declared with [`MAX_NAME_LEN`] in the OpenAPI document so generated
+/// requests name valid secrets. [`SecretName::parse`] is the rule; the e2e
+/// tests check the served pattern against the server's answers.
+pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+
 /// A secret name that is valid by construction: only [`SecretName::parse`]
 /// (and [`SecretName::suggest`], which cannot fail) make one.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

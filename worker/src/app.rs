@@ -368,7 +368,7 @@ async fn dispatch<S: Store>(
             }
             secrets::create(ctx, valid, &preconditions(req)).await
         }
-        Route::Quota => secrets::quota(ctx, scope).await,
+        Route::Quota => secrets::quota(ctx, &req.query, scope).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
         Route::Audit => audit::list(ctx.store, &req.query, scope).await,
         // The audit record names the secret the registry resolved to.

@@ -97,25 +97,33 @@ pub async fn list<S: Store>(
 }
 
 /// The usage a scoped caller sees counts only the secrets inside its scope.
+/// SAP's `quotaOnly=true` answers the quota alone, without walking KV.
 pub async fn quota<S: Store>(
     ctx: &Ctx<'_, S>,
+    query: &[(String, String)],
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
-    let (_, total) = walk(
-        ctx.store,
-        PREFIX,
-        Window::count_only(),
-        scope.is_some(),
-        |k| sees(scope, k.name.strip_prefix(PREFIX).unwrap_or(&k.name)).then_some(()),
-    )
-    .await?;
+    let asked =
+        shared::api::QuotaQuery::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let max_count = ctx.config()?.max_secrets;
+    let usage = if asked.quota_only {
+        None
+    } else {
+        let (_, total) = walk(
+            ctx.store,
+            PREFIX,
+            Window::count_only(),
+            scope.is_some(),
+            |k| sees(scope, k.name.strip_prefix(PREFIX).unwrap_or(&k.name)).then_some(()),
+        )
+        .await?;
+        Some(QuotaUsage { count: total })
+    };
     Ok(Response::json(
         200,
         &QuotaResponse {
-            usage: QuotaUsage { count: total },
-            quota: Quota {
-                max_count: ctx.config()?.max_secrets,
-            },
+            usage,
+            quota: Quota { max_count },
         },
     ))
 }

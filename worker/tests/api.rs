@@ -622,6 +622,37 @@ fn quota_is_enforced_and_reported() {
     );
 }
 
+/// SAP's `quotaOnly=true`: the quota alone, and no KV list to count.
+#[test]
+fn quota_only_answers_the_quota_without_counting() {
+    let api = api_with_max(7);
+    assert_eq!(api.create("a", "r.io", "u", "p").status, 202);
+    let quota = "/v2/admin/resourceQuota/dockerRegistrySecrets";
+    for (query, want) in [
+        ("?quotaOnly=true", json!({"quota": {"maxCount": 7}})),
+        ("?quotaOnly=TRUE", json!({"quota": {"maxCount": 7}})),
+        (
+            "?quotaOnly=false",
+            json!({"usage": {"count": 1}, "quota": {"maxCount": 7}}),
+        ),
+    ] {
+        api.store.reset_calls();
+        let q = api.call(Method::Get, &format!("{quota}{query}"), Some(VIEWER), None);
+        assert_eq!((q.status, &q.body), (200, &want), "{query}");
+        let counted = api.store.calls().list > 0;
+        assert_eq!(counted, want.get("usage").is_some(), "{query}");
+    }
+    for bad in ["?quotaOnly=1", "?quotaOnly=", "?quotaOnly=yes"] {
+        let q = api.call(Method::Get, &format!("{quota}{bad}"), Some(VIEWER), None);
+        assert_eq!(
+            (q.status, code(&q)),
+            (400, "InvalidQueryParameter"),
+            "{bad}"
+        );
+        assert_eq!(q.body["error"]["target"], "quotaOnly", "{bad}");
+    }
+}
+
 #[test]
 fn base64_values_and_warnings_are_accepted() {
     use base64::Engine;

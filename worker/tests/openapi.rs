@@ -14,6 +14,9 @@ use shared::api::{
     SecretList, SecretStatus, SessionResponse, SignIn,
 };
 use shared::apitoken::{CreateTokenRequest, CreatedToken, TokenInfo, TokenList};
+use shared::name::{MAX_NAME_LEN, NAME_PATTERN};
+use shared::{MAX_DOCKERCONFIGJSON_BYTES, MAX_REGISTRIES};
+use utoipa::openapi::schema::{KnownFormat, Object, SchemaFormat};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -33,6 +36,13 @@ struct DockerAuthEntry {
     auth: String,
     identitytoken: Option<String>,
     registrytoken: Option<String>,
+}
+
+/// The login check's dry run takes a modify body's `data` alone.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+struct LoginCheckRequest {
+    data: SecretData,
 }
 
 const NAME: &str =
@@ -75,7 +85,17 @@ fn list() {}
     params(("If-None-Match" = Option<String>, Header, description = "regcred: `*` makes an existing name a 412 instead of a 409")),
     request_body(content = CreateSecretRequest, content_type = "application/json"),
     responses(
-        (status = 202, description = "Created (ETag: \"1\")", body = CreatedResponse),
+        (status = 202, description = "Created (ETag: \"1\"; Location: the secret)", body = CreatedResponse,
+            links(
+                ("GetSecret" = (operation_id = "get", parameters(("dockerRegistryName" = "$request.body#/name")),
+                    description = "The secret just created")),
+                ("ModifySecret" = (operation_id = "modify", parameters(("dockerRegistryName" = "$request.body#/name")),
+                    description = "New credentials or expiry for it")),
+                ("CheckSecret" = (operation_id = "check", parameters(("dockerRegistryName" = "$request.body#/name")),
+                    description = "A login check of its credentials")),
+                ("DeleteSecret" = (operation_id = "delete", parameters(("dockerRegistryName" = "$request.body#/name")),
+                    description = "Delete it")),
+            )),
         (status = 412, description = "If-None-Match: * and the name exists", body = ErrorBody),
         (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
@@ -105,7 +125,13 @@ fn get() {}
         ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     request_body(content = ModifySecretRequest, content_type = "application/merge-patch+json"),
     responses(
-        (status = 202, description = "Modified (ETag: the new version)", body = IdMessageResponse),
+        (status = 202, description = "Modified (ETag: the new version)", body = IdMessageResponse,
+            links(
+                ("GetSecret" = (operation_id = "get", parameters(("dockerRegistryName" = "$request.path.dockerRegistryName")),
+                    description = "The secret as modified")),
+                ("DeleteSecret" = (operation_id = "delete", parameters(("dockerRegistryName" = "$request.path.dockerRegistryName")),
+                    description = "Delete it")),
+            )),
         (status = 412, description = "If-Match does not name the current version", body = ErrorBody),
         (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
@@ -122,7 +148,11 @@ fn modify() {}
         ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     responses(
         (status = 412, description = "If-Match does not name the current version", body = ErrorBody),
-        (status = 202, description = "Deleted", body = IdMessageResponse),
+        (status = 202, description = "Deleted", body = IdMessageResponse,
+            links(
+                ("GetSecret" = (operation_id = "get", parameters(("dockerRegistryName" = "$request.path.dockerRegistryName")),
+                    description = "Now a 404")),
+            )),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -180,7 +210,7 @@ fn check() {}
 
 #[utoipa::path(post, path = "/v2/admin/registryLoginChecks", tag = "regcred extensions",
     description = "The login check for credentials not yet saved (a dry run). Roles: editor, admin.",
-    request_body(content = ModifySecretRequest, content_type = "application/json"),
+    request_body(content = LoginCheckRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "One outcome per registry", body = LoginCheckResponse),
         (status = 400, description = "Invalid body or .dockerconfigjson", body = ErrorBody),
@@ -208,9 +238,11 @@ fn dry_run_check() {}
 fn audit() {}
 
 #[utoipa::path(get, path = "/v2/admin/resourceQuota/dockerRegistrySecrets", tag = "Resource Quota",
-    description = "How many secrets are stored and may be; for a scoped token, the usage counts only the secrets its scope matches. Roles: viewer, editor, admin.",
+    description = "How many secrets are stored and may be; for a scoped token, the usage counts only the secrets its scope matches. With quotaOnly=true only the quota: `{\"quota\": {\"maxCount\": Q}}`, no `usage`. Roles: viewer, editor, admin.",
+    params(("quotaOnly" = Option<bool>, Query, description = "true: only the quota, not the usage (SAP's parameter); anything but true or false is a 400")),
     responses(
-        (status = 200, description = "Usage and quota", body = QuotaResponse),
+        (status = 200, description = "Usage and quota (usage left out with quotaOnly=true)", body = QuotaResponse),
+        (status = 400, description = "quotaOnly is not true or false (InvalidQueryParameter)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
     ))]
@@ -249,6 +281,79 @@ fn create_token() {}
         (status = 404, description = "No managed token has this id", body = ErrorBody),
     ))]
 fn revoke_token() {}
+
+/// The rules the server enforces on names and bodies, declared from
+/// `shared`'s constants, so a request generated from this document (a
+/// client's, a fuzzer's) is one the server can take: the name's pattern and
+/// length wherever a secret is named, the `.dockerconfigjson`'s size, the
+/// expiry's format.
+struct Constraints;
+
+fn object(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) -> Option<&mut Object> {
+    match schema {
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(o)) => Some(o),
+        _ => None,
+    }
+}
+
+fn name_rule(o: &mut Object) {
+    o.pattern = Some(NAME_PATTERN.into());
+    o.min_length = Some(1);
+    o.max_length = Some(MAX_NAME_LEN);
+}
+
+impl Modify for Constraints {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for p in op.parameters.iter_mut().flatten() {
+                    if p.name == "dockerRegistryName" {
+                        p.schema.as_mut().and_then(object).map(name_rule);
+                    }
+                }
+            }
+        }
+        let schemas = &mut doc.components.as_mut().expect("components").schemas;
+        let mut property = |schema: &str, field: &str, edit: &dyn Fn(&mut Object)| {
+            let o = schemas
+                .get_mut(schema)
+                .and_then(object)
+                .and_then(|s| {
+                    // A PATCH changes the credentials, the expiry or both: `{}` is a 400.
+                    if schema == "ModifySecretRequest" {
+                        s.min_properties = Some(1);
+                    }
+                    s.properties.get_mut(field)
+                })
+                .and_then(object)
+                .unwrap_or_else(|| panic!("{schema}.{field} is not an inline schema"));
+            edit(o);
+        };
+        property("CreateSecretRequest", "name", &name_rule);
+        property("SecretData", ".dockerconfigjson", &|o| {
+            // Not a JSON Schema format: a name for what the string holds.
+            o.format = Some(SchemaFormat::Custom("dockerconfigjson".into()));
+            o.min_length = Some(1);
+            o.max_length = Some(MAX_DOCKERCONFIGJSON_BYTES);
+            o.description = Some(format!(
+                "The .dockerconfigjson as JSON text, or base64 of it: {{\"auths\": {{\"<registry>\": {{\"auth\": ...}}}}}}, 1 to {MAX_REGISTRIES} registries, at most {MAX_DOCKERCONFIGJSON_BYTES} bytes."
+            ));
+        });
+        for request in ["CreateSecretRequest", "ModifySecretRequest"] {
+            property(request, "expiresAt", &|o| {
+                o.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
+            });
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -306,26 +411,72 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "regcred",
-        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes and extra metadata.",
+        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes and extra metadata. Every route that takes GET also takes HEAD (the same answer without its body); any method a route does not take, OPTIONS included (CORS is same origin only), is a 405 with Allow.",
         license(name = "MIT", identifier = "MIT"),
     ),
     paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
-        SecretData, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
+        SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
     )),
     security(("bearer" = [])),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Constraints),
 )]
 struct Doc;
+
+/// utoipa 5.5 writes a Link's fields in snake case (`operation_id`); the
+/// OpenAPI Link Object spells them `operationId`, `operationRef` and
+/// `requestBody`, and no other object here has those keys (inside a string a
+/// quote is escaped, so text in a description cannot match).
+fn camel_case_links(json: &str) -> String {
+    json.replace("\"operation_id\":", "\"operationId\":")
+        .replace("\"operation_ref\":", "\"operationRef\":")
+        .replace("\"request_body\":", "\"requestBody\":")
+}
+
+#[test]
+fn links_chain_a_created_secret_to_its_operations() {
+    let doc: serde_json::Value = serde_json::from_str(&camel_case_links(
+        &Doc::openapi().to_json().expect("serializable"),
+    ))
+    .expect("json");
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let created = &doc["paths"]["/v2/admin/dockerRegistrySecrets"]["post"]["responses"]["202"];
+    let links = created["links"]
+        .as_object()
+        .expect("create's 202 has links");
+    for (name, link) in links {
+        let target = link["operationId"].as_str().expect("operationId");
+        assert!(
+            ids.contains(&target),
+            "{name} names {target}, no such operation"
+        );
+        assert_eq!(
+            link["parameters"]["dockerRegistryName"], "$request.body#/name",
+            "{name}"
+        );
+    }
+    let mut targets: Vec<&str> = links
+        .values()
+        .filter_map(|l| l["operationId"].as_str())
+        .collect();
+    targets.sort();
+    assert_eq!(targets, ["check", "delete", "get", "modify"]);
+}
 
 #[test]
 fn served_document_matches_the_types() {
     let mut doc = Doc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Compact: the worker embeds this file, and every byte ships in its wasm.
-    let generated = doc.to_json().expect("serializable") + "\n";
+    let generated = camel_case_links(&doc.to_json().expect("serializable")) + "\n";
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
     if std::env::var_os("REGCRED_BLESS").is_some() {
         std::fs::write(path, &generated).expect("write openapi.json");
