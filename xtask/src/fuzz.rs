@@ -1,6 +1,7 @@
 //! `cargo xtask fuzz [--seconds N]`: every cargo-fuzz target for N seconds
 //! (default 60) from its corpus, then the long API fuzzing run
-//! (schemathesis). `cargo xtask test` runs each target briefly.
+//! (schemathesis: fuzzing, then N s of stateful scenarios). `cargo xtask
+//! test` runs each target briefly.
 
 use std::process::Command;
 
@@ -25,17 +26,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
     build::console(&tools)?;
     build::worker(&tools, true)?;
     let examples = std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| "200".into());
-    step(&format!("schemathesis, {examples} examples per operation"));
-    schemathesis(&tools, &examples)
+    step(&format!(
+        "schemathesis, {examples} examples per operation, then stateful for {seconds} s"
+    ));
+    schemathesis(&tools, &examples, Some(seconds))
 }
 
-/// schemathesis against the built worker, `examples` per operation.
-pub fn schemathesis(tools: &Tools, examples: &str) -> Result<(), String> {
+/// schemathesis against the built worker, `examples` per operation. The
+/// stateful phase (create, then the linked operations on that secret) runs
+/// once after fuzzing, or on its own for `stateful_seconds`.
+pub fn schemathesis(
+    tools: &Tools,
+    examples: &str,
+    stateful_seconds: Option<u64>,
+) -> Result<(), String> {
     let mut cmd = tools.command("node");
     cmd.arg("tests/fuzz/schemathesis.mjs")
         .env("REGCRED_ROOT", &tools.root)
         .env("SCHEMATHESIS", tools::schemathesis_bin()?)
         .env("SCHEMATHESIS_MAX_EXAMPLES", examples);
+    if let Some(s) = stateful_seconds {
+        cmd.env("SCHEMATHESIS_STATEFUL_SECONDS", s.max(1).to_string());
+    }
     run::status(&mut cmd, "schemathesis")
 }
 

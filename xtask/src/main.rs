@@ -17,7 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   test          install what is missing, run every check and test
   build         build the console (dist/) and the worker (worker/build/), release
   bench         print size and latency figures (also target/bench.json)
-  fuzz [--seconds N]  every cargo-fuzz target N s (default 60), then schemathesis (SCHEMATHESIS_MAX_EXAMPLES, default 200)
+  fuzz [--seconds N]  every cargo-fuzz target N s (default 60), then schemathesis (SCHEMATHESIS_MAX_EXAMPLES, default 200; stateful N s)
   build-worker  build the worker if its sources changed (wrangler's [build] command)
   cycles        list import cycles in worker/src and frontend/src (imports must point down)
 ";

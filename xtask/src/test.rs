@@ -141,7 +141,7 @@ pub fn run_all() -> Result<(), String> {
     });
     if built {
         check("API fuzzing: schemathesis, short run", &mut |_| {
-            crate::fuzz::schemathesis(&tools, "15")
+            crate::fuzz::schemathesis(&tools, "15", None)
         });
         check(
             "end-to-end: worker in workerd, console in Chromium",
