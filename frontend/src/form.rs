@@ -285,6 +285,7 @@ mod tests {
             modified_at: String::new(),
             expires_at: Some("2027-03-04T15:30:00Z".into()),
             expiry: None,
+            key_id: None,
         };
         let f = CredentialForm::for_stored(&status);
         assert_eq!(

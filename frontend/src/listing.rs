@@ -145,6 +145,7 @@ mod tests {
             modified_at: String::new(),
             expires_at: None,
             expiry: None,
+            key_id: None,
         }
     }
 

@@ -65,6 +65,9 @@ pub struct SecretStatus {
     pub expires_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<crate::time::ExpiryState>,
+    /// The id of the encryption key (in `REGCRED_KEYS`) its value is sealed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +278,46 @@ pub struct HealthResponse {
     pub version: String,
 }
 
+/// `GET /v2/admin/encryptionKeys`: each key and how many secrets it seals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptionKeys {
+    /// The key new values are sealed with (the first in `REGCRED_KEYS`).
+    pub primary: String,
+    /// Configured keys in `REGCRED_KEYS` order, then ids secrets name that
+    /// are not configured (`configured: false`: those secrets cannot open).
+    pub keys: Vec<KeyUsage>,
+    /// Secrets a rewrap would rewrite: not under the primary key, or sealed
+    /// before versions were bound.
+    pub to_rewrap: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyUsage {
+    pub id: String,
+    pub configured: bool,
+    /// Secrets sealed with it. A key at 0 can be removed from `REGCRED_KEYS`.
+    pub secrets: u64,
+}
+
+/// `POST /v2/admin/encryptionKeys/rewrap`: one bounded batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RewrapBatch {
+    /// Secrets looked at in this batch.
+    pub examined: u64,
+    /// Of those, sealed again under the primary key.
+    pub rewrapped: u64,
+    /// Secrets that could not be opened (their key is missing), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<ErrorDetail>,
+    /// Where the next batch starts (`?after=`); absent when this was the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
 /// The closed set of error codes. Each has one HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -297,6 +340,8 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// Too many failed authentications from one address: wait (`Retry-After`).
     TooManyFailedAttempts,
+    /// A stored secret is sealed with a key `REGCRED_KEYS` no longer holds.
+    EncryptionKeyMissing,
     InternalError,
 }
 
@@ -317,7 +362,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::QuotaExceeded | ErrorCode::TooManyFailedAttempts => 429,
-            ErrorCode::InternalError => 500,
+            ErrorCode::InternalError | ErrorCode::EncryptionKeyMissing => 500,
         }
     }
 
@@ -340,6 +385,7 @@ impl ErrorCode {
             ErrorCode::QuotaExceeded => "QuotaExceeded",
             ErrorCode::TooManyFailedAttempts => "TooManyFailedAttempts",
             ErrorCode::InternalError => "InternalError",
+            ErrorCode::EncryptionKeyMissing => "EncryptionKeyMissing",
         }
     }
 }

@@ -37,6 +37,9 @@ pub enum Action {
     ListTokens,
     CreateToken,
     RevokeToken,
+    /// The encryption keys and what each seals; rewrapping under the first.
+    ReadKeys,
+    Rewrap,
 }
 
 impl Role {
@@ -74,8 +77,10 @@ impl Role {
             ),
             Role::Puller => matches!(action, Pull),
             Role::Admin => {
-                matches!(action, ListTokens | CreateToken | RevokeToken)
-                    || Role::Editor.allows(action)
+                matches!(
+                    action,
+                    ListTokens | CreateToken | RevokeToken | ReadKeys | Rewrap
+                ) || Role::Editor.allows(action)
             }
         }
     }

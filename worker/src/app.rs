@@ -11,6 +11,7 @@ use crate::audit::{self, Attempt};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::{finish, Method, Request, Response};
+use crate::keys;
 use crate::login;
 use crate::managed;
 use crate::record;
@@ -40,6 +41,8 @@ enum Route {
     Quota,
     Tokens,
     Token(String),
+    Keys,
+    Rewrap,
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -63,6 +66,8 @@ fn route(path: &str) -> Option<Route> {
         ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
         ["admin", "tokens"] => Route::Tokens,
         ["admin", "tokens", id] => Route::Token((*id).to_owned()),
+        ["admin", "encryptionKeys"] => Route::Keys,
+        ["admin", "encryptionKeys", "rewrap"] => Route::Rewrap,
         _ => return None,
     })
 }
@@ -100,6 +105,10 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Tokens, _) => Err("GET, HEAD, POST"),
         (Route::Token(_), Delete) => Ok(Some(Action::RevokeToken)),
         (Route::Token(_), _) => Err("DELETE"),
+        (Route::Keys, Get) => Ok(Some(Action::ReadKeys)),
+        (Route::Keys, _) => Err("GET"),
+        (Route::Rewrap, Post) => Ok(Some(Action::Rewrap)),
+        (Route::Rewrap, _) => Err("POST"),
         (
             Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries | Route::Quota,
             _,
@@ -123,12 +132,12 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    /// What the Durable Object serves: create, modify and delete (it orders
-    /// them), and pulls (it is the only place that is never stale).
+    /// What the Durable Object serves: create, modify, delete and rewrap (it
+    /// orders them), and pulls (it is the only place that is never stale).
     pub fn for_writer(&self) -> bool {
         matches!(
             self.action,
-            Action::Create | Action::Modify | Action::Delete | Action::Pull
+            Action::Create | Action::Modify | Action::Delete | Action::Pull | Action::Rewrap
         )
     }
 
@@ -383,6 +392,8 @@ async fn dispatch<S: Store>(
             Ok(resp)
         }
         Route::Token(id) => managed::revoke(ctx, id).await,
+        Route::Keys => keys::list(ctx).await,
+        Route::Rewrap => keys::rewrap(ctx, &req.query).await,
         Route::Secret(raw) | Route::Pull(raw) | Route::Check(raw) => {
             let name = path_name(raw)?;
             // Outside the scope, a secret does not exist.

@@ -69,6 +69,7 @@ fn action_word(action: Action) -> Option<&'static str> {
         Action::CheckLogin => "check",
         Action::CreateToken => "token-create",
         Action::RevokeToken => "token-revoke",
+        Action::Rewrap => "rewrap",
         _ => return None,
     })
 }

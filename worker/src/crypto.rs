@@ -1,6 +1,8 @@
 //! Encryption at rest: AES-256-GCM, a fresh 96-bit nonce per write, the
-//! secret's name as associated data (a value copied under another name does
-//! not decrypt), in a versioned envelope that names its key.
+//! secret's name and version as associated data (a value copied under
+//! another name, or an older value copied over the current one, does not
+//! decrypt), in a versioned envelope that names its key. Envelopes of
+//! version 1 (name only) still open; rewrapping makes them version 2.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -10,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use shared::SecretName;
 
 pub const NONCE_LEN: usize = 12;
-const ENVELOPE_VERSION: u8 = 1;
+/// What `seal` writes: the name and the secret's version are bound.
+const ENVELOPE_VERSION: u8 = 2;
+/// Only the name is bound.
+const ENVELOPE_V1: u8 = 1;
 
 /// The keys from the `REGCRED_KEYS` secret: `id:hex64[,id:hex64...]`.
 /// The first key encrypts; every key decrypts, so keys rotate without downtime.
@@ -34,8 +39,25 @@ pub enum OpenError {
     Rejected,
 }
 
-fn aad(name: &SecretName) -> Vec<u8> {
-    format!("regcred/v1/secret/{name}").into_bytes()
+fn aad(envelope: u8, name: &SecretName, version: u64) -> Vec<u8> {
+    match envelope {
+        ENVELOPE_V1 => format!("regcred/v1/secret/{name}").into_bytes(),
+        _ => format!("regcred/v2/secret/{name}/{version}").into_bytes(),
+    }
+}
+
+/// The id of the key an envelope was sealed with, without opening it.
+pub fn envelope_key(envelope: &str) -> Option<String> {
+    serde_json::from_str::<Envelope>(envelope)
+        .ok()
+        .map(|e| e.kid)
+}
+
+/// Whether an envelope is sealed the way `seal` seals now under `primary`
+/// (that key, name and version bound); if not, a rewrap rewrites it.
+pub fn is_current(envelope: &str, primary: &str) -> bool {
+    serde_json::from_str::<Envelope>(envelope)
+        .is_ok_and(|e| e.v == ENVELOPE_VERSION && e.kid == primary)
 }
 
 impl Keyring {
@@ -75,10 +97,22 @@ impl Keyring {
         Ok(Keyring { keys })
     }
 
-    /// Encrypts under the first key. `nonce` must be fresh random bytes.
+    /// The key ids, the one that encrypts first.
+    pub fn ids(&self) -> Vec<&str> {
+        self.keys.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    /// The id of the key that encrypts.
+    pub fn primary(&self) -> &str {
+        self.keys.first().map_or("", |(id, _)| id.as_str())
+    }
+
+    /// Encrypts under the first key, bound to the secret's name and
+    /// `version`. `nonce` must be fresh random bytes.
     pub fn seal(
         &self,
         name: &SecretName,
+        version: u64,
         plaintext: &[u8],
         nonce: [u8; NONCE_LEN],
     ) -> Result<String, String> {
@@ -89,7 +123,7 @@ impl Keyring {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: plaintext,
-                    aad: &aad(name),
+                    aad: &aad(ENVELOPE_VERSION, name, version),
                 },
             )
             .map_err(|_| "encryption failed".to_string())?;
@@ -102,9 +136,15 @@ impl Keyring {
         serde_json::to_string(&env).map_err(|_| "envelope serialization failed".to_string())
     }
 
-    pub fn open(&self, name: &SecretName, envelope: &str) -> Result<Vec<u8>, OpenError> {
+    /// Opens the envelope of version `version` of the secret `name`.
+    pub fn open(
+        &self,
+        name: &SecretName,
+        version: u64,
+        envelope: &str,
+    ) -> Result<Vec<u8>, OpenError> {
         let env: Envelope = serde_json::from_str(envelope).map_err(|_| OpenError::NotAnEnvelope)?;
-        if env.v != ENVELOPE_VERSION {
+        if env.v != ENVELOPE_VERSION && env.v != ENVELOPE_V1 {
             return Err(OpenError::NotAnEnvelope);
         }
         let (_, cipher) = self
@@ -124,7 +164,7 @@ impl Keyring {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: &ct,
-                    aad: &aad(name),
+                    aad: &aad(env.v, name, version),
                 },
             )
             .map_err(|_| OpenError::Rejected)

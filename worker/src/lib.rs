@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod ctx;
 mod edge;
 pub mod http;
+pub mod keys;
 pub mod login;
 pub mod managed;
 pub mod paging;

@@ -9,7 +9,7 @@ use shared::api::{ApiError, ErrorCode, SecretStatus};
 use shared::time::Timestamp;
 use shared::{DockerConfig, SecretName};
 
-use crate::crypto::NONCE_LEN;
+use crate::crypto::{OpenError, NONCE_LEN};
 use crate::ctx::Ctx;
 use crate::store::{Store, Stored};
 
@@ -41,6 +41,10 @@ pub struct SecretMeta {
     pub expires_at: Option<String>,
     #[serde(rename = "v")]
     pub version: u64,
+    /// The id of the key the value is sealed with; records written before
+    /// it was kept read `None` (the envelope names it).
+    #[serde(rename = "k", skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 impl Default for SecretMeta {
@@ -53,6 +57,7 @@ impl Default for SecretMeta {
             omitted: 0,
             expires_at: None,
             version: 1,
+            key_id: None,
         }
     }
 }
@@ -80,6 +85,7 @@ impl SecretMeta {
             modified_at: self.modified_at,
             expires_at: self.expires_at.filter(|e| !e.is_empty()),
             expiry,
+            key_id: self.key_id,
         }
     }
 }
@@ -98,6 +104,7 @@ pub fn metadata(
     modified: &str,
     expires: Option<&str>,
     version: u64,
+    key_id: &str,
 ) -> Value {
     let total = registries.len();
     let build = |kept: usize| SecretMeta {
@@ -107,6 +114,7 @@ pub fn metadata(
         omitted: (total - kept) as u64,
         expires_at: expires.map(str::to_owned),
         version,
+        key_id: Some(key_id.to_owned()),
     };
     let serialized = |m: &SecretMeta| serde_json::to_value(m).unwrap_or_default();
     let digits = |n: usize| n.to_string().len();
@@ -148,12 +156,24 @@ pub fn not_found(name: &SecretName) -> ApiError {
     .with_target("dockerRegistryName")
 }
 
-/// The envelope of `config` under the first key, bound to `name`.
+/// The envelope of `config` under the first key, bound to `name` and
+/// `version`, and that key's id.
 pub fn seal<S: Store>(
     ctx: &Ctx<'_, S>,
     name: &SecretName,
+    version: u64,
     config: &DockerConfig,
-) -> Result<String, ApiError> {
+) -> Result<(String, String), ApiError> {
+    seal_text(ctx, name, version, config.to_json().as_bytes())
+}
+
+/// `seal` of plaintext already in its stored form (a rewrap).
+pub fn seal_text<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    version: u64,
+    plaintext: &[u8],
+) -> Result<(String, String), ApiError> {
     let cfg = ctx.config()?;
     let mut nonce = [0u8; NONCE_LEN];
     if !(ctx.random)(&mut nonce) {
@@ -162,9 +182,11 @@ pub fn seal<S: Store>(
             "no random source is available to encrypt the secret; try again",
         ));
     }
-    cfg.keyring
-        .seal(name, config.to_json().as_bytes(), nonce)
-        .map_err(|e| ApiError::new(ErrorCode::InternalError, e))
+    let envelope = cfg
+        .keyring
+        .seal(name, version, plaintext, nonce)
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e))?;
+    Ok((envelope, cfg.keyring.primary().to_owned()))
 }
 
 /// The stored `.dockerconfigjson` text.
@@ -174,12 +196,21 @@ pub fn open<S: Store>(
     stored: &Stored,
 ) -> Result<String, ApiError> {
     let cfg = ctx.config()?;
-    let plain = cfg.keyring.open(name, &stored.value).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InternalError,
-            format!("the stored secret \"{name}\" cannot be decrypted with the configured keys ({e:?}); check REGCRED_KEYS"),
-        )
-    })?;
+    let version = SecretMeta::of(stored).version;
+    let plain = cfg
+        .keyring
+        .open(name, version, &stored.value)
+        .map_err(|e| match e {
+            OpenError::UnknownKey(kid) => ApiError::new(
+                ErrorCode::EncryptionKeyMissing,
+                format!("the secret \"{name}\" is sealed with the key \"{kid}\", which REGCRED_KEYS does not hold; put that key back (after the first one), then rewrap (POST /v2/admin/encryptionKeys/rewrap) before removing it"),
+            )
+            .with_target("REGCRED_KEYS"),
+            _ => ApiError::new(
+                ErrorCode::InternalError,
+                format!("the stored secret \"{name}\" cannot be decrypted with the configured keys ({e:?}); check REGCRED_KEYS"),
+            ),
+        })?;
     String::from_utf8(plain).map_err(|_| {
         ApiError::new(
             ErrorCode::InternalError,

@@ -13,7 +13,7 @@ use shared::{parse_dockerconfigjson, Scope, SecretName};
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::paging::{walk, Window};
-use crate::record::{self, key, load, metadata, open, seal, SecretMeta, PREFIX};
+use crate::record::{self, key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
 
 pub fn etag(version: u64) -> String {
@@ -192,7 +192,7 @@ pub async fn create<S: Store>(
         ));
     }
     let config = &valid.config.config;
-    let value = seal(ctx, &valid.name, config)?;
+    let (value, key_id) = seal(ctx, &valid.name, 1, config)?;
     let expires = valid.expires_at.map(|t| t.to_string());
     let meta = metadata(
         &config.registries(),
@@ -200,6 +200,7 @@ pub async fn create<S: Store>(
         &ctx.now,
         expires.as_deref(),
         1,
+        &key_id,
     );
     ctx.store.put(&k, &value, &meta).await?;
     let mut resp = Response::json(
@@ -240,16 +241,27 @@ pub async fn modify<S: Store>(
         None => old.expires_at,
         Some(change) => change.map(|t| t.to_string()),
     };
-    let (value, registries) = match &valid.config {
-        Some(parsed) => (seal(ctx, name, &parsed.config)?, parsed.config.registries()),
-        // Only the expiry changes: keep the ciphertext; re-read the registry
-        // list if the metadata could not hold all of it.
-        None if old.omitted > 0 => {
+    // The value is sealed to its version, so even an expiry-only change
+    // seals the same credentials again, for the next version.
+    let ((value, key_id), registries) = match &valid.config {
+        Some(parsed) => (
+            seal(ctx, name, version + 1, &parsed.config)?,
+            parsed.config.registries(),
+        ),
+        None => {
             let text = open(ctx, name, &stored)?;
-            let parsed = parse_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
-            (stored.value.clone(), parsed.config.registries())
+            let sealed = seal_text(ctx, name, version + 1, text.as_bytes())?;
+            // Re-read the registry list if the metadata could not hold all of it.
+            let registries = if old.omitted > 0 {
+                parse_dockerconfigjson(&text)
+                    .map_err(shared::requests::config_error)?
+                    .config
+                    .registries()
+            } else {
+                old.registries
+            };
+            (sealed, registries)
         }
-        None => (stored.value.clone(), old.registries),
     };
     let meta = metadata(
         &registries,
@@ -257,6 +269,7 @@ pub async fn modify<S: Store>(
         &ctx.now,
         expires.as_deref(),
         version + 1,
+        &key_id,
     );
     ctx.store.put(&key(name), &value, &meta).await?;
     let warnings_of = valid

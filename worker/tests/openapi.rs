@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 
 use shared::api::{
-    ApiError, CreateSecretRequest, CreatedResponse, ErrorBody, ErrorCode, ErrorDetail,
-    HealthResponse, IdMessageResponse, LoginCheckResponse, ModifySecretRequest, Quota,
-    QuotaResponse, QuotaUsage, RegistryCredentials, RegistryUser, RegistryUsers, SecretData,
-    SecretList, SecretStatus, SessionResponse, SignIn,
+    ApiError, CreateSecretRequest, CreatedResponse, EncryptionKeys, ErrorBody, ErrorCode,
+    ErrorDetail, HealthResponse, IdMessageResponse, KeyUsage, LoginCheckResponse,
+    ModifySecretRequest, Quota, QuotaResponse, QuotaUsage, RegistryCredentials, RegistryUser,
+    RegistryUsers, RewrapBatch, SecretData, SecretList, SecretStatus, SessionResponse, SignIn,
 };
 use shared::apitoken::{CreateTokenRequest, CreatedToken, TokenInfo, TokenList};
 use shared::name::{MAX_NAME_LEN, NAME_PATTERN};
@@ -282,6 +282,29 @@ fn create_token() {}
     ))]
 fn revoke_token() {}
 
+#[utoipa::path(get, path = "/v2/admin/encryptionKeys", tag = "regcred extensions",
+    description = "The keys of REGCRED_KEYS in order (the first seals new values) and how many secrets each seals, then key ids secrets name that are not configured (those secrets cannot be opened). `toRewrap`: secrets not yet sealed the current way (under the first key, name and version bound). A key at 0 secrets can be removed. Role: admin.",
+    responses(
+        (status = 200, description = "Keys and counts", body = EncryptionKeys),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn encryption_keys() {}
+
+#[utoipa::path(post, path = "/v2/admin/encryptionKeys/rewrap", tag = "regcred extensions",
+    description = "Seals up to `limit` secrets after `after` again under the first key, at their own version (content, version and ETag stay). Call again with `after` = the answer's `next` until it is absent; a secret whose key is missing is listed in `failed` and skipped. Runs in the Durable Object, one batch at a time. Role: admin.",
+    params(
+        ("after" = Option<String>, Query, description = "The `next` of the previous batch"),
+        ("limit" = Option<u64>, Query, description = "Secrets per batch, 1-500 (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "One batch", body = RewrapBatch),
+        (status = 400, description = "Bad after or limit (InvalidQueryParameter)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn rewrap() {}
+
 /// The rules the server enforces on names and bodies, declared from
 /// `shared`'s constants, so a request generated from this document (a
 /// client's, a fuzzer's) is one the server can take: the name's pattern and
@@ -414,10 +437,10 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes and extra metadata. Every route that takes GET also takes HEAD (the same answer without its body); any method a route does not take, OPTIONS included (CORS is same origin only), is a 405 with Allow.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
     )),
     security(("bearer" = [])),

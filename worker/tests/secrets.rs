@@ -13,8 +13,10 @@ fn metadata_fits_kv_limit() {
         "2026-01-01T00:00:00.000Z",
         Some("2027-01-01T00:00:00Z"),
         3,
+        "k1",
     );
     assert_eq!(m["v"], 3);
+    assert_eq!(m["k"], "k1");
     assert_eq!(m["e"], "2027-01-01T00:00:00Z");
     assert!(m.to_string().len() <= MAX_METADATA_BYTES);
     let kept = m["r"].as_array().unwrap().len() as u64;
@@ -38,6 +40,7 @@ fn metadata_by_retrying(
             omitted: (registries.len() - kept) as u64,
             expires_at: expires.map(str::to_owned),
             version: 1,
+            key_id: Some("k1".into()),
         };
         let value = serde_json::to_value(&m).unwrap();
         if value.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
@@ -63,7 +66,7 @@ fn metadata_keeps_as_many_registries_as_retrying_would() {
         for n in [0, 1, 2, 9, 10, 11, 30, 60, 99, 100, 101, 150] {
             let many: Vec<String> = (0..n).map(shape).collect();
             for expires in [None, Some("2027-01-01T00:00:00Z")] {
-                let fast = metadata(&many, now, now, expires, 1);
+                let fast = metadata(&many, now, now, expires, 1, "k1");
                 assert_eq!(
                     fast,
                     metadata_by_retrying(&many, now, expires),
