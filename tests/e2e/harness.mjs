@@ -65,8 +65,8 @@ export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
   const envFile = path.join(dir, 'test.vars');
   const tokens = Object.entries(TOKENS).map(([role, t]) => `test-${role}:${role}:${t}`).join(',');
-  const extra = Object.entries(vars).map(([k, v]) => `${k}="${v}"\n`).join('');
-  await writeFile(envFile, `REGCRED_TOKENS="${tokens}"\nREGCRED_KEYS="${KEYRING}"\n${extra}`);
+  const all = { REGCRED_TOKENS: tokens, REGCRED_KEYS: KEYRING, ...vars };
+  await writeFile(envFile, Object.entries(all).map(([k, v]) => `${k}="${v}"\n`).join(''));
   const port = await freePort();
   const config = await configOf(dir);
   const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler');

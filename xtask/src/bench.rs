@@ -105,6 +105,7 @@ pub fn run() -> Result<(), String> {
     for script in [
         "tests/bench/api-latency.mjs",
         "tests/bench/auth.mjs",
+        "tests/bench/durability.mjs",
         "tests/bench/console-render.mjs",
         "tests/bench/load.mjs",
         "tests/bench/throughput.mjs",
