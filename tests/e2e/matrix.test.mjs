@@ -100,6 +100,7 @@ const RIGHTS = {
   list: ['viewer', 'editor', 'admin'],
   write: ['editor', 'admin'],
   pull: ['puller'],
+  // Managing tokens and keys.
   tokens: ['admin'],
   any: ['viewer', 'editor', 'puller', 'admin'],
 };
@@ -158,6 +159,9 @@ function cases(doc) {
           case 'GET /v2/admin/tokens': out.push({ ...c, right: 'tokens', ok: 200 }); break;
           case 'POST /v2/admin/tokens': out.push({ ...c, right: 'tokens', ok: 201, body: (who) => ({ label: `made-by-${who}`, role: 'viewer' }) }); break;
           case 'DELETE /v2/admin/tokens/{id}': out.push({ ...c, right: 'tokens', ok: 404 }); break;
+          case 'GET /v2/admin/encryptionKeys': out.push({ ...c, right: 'tokens', ok: 200 }); break;
+          // A batch of one: nothing to rewrap (every secret is current), so nothing changes.
+          case 'POST /v2/admin/encryptionKeys/rewrap': out.push({ ...c, path: `${path}?limit=1`, right: 'tokens', ok: 200 }); break;
           default: throw new Error(`the matrix does not know ${op}: add it`);
         }
       }
