@@ -329,6 +329,11 @@ test('every page has its own title and the header marks where you are', async ()
     // A wrong title is reported by the assertion below, with the page's URL.
     await page.waitForFunction((t) => document.title === `${t} · regcred`, title, { timeout: 5000 }).catch(() => {});
     assert.equal(await page.title(), `${title} · regcred`, url);
+    // Links a role may see appear once the session is read back.
+    if (link) {
+      await page.waitForFunction((l) => [...document.querySelectorAll('header nav a')]
+        .some((a) => a.getAttribute('aria-current') === 'page' && a.textContent === l), link, { timeout: 5000 }).catch(() => {});
+    }
     const m = await marked();
     assert.deepEqual(m.current, link ? [link] : [], `${url}: the current link`);
     if (link) {
