@@ -36,11 +36,14 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut to_rewrap = 0;
     for (k, kid) in listed {
-        // The metadata names the key but not the envelope's version; only
-        // the value tells a version-1 envelope under the primary key.
+        // Metadata names the key only since envelopes bind the version, so a
+        // named key is a version-2 envelope; only older records are read.
         let (kid, current) = match kid {
-            Some(kid) if kid != primary => (kid, false),
-            _ => match ctx.store.get(&k).await? {
+            Some(kid) => {
+                let current = kid == primary;
+                (kid, current)
+            }
+            None => match ctx.store.get(&k).await? {
                 Some(s) => (
                     envelope_key(&s.value).unwrap_or_default(),
                     is_current(&s.value, &primary),
@@ -139,6 +142,10 @@ pub async fn rewrap<S: Store>(
         };
         batch.examined += 1;
         last = Some(name.to_string());
+        // Sealed under the primary key already (see `list`): nothing to read.
+        if listed_key(k.read_metadata::<SecretMeta>()).as_deref() == Some(primary.as_str()) {
+            continue;
+        }
         let Some(stored) = ctx.store.get(&k.name).await? else {
             continue;
         };

@@ -10,7 +10,9 @@
 //! - A delete leaves a tombstone (`tomb:<key>`), so a secret whose KV delete
 //!   failed is deleted again, never adopted back from KV.
 //! - A secret only KV has (written before the object existed, or its storage
-//!   was lost) and no tombstone is adopted into the authority on first touch.
+//!   was lost) and no tombstone is adopted into the authority on first touch,
+//!   or all at once by the recount that makes the count; after that a miss in
+//!   the authority is final and costs no KV read.
 //!
 //! The authority also keeps the number of secrets (`COUNT_KEY`), so the quota
 //! is decided where writes are ordered. When the count is missing, every
@@ -211,6 +213,11 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         }
         if let Some(found) = self.authority.get(key).await? {
             return Ok(Some(found));
+        }
+        // Once the count is kept, the recount that made it adopted every
+        // KV-only secret: a miss here is a miss, with no KV read.
+        if self.stored_count().await?.is_some() {
+            return Ok(None);
         }
         let adopted = self.adopt(key).await?;
         if adopted.is_some() {
