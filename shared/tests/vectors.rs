@@ -3,26 +3,41 @@
 //! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import" | "name",
 //! "input": <JSON value> | "input_text": "<raw text>", "expect": {...}}`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use shared::address::{parse_url, realm_allowed, vet_url};
 use shared::{auth, classify, parse_dockerconfigjson, ImportStatus, SecretName};
 
-#[test]
-fn every_vector_holds() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+/// Every `*.json` case in `dir` (relative to the crate), in name order;
+/// fewer than `at_least` means the files went missing.
+fn cases(dir: &str, at_least: usize) -> Vec<(PathBuf, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("vectors dir")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 20, "expected the vector files in {dir:?}");
+    assert!(
+        files.len() >= at_least,
+        "expected the vector files in {dir:?}"
+    );
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).expect("read");
+            let case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+            (file, case)
+        })
+        .collect()
+}
+
+#[test]
+fn every_vector_holds() {
     let mut failures = Vec::new();
-    for file in &files {
-        let case: Value = serde_json::from_str(&std::fs::read_to_string(file).expect("read"))
-            .unwrap_or_else(|e| panic!("{file:?}: {e}"));
-        if let Err(why) = run(&case) {
+    for (file, case) in &cases("tests/vectors", 20) {
+        if let Err(why) = run(case) {
             failures.push(format!("{}: {why}", file.display()));
         }
     }
@@ -194,4 +209,72 @@ fn check_name(input: &str, expect: &Value) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+/// Runs `tests/vectors/outbound/*.json` (a new case is a new file):
+/// `{"description", "kind": "address", "input": {"url", "allow_loopback"},
+/// "expect": {"host"?, "kind"?, "allowed", "error_contains"?}}` or
+/// `{"kind": "realm", "input": {"registry", "realm", "allow_loopback"},
+/// "expect": {"allowed", "error_contains"?}}`.
+#[test]
+fn every_outbound_vector_holds() {
+    let mut failures = Vec::new();
+    for (file, case) in &cases("tests/vectors/outbound", 40) {
+        let input = &case["input"];
+        let expect = &case["expect"];
+        let allow = input["allow_loopback"].as_bool().unwrap_or(false);
+        let mut why = Vec::new();
+        let verdict = match case["kind"].as_str() {
+            Some("address") => {
+                let url = input["url"].as_str().unwrap_or_default();
+                if let Ok((target, _)) = parse_url(url) {
+                    if let Some(want) = expect["host"].as_str() {
+                        if target.host.to_string() != want {
+                            why.push(format!("host {}, want {want}", target.host));
+                        }
+                    }
+                    if let Some(want) = expect["kind"].as_str() {
+                        let got = shared::address::classify(&target.host).kind.as_str();
+                        if got != want {
+                            why.push(format!("kind {got}, want {want}"));
+                        }
+                    }
+                } else if expect.get("kind").is_some() {
+                    why.push("does not parse, but a kind is expected".into());
+                }
+                vet_url(url, allow).map(|_| ())
+            }
+            Some("realm") => {
+                let parse =
+                    |k: &str| parse_url(input[k].as_str().unwrap_or_default()).map(|(t, _)| t);
+                match (parse("registry"), parse("realm")) {
+                    (Ok(registry), Ok(realm)) => realm_allowed(&registry, &realm, allow),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            }
+            other => {
+                failures.push(format!("{}: unknown kind {other:?}", file.display()));
+                continue;
+            }
+        };
+        match (&verdict, expect["allowed"].as_bool()) {
+            (Ok(()), Some(true)) => {}
+            (Err(e), Some(false)) => {
+                if let Some(want) = expect["error_contains"].as_str() {
+                    if !e.message.contains(want) {
+                        why.push(format!("refusal {:?} lacks {want:?}", e.message));
+                    }
+                }
+            }
+            (got, want) => why.push(format!("got {got:?}, want allowed = {want:?}")),
+        }
+        if !why.is_empty() {
+            failures.push(format!("{}: {}", file.display(), why.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failed vectors:\n{}",
+        failures.join("\n")
+    );
 }
