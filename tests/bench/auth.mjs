@@ -49,7 +49,7 @@ async function underFlood(editor, tag, { rps, concurrency, health = false }) {
   const statuses = {};
   const bad = client(w.url, `rc_${'f'.repeat(48)}`);
   const one = async () => {
-    const ip = `10.77.0.${sent % ADDRESSES}`;
+    const ip = `127.77.0.${sent % ADDRESSES}`;
     sent++;
     try {
       const r = health
