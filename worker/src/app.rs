@@ -244,7 +244,10 @@ async fn admit_inner<S: Store>(
         Authn::Found(p) => p,
         // Asking who one is without any credential guesses nothing, and the
         // console asks on every load (behind Access it is signed in by it).
-        Authn::Missing if route == Route::Session => return Err(unauthorized()),
+        Authn::Missing if route == Route::Session => {
+            attempt.unrecorded = true;
+            return Err(unauthorized());
+        }
         Authn::Missing | Authn::Refused => {
             return Err(if (ctx.throttle)(&attempt.address).await {
                 unauthorized()

@@ -13,7 +13,7 @@ use shared::api::{ApiError, AuditEvent, AuditList, ErrorCode, Paging};
 use shared::time::Timestamp;
 use shared::{Action, Scope, SecretName};
 
-use crate::http::{Request, Response};
+use crate::http::{pairs, param, Request, Response};
 use crate::paging::{walk, Window};
 use crate::store::Store;
 
@@ -31,6 +31,9 @@ pub struct Attempt {
     pub token: Option<String>,
     /// The client address (`CF-Connecting-IP`), or `unknown`.
     pub address: String,
+    /// Not an attempt the trail keeps (the front door decided: asking who
+    /// one is without any credential guesses nothing).
+    pub unrecorded: bool,
 }
 
 impl Attempt {
@@ -149,9 +152,7 @@ pub async fn record<S: Store>(
     ttl_days: u32,
 ) {
     let ttl = u64::from(ttl_days) * 86_400;
-    // Asking who one is without any credential is no attempt: the console
-    // asks on every load.
-    if attempt.action == Some(Action::Session) && !attempt.presented_token {
+    if attempt.unrecorded {
         return;
     }
     if failed_authentication(resp) {
@@ -292,11 +293,8 @@ pub async fn list<S: Store>(
     query: &[(String, String)],
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
-    let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let secret = query
-        .iter()
-        .find(|(k, _)| k == "secret")
-        .map(|(_, v)| v.as_str());
+    let paging = Paging::from_query(pairs(query))?;
+    let secret = param(query, "secret");
     let window = Window::of(&paging, 100);
     let (out, seen) = walk(store, PREFIX, window, true, |k| {
         k.read_metadata::<AuditEvent>()

@@ -58,6 +58,19 @@ pub struct Request {
     pub request_id: String,
 }
 
+/// The value of the first `name` in decoded query pairs.
+pub fn param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Decoded query pairs as the `(&str, &str)` that `shared`'s parsers take.
+pub fn pairs(query: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    query.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
 /// The path and the decoded query pairs of an absolute request URL, the way
 /// `application/x-www-form-urlencoded` reads them ('+' is a space, `%XX` a
 /// byte). Done here rather than with the `url` crate, whose IDNA tables

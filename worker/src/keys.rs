@@ -12,7 +12,7 @@ use shared::{parse_dockerconfigjson, SecretName};
 
 use crate::crypto::{envelope_key, is_current};
 use crate::ctx::Ctx;
-use crate::http::Response;
+use crate::http::{param, Response};
 use crate::paging::{walk, Window};
 use crate::record::{key, metadata, open, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
@@ -80,13 +80,6 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
     ))
 }
 
-fn query<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
-    query
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 fn bad_query(target: &str, message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidQueryParameter, message).with_target(target)
 }
@@ -97,7 +90,7 @@ pub async fn rewrap<S: Store>(
     ctx: &Ctx<'_, S>,
     params: &[(String, String)],
 ) -> Result<Response, ApiError> {
-    let limit = match query(params, "limit") {
+    let limit = match param(params, "limit") {
         None => DEFAULT_BATCH,
         Some(v) => v
             .parse::<u64>()
@@ -110,7 +103,7 @@ pub async fn rewrap<S: Store>(
                 )
             })?,
     };
-    let after = match query(params, "after") {
+    let after = match param(params, "after") {
         None | Some("") => None,
         Some(v) => Some(SecretName::parse(v).map_err(|e| {
             bad_query(

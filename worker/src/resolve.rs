@@ -11,7 +11,7 @@ use shared::scope::sees;
 use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, Scope, SecretName};
 
 use crate::ctx::Ctx;
-use crate::http::Response;
+use crate::http::{param, Response};
 use crate::paging::{walk, Window};
 use crate::record::{key, load, open, SecretMeta, PREFIX};
 use crate::store::{Store, Stored};
@@ -157,7 +157,7 @@ pub async fn every_registry<S: Store>(
 
 /// The `registry` query parameter, parsed.
 fn asked_registry(query: &[(String, String)]) -> Result<Registry, ApiError> {
-    let Some((_, raw)) = query.iter().find(|(k, _)| k == "registry") else {
+    let Some(raw) = param(query, "registry") else {
         return Err(ApiError::new(
             ErrorCode::InvalidQueryParameter,
             "the query parameter registry is missing; give the registry's server URL or host, e.g. ?registry=ghcr.io or ?registry=https://index.docker.io/v1/",

@@ -11,7 +11,7 @@ use shared::time::Timestamp;
 use shared::{parse_dockerconfigjson, Scope, SecretName};
 
 use crate::ctx::Ctx;
-use crate::http::Response;
+use crate::http::{pairs, Response};
 use crate::paging::{walk, Window};
 use crate::record::{self, key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
@@ -61,7 +61,7 @@ pub async fn list<S: Store>(
     query: &[(String, String)],
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
-    let paging = Paging::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let paging = Paging::from_query(pairs(query))?;
     let now = Timestamp::parse(&ctx.now).ok();
     let window = Window::of(&paging, u64::MAX);
     // With the expiry filter, only matching secrets count.
@@ -103,8 +103,7 @@ pub async fn quota<S: Store>(
     query: &[(String, String)],
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
-    let asked =
-        shared::api::QuotaQuery::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let asked = shared::api::QuotaQuery::from_query(pairs(query))?;
     let max_count = ctx.config()?.max_secrets;
     let usage = if asked.quota_only {
         None
