@@ -21,12 +21,12 @@ pub const ID_HEX_LEN: usize = 16;
 /// A token from its random bytes (the caller draws them; shared has no
 /// randomness).
 pub fn format_token(random: &[u8; TOKEN_RANDOM_BYTES]) -> String {
-    let mut s = String::with_capacity(TOKEN_PREFIX.len() + 2 * TOKEN_RANDOM_BYTES);
-    s.push_str(TOKEN_PREFIX);
-    for b in random {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    format!("{TOKEN_PREFIX}{}", hex(random))
+}
+
+/// Lowercase hex, as tokens and their digests are written.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `s` has the shape of a managed token. Anything else is refused

@@ -20,8 +20,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared::api::{ApiError, ErrorCode, IdMessageResponse, SignIn};
 use shared::apitoken::{
-    format_token, hour_of, is_token_shaped, parse_create_token, CreatedToken, TokenInfo, TokenList,
-    ID_HEX_LEN, TOKEN_RANDOM_BYTES,
+    format_token, hex, hour_of, is_token_shaped, parse_create_token, CreatedToken, TokenInfo,
+    TokenList, ID_HEX_LEN, TOKEN_RANDOM_BYTES,
 };
 use shared::time::Timestamp;
 use subtle::ConstantTimeEq;
@@ -51,10 +51,6 @@ struct Record {
     digest: String,
     #[serde(flatten)]
     info: TokenInfo,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn digest_hex(token: &str) -> String {
@@ -111,7 +107,7 @@ pub async fn authenticate<S: Store>(
         return Ok(None);
     }
     if let Some(now) = now {
-        touch(ctx.store, id, &hour_of(now)).await;
+        touch(ctx.store, &digest, &hour_of(now)).await;
     }
     Ok(Some(Principal {
         label: info.label,
@@ -121,45 +117,65 @@ pub async fn authenticate<S: Store>(
     }))
 }
 
+/// What an isolate knows of a token it saw.
+struct Seen {
+    /// When its record was read (epoch ms).
+    read_at: i64,
+    info: TokenInfo,
+    /// The hour its use was last recorded by this isolate.
+    used_hour: Option<String>,
+}
+
 thread_local! {
-    /// The hour each token was last recorded as used by this isolate.
-    static TOUCHED: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
-    /// Records read lately, by the token's digest, with when they were read.
-    static RECORDS: RefCell<HashMap<String, (i64, TokenInfo)>> = RefCell::new(HashMap::new());
+    /// Tokens seen lately, by the token's digest.
+    static SEEN: RefCell<HashMap<String, Seen>> = RefCell::new(HashMap::new());
 }
 
 fn cached(digest: &str, now_ms: i64) -> Option<TokenInfo> {
-    RECORDS.with(|r| {
-        let r = r.borrow();
-        let (read_at, info) = r.get(digest)?;
-        (now_ms >= *read_at && now_ms - read_at < CACHE_MS).then(|| info.clone())
+    SEEN.with(|m| {
+        let m = m.borrow();
+        let seen = m.get(digest)?;
+        (now_ms >= seen.read_at && now_ms - seen.read_at < CACHE_MS).then(|| seen.info.clone())
     })
 }
 
 fn remember(digest: &str, now_ms: i64, info: &TokenInfo) {
-    RECORDS.with(|r| {
-        let mut r = r.borrow_mut();
-        if r.len() >= CACHE_ENTRIES {
-            r.clear();
+    SEEN.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= CACHE_ENTRIES && !m.contains_key(digest) {
+            m.clear();
         }
-        r.insert(digest.to_owned(), (now_ms, info.clone()));
+        let used_hour = m.remove(digest).and_then(|s| s.used_hour);
+        m.insert(
+            digest.to_owned(),
+            Seen {
+                read_at: now_ms,
+                info: info.clone(),
+                used_hour,
+            },
+        );
     });
 }
 
 /// Records the hour a token was used, once per hour per isolate. A failed
 /// write only loses that hour's mark; it never fails the request.
-async fn touch<S: Store>(store: &S, id: &str, hour: &str) {
-    let fresh = TOUCHED.with(|t| {
-        let mut t = t.borrow_mut();
-        if t.get(id).map(String::as_str) == Some(hour) {
+async fn touch<S: Store>(store: &S, digest: &str, hour: &str) {
+    let fresh = SEEN.with(|m| {
+        let mut m = m.borrow_mut();
+        let Some(seen) = m.get_mut(digest) else {
+            return false;
+        };
+        if seen.used_hour.as_deref() == Some(hour) {
             return false;
         }
-        t.insert(id.to_owned(), hour.to_owned());
+        seen.used_hour = Some(hour.to_owned());
         true
     });
     if fresh {
         let meta = serde_json::json!({ "lastUsed": hour });
-        let _ = store.put(&used_key(id), hour, &meta).await;
+        let _ = store
+            .put(&used_key(&digest[..ID_HEX_LEN]), hour, &meta)
+            .await;
     }
 }
 
@@ -278,8 +294,7 @@ pub async fn revoke<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<Response, Ap
     }
     ctx.store.delete(&key(id)).await?;
     let _ = ctx.store.delete(&used_key(id)).await;
-    TOUCHED.with(|t| t.borrow_mut().remove(id));
-    RECORDS.with(|r| r.borrow_mut().retain(|digest, _| !digest.starts_with(id)));
+    SEEN.with(|m| m.borrow_mut().retain(|digest, _| !digest.starts_with(id)));
     Ok(Response::json(
         202,
         &IdMessageResponse {
