@@ -2,26 +2,11 @@
 // built worker in workerd on loopback (sequential requests, medians).
 // Run with `cargo xtask bench`; prints JSON lines `{"figure", ...}`.
 import { client, dockerconfig, startWorker } from '../e2e/harness.mjs';
+import { pct, timed } from './measure.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const N = Number(process.env.BENCH_REQUESTS ?? 200);
 const DEEP = Number(process.env.BENCH_DEEP ?? 2500);
-
-function pct(samples, p) {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-async function timed(n, fn) {
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    const r = await fn(i);
-    out.push(performance.now() - t);
-    if (r.status >= 300) throw new Error(`bench request failed: ${r.status} ${r.text}`);
-  }
-  return out;
-}
 
 function report(figure, samples) {
   const line = { figure, n: samples.length, p50_ms: +pct(samples, 50).toFixed(2), p99_ms: +pct(samples, 99).toFixed(2) };

@@ -7,6 +7,7 @@
 // BENCH_FLOOD_RPS (200), BENCH_FLOOD_ADDRESSES (10), BENCH_FLOOD_CONCURRENCY (8),
 // BENCH_ROUNDS (10).
 import { client, dockerconfig, startWorker, TOKENS } from '../e2e/harness.mjs';
+import { pct, timed } from './measure.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const N = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -16,22 +17,6 @@ const RPS = Number(process.env.BENCH_FLOOD_RPS ?? 200);
 // A brute force from a few machines: each is past its budget (20 failures
 // a minute) within seconds, as a real one would be.
 const ADDRESSES = Number(process.env.BENCH_FLOOD_ADDRESSES ?? 10);
-
-function pct(samples, p) {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-async function timed(n, fn) {
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    const r = await fn(i);
-    out.push(performance.now() - t);
-    if (r.status >= 300) throw new Error(`bench request failed: ${r.status} ${r.text}`);
-  }
-  return out;
-}
 
 const round2 = (x) => +x.toFixed(2);
 const body = (name) => ({ name, data: { '.dockerconfigjson': dockerconfig('registry.example.com', 'bench', 'bench-password') } });

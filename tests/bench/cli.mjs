@@ -11,17 +11,13 @@ import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { client, dockerconfig, ROOT, startWorker, TOKENS } from '../e2e/harness.mjs';
+import { pct } from './measure.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const BIN = process.env.REGCRED_CLI_BIN ?? path.join(ROOT, 'target', 'cli', 'bin');
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 100);
 const WARMUP = Number(process.env.BENCH_CLI_WARMUP ?? 5);
 const REGISTRIES = 50;
-
-function pct(samples, p) {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 /** Runs `file args` with only `env` (and PATH), `input` on stdin; resolves when it exits. */
 function run(file, args, env, input = '') {
