@@ -11,6 +11,8 @@ pub const MSG_DELETED: &str = "Docker Registry Secret has been deleted";
 
 /// Request bodies over this size get 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A restore chunk may be larger: one sealed 64 KiB secret is about 88 KB.
+pub const MAX_RESTORE_BODY_BYTES: usize = 1024 * 1024;
 
 /// `data` of create and modify: only `.dockerconfigjson` is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,13 @@ pub struct SecretStatus {
     /// The id of the encryption key (in `REGCRED_KEYS`) its value is sealed with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// regcred, deleted secrets only (`?deleted=true`): when it was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// regcred, deleted secrets only: when it is purged for good, unless
+    /// undeleted before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,7 +169,8 @@ pub struct AuditEvent {
     /// The token's label; `anonymous` (no token) or `unknown-token`.
     pub actor: String,
     /// create, modify, delete, pull, check, authenticate, authorize,
-    /// token-create, token-revoke.
+    /// token-create, token-revoke, rewrap, restore-version, undelete, purge,
+    /// backup, restore.
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -288,8 +298,8 @@ pub struct EncryptionKeys {
     /// Configured keys in `REGCRED_KEYS` order, then ids secrets name that
     /// are not configured (`configured: false`: those secrets cannot open).
     pub keys: Vec<KeyUsage>,
-    /// Secrets a rewrap would rewrite: not under the primary key, or sealed
-    /// before versions were bound.
+    /// Records (secrets, kept versions, deleted secrets) a rewrap would
+    /// rewrite: not under the primary key, or sealed before versions were bound.
     pub to_rewrap: u64,
 }
 
@@ -298,24 +308,110 @@ pub struct EncryptionKeys {
 pub struct KeyUsage {
     pub id: String,
     pub configured: bool,
-    /// Secrets sealed with it. A key at 0 can be removed from `REGCRED_KEYS`.
+    /// Live secrets sealed with it.
     pub secrets: u64,
+    /// Kept versions and deleted secrets sealed with it. A key at 0 for
+    /// both can be removed from `REGCRED_KEYS`.
+    #[serde(default)]
+    pub versions: u64,
 }
 
 /// `POST /v2/admin/encryptionKeys/rewrap`: one bounded batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RewrapBatch {
-    /// Secrets looked at in this batch.
+    /// Records (secrets, kept versions, deleted secrets) looked at in this batch.
     pub examined: u64,
     /// Of those, sealed again under the primary key.
     pub rewrapped: u64,
-    /// Secrets that could not be opened (their key is missing), by name.
+    /// Records that could not be opened (their key is missing), by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<ErrorDetail>,
     /// Where the next batch starts (`?after=`); absent when this was the last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+}
+
+/// One kept version of a secret (`GET .../{name}/versions`). Never holds
+/// credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    /// Its ETag, unquoted; numbers only grow, also across a delete.
+    pub version: u64,
+    /// When this version was written (RFC 3339).
+    pub created_at: String,
+    /// The token label or Access identity that wrote it; absent for
+    /// versions written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    pub registries: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The version get and pull serve (false for every version of a
+    /// deleted secret).
+    pub current: bool,
+    /// Set on the version that was current when the secret was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+}
+
+/// A secret's kept versions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionList {
+    pub count: u64,
+    pub resources: Vec<VersionInfo>,
+}
+
+/// One stored record in a backup: the sealed value and its metadata as the
+/// store keeps them (never plaintext). `key` is `secret:<name>`,
+/// `deleted:<name>` or `version:<name>/<version>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackupItem {
+    pub key: String,
+    /// The envelope (`v2.<key id>.<base64>`).
+    pub value: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub metadata: serde_json::Value,
+}
+
+/// `GET /v2/admin/backup`: one page of the store, in key order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackupPage {
+    pub items: Vec<BackupItem>,
+    /// Where the next page starts (`?after=`); absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// `POST /v2/admin/restore`: one chunk of a backup. The first chunk of a
+/// restore needs an empty store; later chunks name the same `restoreId`;
+/// the last says `done`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RestoreChunk {
+    /// Chosen by the client, 8 to 64 of a-z, 0-9 and '-'.
+    pub restore_id: String,
+    pub items: Vec<BackupItem>,
+    #[serde(default)]
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreResult {
+    /// Records written by this chunk.
+    pub restored: u64,
+    /// Whether the restore is finished (the store takes writes again).
+    pub done: bool,
 }
 
 /// The closed set of error codes. Each has one HTTP status.
@@ -342,6 +438,8 @@ pub enum ErrorCode {
     TooManyFailedAttempts,
     /// A stored secret is sealed with a key `REGCRED_KEYS` no longer holds.
     EncryptionKeyMissing,
+    /// A restore needs an empty store (or the restore it continues).
+    StoreNotEmpty,
     InternalError,
 }
 
@@ -357,7 +455,9 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::SecretAlreadyExists | ErrorCode::AmbiguousRegistry => 409,
+            ErrorCode::SecretAlreadyExists
+            | ErrorCode::AmbiguousRegistry
+            | ErrorCode::StoreNotEmpty => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -386,6 +486,7 @@ impl ErrorCode {
             ErrorCode::TooManyFailedAttempts => "TooManyFailedAttempts",
             ErrorCode::InternalError => "InternalError",
             ErrorCode::EncryptionKeyMissing => "EncryptionKeyMissing",
+            ErrorCode::StoreNotEmpty => "StoreNotEmpty",
         }
     }
 }
@@ -454,6 +555,8 @@ pub struct Paging {
     pub count_total: bool,
     /// regcred's filter: only secrets expired or expiring within N days.
     pub expiring_within_days: Option<u64>,
+    /// regcred: `deleted=true` lists deleted secrets kept for undelete.
+    pub deleted: bool,
 }
 
 impl Paging {
@@ -470,6 +573,7 @@ impl Paging {
                     paging.expiring_within_days = Some(non_negative(key, value)?)
                 }
                 "$count" => paging.count_total = boolean(key, value)?,
+                "deleted" => paging.deleted = boolean(key, value)?,
                 _ => {}
             }
         }
@@ -586,6 +690,7 @@ mod tests {
                 skip: 0,
                 count_total: true,
                 expiring_within_days: None,
+                deleted: false,
             }
         );
         for (k, v) in [
@@ -594,6 +699,7 @@ mod tests {
             ("$top", ""),
             ("$skip", "+3"),
             ("$count", "1"),
+            ("deleted", "yes"),
         ] {
             let e = Paging::from_query([(k, v)]).unwrap_err();
             assert_eq!(

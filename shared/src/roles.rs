@@ -40,6 +40,17 @@ pub enum Action {
     /// The encryption keys and what each seals; rewrapping under the first.
     ReadKeys,
     Rewrap,
+    /// A secret's kept versions; deleted secrets.
+    ReadHistory,
+    /// A new version made from a kept one.
+    RestoreVersion,
+    /// A deleted secret brought back.
+    Undelete,
+    /// Kept versions and deleted secrets dropped for good.
+    Purge,
+    /// The whole store, sealed (`GET /v2/admin/backup`), and its restore.
+    Backup,
+    Restore,
 }
 
 impl Role {
@@ -70,16 +81,32 @@ impl Role {
             return true;
         }
         match self {
-            Role::Viewer => matches!(action, List | Read | ReadQuota),
+            Role::Viewer => matches!(action, List | Read | ReadQuota | ReadHistory),
             Role::Editor => matches!(
                 action,
-                List | Read | ReadQuota | Create | Modify | Delete | CheckLogin | ReadAudit
+                List | Read
+                    | ReadQuota
+                    | ReadHistory
+                    | Create
+                    | Modify
+                    | Delete
+                    | RestoreVersion
+                    | Undelete
+                    | CheckLogin
+                    | ReadAudit
             ),
             Role::Puller => matches!(action, Pull),
             Role::Admin => {
                 matches!(
                     action,
-                    ListTokens | CreateToken | RevokeToken | ReadKeys | Rewrap
+                    ListTokens
+                        | CreateToken
+                        | RevokeToken
+                        | ReadKeys
+                        | Rewrap
+                        | Purge
+                        | Backup
+                        | Restore
                 ) || Role::Editor.allows(action)
             }
         }
