@@ -286,6 +286,8 @@ mod tests {
             expires_at: Some("2027-03-04T15:30:00Z".into()),
             expiry: None,
             key_id: None,
+            deleted_at: None,
+            purge_after: None,
         };
         let f = CredentialForm::for_stored(&status);
         assert_eq!(

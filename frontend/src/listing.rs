@@ -146,6 +146,8 @@ mod tests {
             expires_at: None,
             expiry: None,
             key_id: None,
+            deleted_at: None,
+            purge_after: None,
         }
     }
 

@@ -128,7 +128,7 @@ function cases(doc) {
       const op = `${method.toUpperCase()} ${p}`;
       const secrets = p.includes('{dockerRegistryName}') ? [INSIDE, OUTSIDE] : [null];
       for (const s of secrets) {
-        const path = p.replace('{dockerRegistryName}', s?.name ?? '').replace('{id}', '0123456789abcdef');
+        const path = p.replace('{dockerRegistryName}', s?.name ?? '').replace('{id}', '0123456789abcdef').replace('{version}', '1');
         const c = { op, method: method.toUpperCase(), path, secret: s };
         switch (op) {
           case 'GET /v2/health': case 'GET /v2/openapi.json': out.push({ ...c, right: null, ok: 200 }); break;
@@ -162,6 +162,16 @@ function cases(doc) {
           case 'GET /v2/admin/encryptionKeys': out.push({ ...c, right: 'tokens', ok: 200 }); break;
           // A batch of one: nothing to rewrap (every secret is current), so nothing changes.
           case 'POST /v2/admin/encryptionKeys/rewrap': out.push({ ...c, path: `${path}?limit=1`, right: 'tokens', ok: 200 }); break;
+          case `GET ${S}/{dockerRegistryName}/versions`: out.push({ ...c, right: 'list', ok: 200 }); break;
+          // A stale If-Match: nothing changes.
+          case `POST ${S}/{dockerRegistryName}/versions/{version}/restore`: out.push({ ...c, right: 'write', ok: 412, headers: { 'if-match': '"999"' } }); break;
+          // The secret is live: nothing to undelete.
+          case `POST ${S}/{dockerRegistryName}/undelete`: out.push({ ...c, right: 'write', ok: 409 }); break;
+          // Drops kept versions only; the live one stays.
+          case `POST ${S}/{dockerRegistryName}/purge`: out.push({ ...c, right: 'tokens', ok: 202 }); break;
+          case 'GET /v2/admin/backup': out.push({ ...c, path: `${path}?limit=1`, right: 'tokens', ok: 200 }); break;
+          // The store is not empty: refused before anything is written.
+          case 'POST /v2/admin/restore': out.push({ ...c, right: 'tokens', ok: 409, body: () => ({ restoreId: 'matrix-restore', items: [], done: true }) }); break;
           default: throw new Error(`the matrix does not know ${op}: add it`);
         }
       }

@@ -3,13 +3,18 @@
 //! checks are separate steps so the fetch handler can run them all before a
 //! write reaches the Durable Object (see `edge/fetch.rs`).
 
-use shared::api::{ApiError, ErrorCode, HealthResponse, SessionResponse, SignIn, MAX_BODY_BYTES};
+use shared::api::{
+    ApiError, ErrorCode, HealthResponse, SessionResponse, SignIn, MAX_BODY_BYTES,
+    MAX_RESTORE_BODY_BYTES,
+};
 use shared::requests::parse_create_named;
 use shared::{Action, Role, SecretName};
 
 use crate::audit::{self, Attempt};
+use crate::backup;
 use crate::config::Config;
 use crate::ctx::Ctx;
+use crate::history;
 use crate::http::{finish, Method, Request, Response};
 use crate::keys;
 use crate::login;
@@ -43,6 +48,13 @@ enum Route {
     Token(String),
     Keys,
     Rewrap,
+    Versions(String),
+    /// Secret name, version.
+    RestoreVersion(String, String),
+    Undelete(String),
+    Purge(String),
+    Backup,
+    Restore,
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -59,6 +71,14 @@ fn route(path: &str) -> Option<Route> {
             Route::Pull((*name).to_owned())
         }
         ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check((*name).to_owned()),
+        ["admin", "dockerRegistrySecrets", name, "versions"] => Route::Versions((*name).to_owned()),
+        ["admin", "dockerRegistrySecrets", name, "versions", v, "restore"] => {
+            Route::RestoreVersion((*name).to_owned(), (*v).to_owned())
+        }
+        ["admin", "dockerRegistrySecrets", name, "undelete"] => Route::Undelete((*name).to_owned()),
+        ["admin", "dockerRegistrySecrets", name, "purge"] => Route::Purge((*name).to_owned()),
+        ["admin", "backup"] => Route::Backup,
+        ["admin", "restore"] => Route::Restore,
         ["admin", "registryLoginChecks"] => Route::DryRunCheck,
         ["admin", "registryCredentials"] => Route::RegistryCredentials,
         ["admin", "pullableRegistries"] => Route::PullableRegistries,
@@ -106,9 +126,23 @@ fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str>
         (Route::Token(_), Delete) => Ok(Some(Action::RevokeToken)),
         (Route::Token(_), _) => Err("DELETE"),
         (Route::Keys, Get) => Ok(Some(Action::ReadKeys)),
-        (Route::Keys, _) => Err("GET"),
+        (Route::Keys, _) => Err("GET, HEAD"),
         (Route::Rewrap, Post) => Ok(Some(Action::Rewrap)),
-        (Route::Rewrap, _) => Err("POST"),
+        (Route::Versions(_), Get) => Ok(Some(Action::ReadHistory)),
+        (Route::Backup, Get) => Ok(Some(Action::Backup)),
+        (Route::Versions(_) | Route::Backup, _) => Err("GET, HEAD"),
+        (Route::RestoreVersion(..), Post) => Ok(Some(Action::RestoreVersion)),
+        (Route::Undelete(_), Post) => Ok(Some(Action::Undelete)),
+        (Route::Purge(_), Post) => Ok(Some(Action::Purge)),
+        (Route::Restore, Post) => Ok(Some(Action::Restore)),
+        (
+            Route::Rewrap
+            | Route::RestoreVersion(..)
+            | Route::Undelete(_)
+            | Route::Purge(_)
+            | Route::Restore,
+            _,
+        ) => Err("POST"),
         (
             Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries | Route::Quota,
             _,
@@ -129,23 +163,48 @@ pub struct Admitted {
     route: Route,
     action: Action,
     principal: Principal,
+    /// A list of deleted secrets (`?deleted=true`), which only the Durable
+    /// Object holds.
+    deleted: bool,
 }
 
 impl Admitted {
-    /// What the Durable Object serves: create, modify, delete and rewrap (it
-    /// orders them), and pulls (it is the only place that is never stale).
+    /// What the Durable Object serves: every write (it orders them), pulls
+    /// (it is the only place that is never stale), and what only its storage
+    /// holds (versions, deleted secrets, key counts over both, backups).
     pub fn for_writer(&self) -> bool {
+        use Action::*;
         matches!(
             self.action,
-            Action::Create | Action::Modify | Action::Delete | Action::Pull | Action::Rewrap
-        )
+            Create
+                | Modify
+                | Delete
+                | Pull
+                | Rewrap
+                | ReadKeys
+                | ReadHistory
+                | RestoreVersion
+                | Undelete
+                | Purge
+                | Backup
+                | Restore
+        ) || self.deleted
+    }
+
+    /// The largest body the route takes.
+    pub fn body_cap(&self) -> usize {
+        if self.action == Action::Restore {
+            MAX_RESTORE_BODY_BYTES
+        } else {
+            MAX_BODY_BYTES
+        }
     }
 
     /// Whether the route reads the request body (create, modify, checks).
     fn reads_body(&self) -> bool {
         matches!(
             self.action,
-            Action::Create | Action::Modify | Action::CreateToken
+            Action::Create | Action::Modify | Action::CreateToken | Action::Restore
         ) || self.route == Route::DryRunCheck
     }
 }
@@ -230,7 +289,14 @@ async fn admit_inner<S: Store>(
         }));
     };
     attempt.action = Some(action);
-    if let Route::Secret(n) | Route::Pull(n) | Route::Check(n) = &route {
+    if let Route::Secret(n)
+    | Route::Pull(n)
+    | Route::Check(n)
+    | Route::Versions(n)
+    | Route::RestoreVersion(n, _)
+    | Route::Undelete(n)
+    | Route::Purge(n) = &route
+    {
         attempt.secret = Some(n.clone());
     }
     if let Route::Token(id) = &route {
@@ -266,10 +332,15 @@ async fn admit_inner<S: Store>(
     };
     attempt.actor = Some(principal.label.clone());
     authorize(&principal, action).map_err(Response::error)?;
+    let deleted = route == Route::Secrets
+        && action == Action::List
+        && crate::http::param(&req.query, "deleted")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     Ok(Gate::Admitted(Admitted {
         route,
         action,
         principal,
+        deleted,
     }))
 }
 
@@ -324,10 +395,16 @@ async fn authenticate<S: Store>(
 /// The body's size (every method: no oversized request is served) and, for
 /// routes that read it, its content type.
 pub fn check_body(admitted: &Admitted, req: &Request) -> Result<(), ApiError> {
-    if req.body_oversize || req.body.len() > MAX_BODY_BYTES {
+    let cap = admitted.body_cap();
+    if req.body_oversize || req.body.len() > cap {
+        let why = if cap == MAX_BODY_BYTES {
+            "a .dockerconfigjson may be at most 64 KiB"
+        } else {
+            "send the backup in smaller chunks"
+        };
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes; a .dockerconfigjson may be at most 64 KiB"),
+            format!("the request body is larger than {cap} bytes; {why}"),
         )
         .with_target("body"));
     }
@@ -378,7 +455,7 @@ async fn dispatch<S: Store>(
             if !who.sees(valid.name.as_str()) {
                 return Err(outside_scope(who, &valid.name));
             }
-            secrets::create(ctx, valid, &preconditions(req)).await
+            secrets::create(ctx, valid, &preconditions(req), &who.label).await
         }
         Route::Quota => secrets::quota(ctx, &req.query, scope).await,
         Route::DryRunCheck => login::check_given(ctx, &req.body).await,
@@ -397,6 +474,30 @@ async fn dispatch<S: Store>(
         Route::Token(id) => managed::revoke(ctx, id).await,
         Route::Keys => keys::list(ctx).await,
         Route::Rewrap => keys::rewrap(ctx, &req.query).await,
+        // Admins are never scoped; a scoped caller may not see all of it.
+        Route::Backup | Route::Restore if scope.is_some() => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "a backup holds every secret: it needs an unscoped admin",
+        )),
+        Route::Backup => backup::export(ctx, &req.query).await,
+        Route::Restore => backup::restore(ctx, &req.body).await,
+        Route::Versions(raw)
+        | Route::RestoreVersion(raw, _)
+        | Route::Undelete(raw)
+        | Route::Purge(raw) => {
+            let name = path_name(raw)?;
+            if !who.sees(name.as_str()) {
+                return Err(record::not_found(&name));
+            }
+            match &admitted.route {
+                Route::Versions(_) => history::versions(ctx, &name).await,
+                Route::RestoreVersion(_, v) => {
+                    history::restore_version(ctx, &name, v, &preconditions(req), &who.label).await
+                }
+                Route::Undelete(_) => history::undelete(ctx, &name).await,
+                _ => history::purge(ctx, &name).await,
+            }
+        }
         Route::Secret(raw) | Route::Pull(raw) | Route::Check(raw) => {
             let name = path_name(raw)?;
             // Outside the scope, a secret does not exist.
@@ -406,7 +507,9 @@ async fn dispatch<S: Store>(
             match action {
                 Action::CheckLogin => login::check_stored(ctx, &name).await,
                 Action::Read => secrets::get(ctx, &name).await,
-                Action::Modify => secrets::modify(ctx, &name, &req.body, &preconditions(req)).await,
+                Action::Modify => {
+                    secrets::modify(ctx, &name, &req.body, &preconditions(req), &who.label).await
+                }
                 Action::Delete => secrets::delete(ctx, &name, &preconditions(req)).await,
                 _ => secrets::pull(ctx, &name).await,
             }

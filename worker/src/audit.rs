@@ -73,6 +73,11 @@ fn action_word(action: Action) -> Option<&'static str> {
         Action::CreateToken => "token-create",
         Action::RevokeToken => "token-revoke",
         Action::Rewrap => "rewrap",
+        Action::RestoreVersion => "restore-version",
+        Action::Undelete => "undelete",
+        Action::Purge => "purge",
+        Action::Backup => "backup",
+        Action::Restore => "restore",
         _ => return None,
     })
 }

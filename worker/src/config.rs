@@ -1,6 +1,9 @@
 //! The worker's settings, read from its environment (secrets and vars).
 
 use shared::access::AccessRoles;
+use shared::retention::{
+    DEFAULT_RETENTION_DAYS, DEFAULT_VERSIONS, MAX_RETENTION_DAYS, MAX_VERSIONS,
+};
 
 use crate::crypto::Keyring;
 use crate::tokens::TokenTable;
@@ -20,6 +23,10 @@ pub struct Config {
     pub audit_days: u32,
     /// Single sign-on with Cloudflare Access, when configured.
     pub access: Option<AccessSettings>,
+    /// Versions kept per secret, the current one included.
+    pub versions: u32,
+    /// Days a deleted secret (and a recreated name's old history) is kept.
+    pub retention_days: u32,
 }
 
 /// `REGCRED_ACCESS_TEAM_DOMAIN`, `REGCRED_ACCESS_AUD`, `REGCRED_ACCESS_ROLES`.
@@ -55,6 +62,20 @@ impl Config {
                 .filter(|d| (1..=3650).contains(d))
                 .ok_or("REGCRED_AUDIT_DAYS must be a whole number of days from 1 to 3650")?,
         };
+        let versions = bounded(
+            &get,
+            "REGCRED_VERSIONS",
+            DEFAULT_VERSIONS,
+            MAX_VERSIONS,
+            "versions",
+        )?;
+        let retention_days = bounded(
+            &get,
+            "REGCRED_RETENTION_DAYS",
+            DEFAULT_RETENTION_DAYS,
+            MAX_RETENTION_DAYS,
+            "days",
+        )?;
         let allow_http_loopback =
             get("REGCRED_ALLOW_HTTP_LOOPBACK").is_some_and(|v| v.trim() == "true");
         Ok(Config {
@@ -64,7 +85,28 @@ impl Config {
             allow_http_loopback,
             audit_days,
             access: access_settings(&get, allow_http_loopback)?,
+            versions,
+            retention_days,
         })
+    }
+}
+
+/// A whole number from 1 to `max`, or `default` when unset.
+fn bounded(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+    max: u32,
+    unit: &str,
+) -> Result<u32, String> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| format!("{name} must be a whole number of {unit} from 1 to {max}")),
     }
 }
 

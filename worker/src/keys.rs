@@ -1,75 +1,96 @@
-//! Key rotation you can finish: which keys seal how many secrets
-//! (`GET /v2/admin/encryptionKeys`, at the edge), and the rewrap that seals
+//! Key rotation you can finish: which keys seal how many secrets and kept
+//! versions (`GET /v2/admin/encryptionKeys`), and the rewrap that seals
 //! them again under the first key, one bounded batch per call, resumable
-//! from the name it stopped after (`POST .../rewrap?after=&limit=`, in the
-//! Durable Object, whose storage lists every secret). A key whose count
-//! reaches 0 can be removed from `REGCRED_KEYS`.
+//! from the record it stopped after (`POST .../rewrap?after=&limit=`). Both
+//! run in the Durable Object, whose storage holds every record. A key whose
+//! counts reach 0 can be removed from `REGCRED_KEYS`.
 
 use std::collections::BTreeMap;
 
 use shared::api::{ApiError, EncryptionKeys, ErrorCode, ErrorDetail, KeyUsage, RewrapBatch};
-use shared::{parse_dockerconfigjson, SecretName};
+use shared::backup::RecordKey;
+use shared::SecretName;
 
 use crate::crypto::{envelope_key, is_current};
 use crate::ctx::Ctx;
 use crate::http::{param, Response};
-use crate::paging::{walk, Window};
-use crate::record::{key, metadata, open, seal_text, SecretMeta, PREFIX};
-use crate::store::Store;
+use crate::record::{fit, key, open, registries_of, seal_text, SecretMeta, PREFIX};
+use crate::records;
+use crate::store::{Store, KV_PAGE};
 
 pub const DEFAULT_BATCH: u64 = 100;
 pub const MAX_BATCH: u64 = 500;
 
-/// What the list metadata says of a secret's key; `None` for records
-/// written before it was kept (their value says).
+/// What a record's metadata says of its key; `None` for records written
+/// before it was kept (their value says).
 fn listed_key(meta: Option<SecretMeta>) -> Option<String> {
     meta.and_then(|m| m.key_id)
 }
 
+/// Counts every record by the key that seals it: live secrets, and kept
+/// versions with deleted secrets (both must be rewrapped before a key goes).
 pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
     let keyring = &ctx.config()?.keyring;
     let primary = keyring.primary().to_owned();
-    let (listed, _) = walk(ctx.store, PREFIX, Window::all(), true, |k| {
-        Some((k.name.clone(), listed_key(k.read_metadata::<SecretMeta>())))
-    })
-    .await?;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut to_rewrap = 0;
-    for (k, kid) in listed {
-        // Metadata names the key only since envelopes bind the version, so a
-        // named key is a version-2 envelope; only older records are read.
-        let (kid, current) = match kid {
-            Some(kid) => {
-                let current = kid == primary;
-                (kid, current)
+    let mut after: Option<String> = None;
+    loop {
+        let (keys, next) = records::page(ctx.store, after.as_deref(), KV_PAGE as usize).await?;
+        for k in keys {
+            // Metadata names the key only since envelopes bind the version,
+            // so a named key is a version-2 envelope; only older records are read.
+            let (kid, current) = match listed_key(k.read_metadata::<SecretMeta>()) {
+                Some(kid) => {
+                    let current = kid == primary;
+                    (kid, current)
+                }
+                None => match ctx.store.get(&k.name).await? {
+                    Some(s) => (
+                        envelope_key(&s.value).unwrap_or_default(),
+                        is_current(&s.value, &primary),
+                    ),
+                    None => continue,
+                },
+            };
+            if !current {
+                to_rewrap += 1;
             }
-            None => match ctx.store.get(&k).await? {
-                Some(s) => (
-                    envelope_key(&s.value).unwrap_or_default(),
-                    is_current(&s.value, &primary),
-                ),
-                None => continue,
-            },
-        };
-        if !current {
-            to_rewrap += 1;
+            let entry = counts.entry(kid).or_default();
+            if k.name.starts_with(PREFIX) {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
         }
-        *counts.entry(kid).or_default() += 1;
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
     }
     let mut keys: Vec<KeyUsage> = keyring
         .ids()
         .into_iter()
-        .map(|id| KeyUsage {
-            id: id.to_owned(),
-            configured: true,
-            secrets: counts.remove(id).unwrap_or(0),
+        .map(|id| {
+            let (secrets, versions) = counts.remove(id).unwrap_or_default();
+            KeyUsage {
+                id: id.to_owned(),
+                configured: true,
+                secrets,
+                versions,
+            }
         })
         .collect();
-    keys.extend(counts.into_iter().map(|(id, secrets)| KeyUsage {
-        id,
-        configured: false,
-        secrets,
-    }));
+    keys.extend(
+        counts
+            .into_iter()
+            .map(|(id, (secrets, versions))| KeyUsage {
+                id,
+                configured: false,
+                secrets,
+                versions,
+            }),
+    );
     Ok(Response::json(
         200,
         &EncryptionKeys {
@@ -84,7 +105,7 @@ fn bad_query(target: &str, message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidQueryParameter, message).with_target(target)
 }
 
-/// One batch: up to `limit` secrets after `after`, each sealed again under
+/// One batch: up to `limit` records after `after`, each sealed again under
 /// the primary key at its own version (content, version and ETag stay).
 pub async fn rewrap<S: Store>(
     ctx: &Ctx<'_, S>,
@@ -103,38 +124,33 @@ pub async fn rewrap<S: Store>(
                 )
             })?,
     };
+    // A record key (`next` of the batch before); a bare name is its live record.
     let after = match param(params, "after") {
         None | Some("") => None,
-        Some(v) => Some(SecretName::parse(v).map_err(|e| {
-            bad_query(
-                "after",
-                format!("after must be the secret name a batch stopped at: {e}"),
-            )
-        })?),
+        Some(v) => Some(match RecordKey::parse(v) {
+            Ok(k) => k.to_string(),
+            Err(_) => key(&SecretName::parse(v).map_err(|e| {
+                bad_query(
+                    "after",
+                    format!("after must be the `next` a batch stopped at: {e}"),
+                )
+            })?),
+        }),
     };
     let primary = ctx.config()?.keyring.primary().to_owned();
-    let cursor = after.as_ref().map(key);
-    let page = ctx
-        .store
-        .list(PREFIX, cursor.as_deref(), limit as u32)
-        .await?;
+    let (keys, next) = records::page(ctx.store, after.as_deref(), limit as usize).await?;
     let mut batch = RewrapBatch {
         examined: 0,
         rewrapped: 0,
         failed: Vec::new(),
-        next: None,
+        next,
     };
-    let mut last = None;
-    for k in &page.keys {
-        let Some(name) = k
-            .name
-            .strip_prefix(PREFIX)
-            .and_then(|n| SecretName::parse(n).ok())
-        else {
+    for k in &keys {
+        let Ok(record) = RecordKey::parse(&k.name) else {
             continue;
         };
+        let name = record.name();
         batch.examined += 1;
-        last = Some(name.to_string());
         // Sealed under the primary key already (see `list`): nothing to read.
         if listed_key(k.read_metadata::<SecretMeta>()).as_deref() == Some(primary.as_str()) {
             continue;
@@ -145,7 +161,7 @@ pub async fn rewrap<S: Store>(
         if is_current(&stored.value, &primary) {
             continue;
         }
-        let text = match open(ctx, &name, &stored) {
+        let text = match open(ctx, name, &stored) {
             Ok(t) => t,
             Err(e) => {
                 batch.failed.push(ErrorDetail {
@@ -155,26 +171,15 @@ pub async fn rewrap<S: Store>(
                 continue;
             }
         };
-        let old = SecretMeta::of(&stored);
-        let (value, kid) = seal_text(ctx, &name, old.version, text.as_bytes())?;
+        let mut meta = SecretMeta::of(&stored);
+        let (value, kid) = seal_text(ctx, name, meta.version, text.as_bytes())?;
+        meta.key_id = Some(kid);
         // A list cut to fit the metadata is read whole from the value.
-        let registries = match parse_dockerconfigjson(&text) {
-            Ok(p) if old.omitted > 0 => p.config.registries(),
-            _ => old.registries.clone(),
-        };
-        let meta = metadata(
-            &registries,
-            &old.created_at,
-            &old.modified_at,
-            old.expires_at.as_deref(),
-            old.version,
-            &kid,
-        );
-        ctx.store.put(&k.name, &value, &meta).await?;
+        let registries = registries_of(&meta, &text);
+        ctx.store
+            .put(&k.name, &value, &fit(&meta, &registries))
+            .await?;
         batch.rewrapped += 1;
-    }
-    if page.cursor.is_some() {
-        batch.next = last;
     }
     Ok(Response::json(200, &batch))
 }

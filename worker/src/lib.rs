@@ -5,16 +5,19 @@
 
 pub mod app;
 pub mod audit;
+pub mod backup;
 pub mod config;
 pub mod crypto;
 pub mod ctx;
 mod edge;
+pub mod history;
 pub mod http;
 pub mod keys;
 pub mod login;
 pub mod managed;
 pub mod paging;
 pub mod record;
+pub mod records;
 pub mod resolve;
 pub mod secrets;
 pub mod serial;

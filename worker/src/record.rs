@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::api::{ApiError, ErrorCode, SecretStatus};
 use shared::time::Timestamp;
-use shared::{DockerConfig, SecretName};
+use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
 
 use crate::crypto::{OpenError, NONCE_LEN};
 use crate::ctx::Ctx;
@@ -45,6 +45,12 @@ pub struct SecretMeta {
     /// it was kept read `None` (the envelope names it).
     #[serde(rename = "k", skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// Who wrote this version (a token label or Access identity).
+    #[serde(rename = "b", skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// On a deleted secret's record: when it was deleted.
+    #[serde(rename = "d", skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
 }
 
 impl Default for SecretMeta {
@@ -58,6 +64,8 @@ impl Default for SecretMeta {
             expires_at: None,
             version: 1,
             key_id: None,
+            created_by: None,
+            deleted_at: None,
         }
     }
 }
@@ -86,35 +94,26 @@ impl SecretMeta {
             expires_at: self.expires_at.filter(|e| !e.is_empty()),
             expiry,
             key_id: self.key_id,
+            deleted_at: None,
+            purge_after: None,
         }
     }
 }
 
-/// Metadata that fits KV's 1 KiB limit: registries are dropped from the end
-/// (and counted in `omitted`) until it fits; GET reads the full list from the
-/// value.
+/// `meta` with as many of `registries` as fit KV's 1 KiB limit: they are
+/// dropped from the end (and counted in `omitted`) until it fits; GET reads
+/// the full list from the value.
 ///
 /// The kept count is worked out from sizes, not by serializing again per
 /// dropped registry: the metadata with no registry, plus each kept one's
 /// JSON string and comma, with `x` growing by digits. One pass, then one
 /// serialization.
-pub fn metadata(
-    registries: &[String],
-    created: &str,
-    modified: &str,
-    expires: Option<&str>,
-    version: u64,
-    key_id: &str,
-) -> Value {
+pub fn fit(meta: &SecretMeta, registries: &[String]) -> Value {
     let total = registries.len();
     let build = |kept: usize| SecretMeta {
         registries: registries[..kept].to_vec(),
-        created_at: created.to_owned(),
-        modified_at: modified.to_owned(),
         omitted: (total - kept) as u64,
-        expires_at: expires.map(str::to_owned),
-        version,
-        key_id: Some(key_id.to_owned()),
+        ..meta.clone()
     };
     let serialized = |m: &SecretMeta| serde_json::to_value(m).unwrap_or_default();
     let digits = |n: usize| n.to_string().len();
@@ -138,6 +137,40 @@ pub fn metadata(
         value = serialized(&build(kept));
     }
     value
+}
+
+/// The metadata of a version written now.
+#[allow(clippy::too_many_arguments)]
+pub fn metadata(
+    registries: &[String],
+    created: &str,
+    modified: &str,
+    expires: Option<&str>,
+    version: u64,
+    key_id: &str,
+    by: &str,
+) -> Value {
+    let meta = SecretMeta {
+        registries: Vec::new(),
+        created_at: created.to_owned(),
+        modified_at: modified.to_owned(),
+        omitted: 0,
+        expires_at: expires.map(str::to_owned),
+        version,
+        key_id: Some(key_id.to_owned()),
+        created_by: (!by.is_empty()).then(|| by.to_owned()),
+        deleted_at: None,
+    };
+    fit(&meta, registries)
+}
+
+/// The full registry list of a record: its metadata's, or the value's when
+/// the metadata could not hold them all.
+pub fn registries_of(meta: &SecretMeta, text: &str) -> Vec<String> {
+    match parse_dockerconfigjson(text) {
+        Ok(p) if meta.omitted > 0 => p.config.registries(),
+        _ => meta.registries.clone(),
+    }
 }
 
 /// The stored secret, or a 404 that names it.

@@ -11,9 +11,10 @@ use shared::time::Timestamp;
 use shared::{parse_dockerconfigjson, Scope, SecretName};
 
 use crate::ctx::Ctx;
+use crate::history::{self, Policy};
 use crate::http::{pairs, Response};
 use crate::paging::{walk, Window};
-use crate::record::{self, key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
+use crate::record::{key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
 
 pub fn etag(version: u64) -> String {
@@ -35,7 +36,11 @@ fn tag_matches(header: &str, version: u64) -> bool {
     })
 }
 
-fn check_if_match(name: &SecretName, pre: &Preconditions, version: u64) -> Result<(), ApiError> {
+pub fn check_if_match(
+    name: &SecretName,
+    pre: &Preconditions,
+    version: u64,
+) -> Result<(), ApiError> {
     match &pre.if_match {
         Some(h) if !tag_matches(h, version) => Err(ApiError::new(
             ErrorCode::PreconditionFailed,
@@ -62,6 +67,9 @@ pub async fn list<S: Store>(
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(pairs(query))?;
+    if paging.deleted {
+        return history::list_deleted(ctx, &paging, scope).await;
+    }
     let now = Timestamp::parse(&ctx.now).ok();
     let window = Window::of(&paging, u64::MAX);
     // With the expiry filter, only matching secrets count.
@@ -160,6 +168,7 @@ pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
     valid: ValidCreate,
     pre: &Preconditions,
+    by: &str,
 ) -> Result<Response, ApiError> {
     let k = key(&valid.name);
     if ctx.store.get(&k).await?.is_some() {
@@ -182,24 +191,20 @@ pub async fn create<S: Store>(
         )
         .with_target("name"));
     }
-    let max = ctx.config()?.max_secrets;
-    // In the Durable Object this is the count it keeps, not a KV list.
-    if ctx.store.count(PREFIX, max).await? >= max {
-        return Err(ApiError::new(
-            ErrorCode::QuotaExceeded,
-            format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),
-        ));
-    }
+    check_quota(ctx).await?;
+    // A name deleted before goes on from its last version.
+    let version = history::next_version(ctx.store, &valid.name, &Policy::of(ctx)?).await?;
     let config = &valid.config.config;
-    let (value, key_id) = seal(ctx, &valid.name, 1, config)?;
+    let (value, key_id) = seal(ctx, &valid.name, version, config)?;
     let expires = valid.expires_at.map(|t| t.to_string());
     let meta = metadata(
         &config.registries(),
         &ctx.now,
         &ctx.now,
         expires.as_deref(),
-        1,
+        version,
         &key_id,
+        by,
     );
     ctx.store.put(&k, &value, &meta).await?;
     let mut resp = Response::json(
@@ -213,7 +218,21 @@ pub async fn create<S: Store>(
         "location".into(),
         format!("/v2/admin/dockerRegistrySecrets/{}", valid.name),
     ));
-    Ok(with_etag(resp, 1))
+    Ok(with_etag(resp, version))
+}
+
+/// Refuses a new secret once the quota is used up (deleted secrets kept
+/// for undelete do not count).
+pub async fn check_quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<(), ApiError> {
+    let max = ctx.config()?.max_secrets;
+    // In the Durable Object this is the count it keeps, not a KV list.
+    if ctx.store.count(PREFIX, max).await? >= max {
+        return Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),
+        ));
+    }
+    Ok(())
 }
 
 fn warnings(w: &[shared::ConfigWarning]) -> Vec<String> {
@@ -225,6 +244,7 @@ pub async fn modify<S: Store>(
     name: &SecretName,
     body: &[u8],
     pre: &Preconditions,
+    by: &str,
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     let valid = parse_modify(body, name)?;
@@ -269,7 +289,9 @@ pub async fn modify<S: Store>(
         expires.as_deref(),
         version + 1,
         &key_id,
+        by,
     );
+    history::keep(ctx.store, name, &stored, &Policy::of(ctx)?).await?;
     ctx.store.put(&key(name), &value, &meta).await?;
     let warnings_of = valid
         .config
@@ -294,7 +316,8 @@ pub async fn delete<S: Store>(
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     check_if_match(name, pre, SecretMeta::of(&stored).version)?;
-    ctx.store.delete(&record::key(name)).await?;
+    // Kept for undelete; gone from list, get and pull.
+    history::retire(ctx.store, name, &stored, &Policy::of(ctx)?, &ctx.now).await?;
     Ok(Response::json(
         202,
         &IdMessageResponse {

@@ -18,6 +18,8 @@
 //! is decided where writes are ordered. When the count is missing, every
 //! KV-only secret is adopted and the authority's secrets are counted once;
 //! from then on the authority holds every secret and lists them itself.
+//! Kept versions, deleted secrets and the restore marker (`history.rs`,
+//! `backup.rs`) live in the authority only: nothing at the edge reads them.
 //! Everything else (audit records, managed tokens) lives in KV only.
 
 use std::cell::Cell;
@@ -47,6 +49,13 @@ pub struct WriteThrough<'a, D, K> {
 /// The keys the authority holds: secrets (and their count).
 fn authoritative(key: &str) -> bool {
     key.starts_with(COUNTED_PREFIX)
+}
+
+/// The keys only the authority holds (KV never sees them).
+pub fn private(key: &str) -> bool {
+    key.starts_with(shared::backup::VERSION_PREFIX)
+        || key.starts_with(shared::backup::DELETED_PREFIX)
+        || key.starts_with(crate::backup::RESTORING_KEY)
 }
 
 fn intent(key: &str) -> String {
@@ -208,6 +217,9 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
 
 impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+        if private(key) {
+            return self.authority.get(key).await;
+        }
         if !authoritative(key) {
             return self.kv.get(key).await;
         }
@@ -227,6 +239,9 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
+        if private(key) {
+            return self.authority.put(key, value, metadata).await;
+        }
         if !authoritative(key) {
             return self.kv.put(key, value, metadata).await;
         }
@@ -250,13 +265,16 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         metadata: &Value,
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
-        if authoritative(key) {
+        if authoritative(key) || private(key) {
             return self.put(key, value, metadata).await;
         }
         self.kv.put_expiring(key, value, metadata, ttl_secs).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        if private(key) {
+            return self.authority.delete(key).await;
+        }
         if !authoritative(key) {
             return self.kv.delete(key).await;
         }
@@ -284,10 +302,16 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
             }
             return self.authority.list(prefix, cursor, limit).await;
         }
+        if private(prefix) {
+            return self.authority.list(prefix, cursor, limit).await;
+        }
         self.kv.list(prefix, cursor, limit).await
     }
 
     async fn count(&self, prefix: &str, at_most: u64) -> Result<u64, StoreError> {
+        if private(prefix) {
+            return self.authority.count(prefix, at_most).await;
+        }
         if prefix != COUNTED_PREFIX {
             return self.kv.count(prefix, at_most).await;
         }

@@ -156,7 +156,7 @@ fn rotation_runs_to_the_end_and_the_old_key_can_go() {
     let (_, listed, _) = call(&api, Method::Get, KEYS, ADMIN, None);
     assert_eq!(
         listed["keys"][1],
-        json!({"id": "k2", "configured": false, "secrets": 8})
+        json!({"id": "k2", "configured": false, "secrets": 8, "versions": 0})
     );
     let (_, batch, _) = call(&api, Method::Post, &format!("{KEYS}/rewrap"), ADMIN, None);
     assert_eq!(batch["failed"].as_array().unwrap().len(), 8, "{batch}");

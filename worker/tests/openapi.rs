@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use shared::api::{
-    ApiError, CreateSecretRequest, CreatedResponse, EncryptionKeys, ErrorBody, ErrorCode,
-    ErrorDetail, HealthResponse, IdMessageResponse, KeyUsage, LoginCheckResponse,
-    ModifySecretRequest, Quota, QuotaResponse, QuotaUsage, RegistryCredentials, RegistryUser,
-    RegistryUsers, RewrapBatch, SecretData, SecretList, SecretStatus, SessionResponse, SignIn,
+    ApiError, BackupItem, BackupPage, CreateSecretRequest, CreatedResponse, EncryptionKeys,
+    ErrorBody, ErrorCode, ErrorDetail, HealthResponse, IdMessageResponse, KeyUsage,
+    LoginCheckResponse, ModifySecretRequest, Quota, QuotaResponse, QuotaUsage, RegistryCredentials,
+    RegistryUser, RegistryUsers, RestoreChunk, RestoreResult, RewrapBatch, SecretData, SecretList,
+    SecretStatus, SessionResponse, SignIn, VersionInfo, VersionList,
 };
 use shared::apitoken::{CreateTokenRequest, CreatedToken, TokenInfo, TokenList};
 use shared::name::{MAX_NAME_LEN, NAME_PATTERN};
@@ -71,6 +72,7 @@ fn session() {}
         ("$skip" = Option<u64>, Query, description = "Number of results to skip (integer >= 0)"),
         ("$count" = Option<bool>, Query, description = "true: count is the total stored; false or absent: items in this response"),
         ("expiringWithinDays" = Option<u64>, Query, description = "regcred: only secrets expired or expiring within this many days"),
+        ("deleted" = Option<bool>, Query, description = "regcred: true lists deleted secrets kept for undelete (with deletedAt and purgeAfter) instead of live ones"),
     ),
     responses(
         (status = 200, description = "Secret metadata", body = SecretList),
@@ -283,7 +285,7 @@ fn create_token() {}
 fn revoke_token() {}
 
 #[utoipa::path(get, path = "/v2/admin/encryptionKeys", tag = "regcred extensions",
-    description = "The keys of REGCRED_KEYS in order (the first seals new values) and how many secrets each seals, then key ids secrets name that are not configured (those secrets cannot be opened). `toRewrap`: secrets not yet sealed the current way (under the first key, name and version bound). A key at 0 secrets can be removed. Role: admin.",
+    description = "The keys of REGCRED_KEYS in order (the first seals new values) and how many live secrets (`secrets`) and kept versions or deleted secrets (`versions`) each seals, then key ids records name that are not configured (those records cannot be opened). `toRewrap`: records not yet sealed the current way (under the first key, name and version bound). A key at 0 for both can be removed. Role: admin.",
     responses(
         (status = 200, description = "Keys and counts", body = EncryptionKeys),
         (status = 401, description = "No or unknown token", body = ErrorBody),
@@ -292,10 +294,10 @@ fn revoke_token() {}
 fn encryption_keys() {}
 
 #[utoipa::path(post, path = "/v2/admin/encryptionKeys/rewrap", tag = "regcred extensions",
-    description = "Seals up to `limit` secrets after `after` again under the first key, at their own version (content, version and ETag stay). Call again with `after` = the answer's `next` until it is absent; a secret whose key is missing is listed in `failed` and skipped. Runs in the Durable Object, one batch at a time. Role: admin.",
+    description = "Seals up to `limit` records (live secrets, kept versions, deleted secrets) after `after` again under the first key, at their own version (content, version and ETag stay). Call again with `after` = the answer's `next` until it is absent; a record whose key is missing is listed in `failed` and skipped. Runs in the Durable Object, one batch at a time. Role: admin.",
     params(
         ("after" = Option<String>, Query, description = "The `next` of the previous batch"),
-        ("limit" = Option<u64>, Query, description = "Secrets per batch, 1-500 (default 100)"),
+        ("limit" = Option<u64>, Query, description = "Records per batch, 1-500 (default 100)"),
     ),
     responses(
         (status = 200, description = "One batch", body = RewrapBatch),
@@ -304,6 +306,91 @@ fn encryption_keys() {}
         (status = 403, description = "Role not allowed", body = ErrorBody),
     ))]
 fn rewrap() {}
+
+#[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/versions", tag = "regcred extensions",
+    description = "The kept versions of a live or deleted secret, newest first: version, when and by whom it was written, registries, expiry and key id. Never credentials. Roles: viewer, editor, admin.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 200, description = "Kept versions", body = VersionList),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret, live or deleted within the retention (or it is outside the token's scope)", body = ErrorBody),
+    ))]
+fn versions() {}
+
+#[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/versions/{version}/restore", tag = "regcred extensions",
+    description = "Makes a new version with the credentials and expiry of a kept one; older versions stay. The secret must be live (undelete a deleted one first). Honours If-Match. Roles: editor, admin.",
+    params(
+        ("dockerRegistryName" = String, Path, description = NAME),
+        ("version" = u64, Path, description = "A version from GET .../versions"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the restore expects the secret to be at"),
+    ),
+    responses(
+        (status = 202, description = "Restored as a new version (its ETag in ETag)", body = IdMessageResponse,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Invalid name or version", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret, or that version is not kept", body = ErrorBody),
+        (status = 412, description = "If-Match does not name the current version", body = ErrorBody),
+    ))]
+fn restore_version() {}
+
+#[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/undelete", tag = "regcred extensions",
+    description = "Brings back a deleted secret within its retention, at the version it had: list, get and pull serve it again. Counts against the quota. Roles: editor, admin.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 202, description = "Live again (its ETag in ETag)", body = IdMessageResponse),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No secret of this name was deleted within the retention", body = ErrorBody),
+        (status = 409, description = "A secret of this name exists again (SecretAlreadyExists); restore a version instead", body = ErrorBody),
+        (status = 429, description = "The quota is used up (QuotaExceeded)", body = ErrorBody),
+    ))]
+fn undelete() {}
+
+#[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/purge", tag = "regcred extensions",
+    description = "Drops for good every kept record of the name but its live version: a deleted secret, and the kept versions. Role: admin.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 202, description = "Purged", body = IdMessageResponse),
+        (status = 400, description = "Invalid name", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "Nothing of this name is stored", body = ErrorBody),
+    ))]
+fn purge() {}
+
+#[utoipa::path(get, path = "/v2/admin/backup", tag = "regcred extensions",
+    description = "One page of the whole store as stored: every live, deleted and kept record with its sealed value (envelope) and metadata, never plaintext, in key order. It restores only with the same REGCRED_KEYS. The audit trail is not included. `regcred backup` writes these pages to a file. Role: admin (unscoped).",
+    params(
+        ("after" = Option<String>, Query, description = "The `next` of the previous page"),
+        ("limit" = Option<u64>, Query, description = "Records per page, 1-1000 (default 200)"),
+    ),
+    responses(
+        (status = 200, description = "One page", body = BackupPage),
+        (status = 400, description = "Bad after or limit (InvalidQueryParameter)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn backup() {}
+
+#[utoipa::path(post, path = "/v2/admin/restore", tag = "regcred extensions",
+    description = "Writes one chunk of a backup. The first chunk needs an empty store (no live, deleted or kept record) and starts the restore `restoreId`; later chunks name the same id, the last says `done`. Every record is checked (its key, metadata, and that REGCRED_KEYS opens it at its version) before any is written, so a refused chunk changes nothing. Bodies up to 1 MiB. Role: admin (unscoped).",
+    request_body(content = RestoreChunk, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The chunk is written", body = RestoreResult),
+        (status = 400, description = "A record is not valid or does not open with these keys", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 409, description = "The store is not empty, or another restore is under way (StoreNotEmpty)", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "More secrets than the quota (QuotaExceeded)", body = ErrorBody),
+    ))]
+fn restore() {}
 
 /// The rules the server enforces on names and bodies, declared from
 /// `shared`'s constants, so a request generated from this document (a
@@ -434,13 +521,13 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "regcred",
-        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes and extra metadata. Every route that takes GET also takes HEAD (the same answer without its body); any method a route does not take, OPTIONS included (CORS is same origin only), is a 405 with Allow.",
+        description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes, versions and undelete, backup and restore, and extra metadata. Every write (create, modify, restore) makes a version, and each secret keeps its last REGCRED_VERSIONS (default 10), the current one included; a DELETE answers as SAP's does, but keeps the secret for REGCRED_RETENTION_DAYS (default 30) for undelete, and creating the name again goes on numbering from it, its history restorable until that retention ends. Every route that takes GET also takes HEAD (the same answer without its body); any method a route does not take, OPTIONS included (CORS is same origin only), is a 405 with Allow.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap, versions, restore_version, undelete, purge, backup, restore),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
-        HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
+        HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, VersionInfo, VersionList, BackupItem, BackupPage, RestoreChunk, RestoreResult, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
     )),
     security(("bearer" = [])),

@@ -14,7 +14,9 @@ fn metadata_fits_kv_limit() {
         Some("2027-01-01T00:00:00Z"),
         3,
         "k1",
+        "ci-bot",
     );
+    assert_eq!(m["b"], "ci-bot");
     assert_eq!(m["v"], 3);
     assert_eq!(m["k"], "k1");
     assert_eq!(m["e"], "2027-01-01T00:00:00Z");
@@ -41,6 +43,8 @@ fn metadata_by_retrying(
             expires_at: expires.map(str::to_owned),
             version: 1,
             key_id: Some("k1".into()),
+            created_by: Some("deploy-bot".into()),
+            deleted_at: None,
         };
         let value = serde_json::to_value(&m).unwrap();
         if value.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {
@@ -66,7 +70,7 @@ fn metadata_keeps_as_many_registries_as_retrying_would() {
         for n in [0, 1, 2, 9, 10, 11, 30, 60, 99, 100, 101, 150] {
             let many: Vec<String> = (0..n).map(shape).collect();
             for expires in [None, Some("2027-01-01T00:00:00Z")] {
-                let fast = metadata(&many, now, now, expires, 1, "k1");
+                let fast = metadata(&many, now, now, expires, 1, "k1", "deploy-bot");
                 assert_eq!(
                     fast,
                     metadata_by_retrying(&many, now, expires),

@@ -14,6 +14,8 @@ use std::cell::Cell;
 
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
+use shared::api::MAX_RESTORE_BODY_BYTES;
+
 use crate::app;
 use crate::ctx::Ctx;
 use crate::edge::kv::Kv;
@@ -106,7 +108,14 @@ impl DurableObject for SecretWriter {
         };
         let authority = ObjectStorage(self.state.storage());
         let store = EdgeStore::Through(WriteThrough::new(&authority, &kv));
-        let left = self.turn.run(self.repair(&store)).await;
+        let left = self
+            .turn
+            .run(async {
+                let left = self.repair(&store).await;
+                self.sweep(&store).await;
+                left
+            })
+            .await;
         if left > 0 {
             self.arm(RETRY_AFTER_MS).await;
         }
@@ -136,6 +145,28 @@ impl SecretWriter {
         }
     }
 
+    /// Drops deleted secrets whose retention ended (`history::sweep`); the
+    /// alarm follows writes, and until a sweep they are invisible anyway.
+    async fn sweep(&self, store: &EdgeStore<'_>) {
+        let config = runtime::config(&self.env);
+        let Ok(cfg) = config.as_ref() else { return };
+        let Ok(now) = shared::time::Timestamp::parse(&runtime::now_rfc3339()) else {
+            return;
+        };
+        let policy = crate::history::Policy {
+            versions: cfg.versions as usize,
+            days: cfg.retention_days,
+            now,
+        };
+        match crate::history::sweep(store, &policy).await {
+            Ok(0) => {}
+            Ok(n) => {
+                worker::console_log!("regcred purged {n} deleted secrets past their retention")
+            }
+            Err(e) => worker::console_error!("regcred sweep failed: {}", e.0),
+        }
+    }
+
     /// Makes sure an alarm runs within `in_ms`. A write arms one before it
     /// starts, so an instance that dies between its commit and KV is
     /// repaired by the alarm; `alarm_set` keeps that to one storage call
@@ -157,7 +188,8 @@ impl SecretWriter {
 /// must not trust what reaches it.
 async fn serve(req: Request, env: &Env, store: &EdgeStore<'_>) -> Result<Response> {
     let mut ours = head_of(&req);
-    (ours.body, ours.body_oversize) = read_body(&req, ours.method).await;
+    // The largest any route takes; the route's own cap is checked after.
+    (ours.body, ours.body_oversize) = read_body(&req, ours.method, MAX_RESTORE_BODY_BYTES).await;
     let config = runtime::config(env);
     // Failures never get this far; none is counted here.
     let throttle = |_: &str| -> Pin<Box<dyn Future<Output = bool>>> { Box::pin(async { true }) };

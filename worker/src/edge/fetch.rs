@@ -70,7 +70,8 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
     let resp = match app::admit(&ours, &ctx, &mut attempt).await {
         Gate::Answer(r) => r,
         Gate::Admitted(admitted) => {
-            (ours.body, ours.body_oversize) = read_body(&req, ours.method).await;
+            (ours.body, ours.body_oversize) =
+                read_body(&req, ours.method, admitted.body_cap()).await;
             match app::check_body(&admitted, &ours) {
                 Err(e) => e.into(),
                 Ok(()) if admitted.for_writer() => {

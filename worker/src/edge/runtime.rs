@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use shared::api::{ApiError, ErrorCode, MAX_BODY_BYTES};
+use shared::api::{ApiError, ErrorCode};
 use shared::login::{
     Failure, FailureKind, ProbeRequest, ProbeResponse, CHECK_BUDGET_MS, MAX_ANSWER_BYTES,
     REQUEST_TIMEOUT_MS,
@@ -67,12 +67,12 @@ pub fn head_of(req: &WRequest) -> Request {
     }
 }
 
-/// The body, read chunk by chunk and given up past `MAX_BODY_BYTES`
+/// The body, read chunk by chunk and given up past `cap`
 /// whatever `Content-Length` says (or whether it is sent at all). GET
 /// and HEAD bodies are not read: no GET route has one, and awaiting costs a
 /// promise.
-pub async fn read_body(req: &WRequest, method: Method) -> (Vec<u8>, bool) {
-    if declared_length(req) > MAX_BODY_BYTES {
+pub async fn read_body(req: &WRequest, method: Method, cap: usize) -> (Vec<u8>, bool) {
+    if declared_length(req) > cap {
         return (Vec::new(), true);
     }
     if matches!(method, Method::Get | Method::Head) {
@@ -101,7 +101,7 @@ pub async fn read_body(req: &WRequest, method: Method) -> (Vec<u8>, bool) {
         else {
             return (Vec::new(), false);
         };
-        if body.len() + bytes.length() as usize > MAX_BODY_BYTES {
+        if body.len() + bytes.length() as usize > cap {
             let _ = reader.cancel();
             return (Vec::new(), true);
         }

@@ -93,7 +93,7 @@ impl EdgeStore<'_> {
 }
 
 fn is_secret(key: &str) -> bool {
-    key.starts_with(PREFIX)
+    key.starts_with(PREFIX) || crate::writethrough::private(key)
 }
 
 /// The edge path never writes a secret: only the Durable Object does.

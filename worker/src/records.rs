@@ -1,0 +1,45 @@
+//! Every record of every secret, in one key order: deleted, live, kept
+//! versions (`shared::backup::RecordKey`). The backup, the key counts and
+//! the rewrap page through it; only the Durable Object holds all of it.
+
+use shared::backup::{DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX};
+
+use crate::store::{ListedKey, Store, StoreError};
+
+pub const ORDER: [&str; 3] = [DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX];
+
+/// Up to `limit` record keys after `after` (a record key), and where the
+/// next page starts; `None` once this page reached the end. `limit` is
+/// at least 1.
+pub async fn page<S: Store>(
+    store: &S,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<ListedKey>, Option<String>), StoreError> {
+    let start = after
+        .and_then(|a| ORDER.iter().position(|p| a.starts_with(p)))
+        .unwrap_or(0);
+    let mut out: Vec<ListedKey> = Vec::new();
+    for (i, prefix) in ORDER.iter().enumerate().skip(start) {
+        let mut cursor = if i == start {
+            after.map(str::to_owned)
+        } else {
+            None
+        };
+        loop {
+            let room = (limit - out.len()) as u32;
+            let page = store.list(prefix, cursor.as_deref(), room).await?;
+            out.extend(page.keys);
+            if out.len() >= limit {
+                // The next page may turn out empty; it then has no `next`.
+                let next = out.last().map(|k| k.name.clone());
+                return Ok((out, next));
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+    }
+    Ok((out, None))
+}
