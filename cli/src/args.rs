@@ -85,6 +85,17 @@ pub enum Command {
         #[arg(long)]
         remove: bool,
     },
+    /// Write the whole store (sealed records, never plaintext) to a file (admin token).
+    Backup {
+        /// The file to write (mode 0600); `-` for stdout.
+        #[arg(short = 'o', long = "output")]
+        file: String,
+    },
+    /// Write a backup into an empty deployment with the same REGCRED_KEYS (admin token).
+    Restore {
+        /// The file `regcred backup` wrote; `-` for stdin.
+        file: String,
+    },
     /// A kubelet image credential provider (credentialprovider.kubelet.k8s.io/v1) on stdin/stdout.
     KubeletCredentialProvider,
     /// Shell completion.

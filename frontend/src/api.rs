@@ -8,6 +8,7 @@ use serde::Serialize;
 use shared::api::{
     AuditList, CreateSecretRequest, CreatedResponse, ErrorBody, IdMessageResponse,
     LoginCheckResponse, ModifySecretRequest, SecretData, SecretList, SecretStatus, SessionResponse,
+    VersionList,
 };
 use shared::apitoken::{CreateTokenRequest, TokenList};
 
@@ -138,6 +139,31 @@ pub async fn check_given(
 
 pub async fn delete(token: &str, name: &str) -> Result<IdMessageResponse, CallError> {
     send(authed(Request::delete(&format!("{SECRETS}/{name}")), token).build()).await
+}
+
+/// A secret's kept versions, newest first (never credentials).
+pub async fn versions(token: &str, name: &str) -> Result<VersionList, CallError> {
+    send(authed(Request::get(&format!("{SECRETS}/{name}/versions")), token).build()).await
+}
+
+/// A new version made from kept version `version`.
+pub async fn restore_version(
+    token: &str,
+    name: &str,
+    version: u64,
+) -> Result<IdMessageResponse, CallError> {
+    let path = format!("{SECRETS}/{name}/versions/{version}/restore");
+    send(authed(Request::post(&path), token).build()).await
+}
+
+/// Deleted secrets still kept for undelete.
+pub async fn deleted(token: &str) -> Result<SecretList, CallError> {
+    let query = [("deleted", "true"), ("$count", "true")];
+    send(authed(Request::get(SECRETS), token).query(query).build()).await
+}
+
+pub async fn undelete(token: &str, name: &str) -> Result<IdMessageResponse, CallError> {
+    send(authed(Request::post(&format!("{SECRETS}/{name}/undelete")), token).build()).await
 }
 
 /// The managed API tokens (never the tokens themselves).

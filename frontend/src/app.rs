@@ -6,7 +6,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 use shared::api::SignIn;
 
-use crate::pages::{activity, decoder, detail, editor, import, secrets, signin, tokens};
+use crate::pages::{activity, decoder, deleted, detail, editor, import, secrets, signin, tokens};
 use crate::session::{use_ctx, Ctx};
 use crate::{browser, nav};
 
@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=secrets::Secrets/>
                     <Route path=path!("/signin") view=signin::SignIn/>
                     <Route path=path!("/secrets/new") view=editor::Create/>
+                    <Route path=path!("/deleted") view=deleted::Deleted/>
                     <Route path=path!("/secrets/:name") view=detail::Detail/>
                     <Route path=path!("/secrets/:name/edit") view=editor::Edit/>
                     <Route path=path!("/import") view=import::Import/>

@@ -1,6 +1,6 @@
 //! regcred's browser console. Only this crate knows the DOM; every rule it
 //! checks comes from `shared`. Plain logic (`form`, `decode`, `listing`,
-//! `nav`, `tokens`) is tested natively; `pages` hold the views, `session` what they
+//! `nav`, `tokens`, `history`) is tested natively; `pages` hold the views, `session` what they
 //! share, `app` the shell around them.
 
 pub mod api;
@@ -8,6 +8,7 @@ pub mod app;
 pub mod browser;
 pub mod decode;
 pub mod form;
+pub mod history;
 pub mod listing;
 pub mod nav;
 pub mod pages;

@@ -34,7 +34,7 @@ pub fn active(path: &str) -> Option<&'static str> {
     match path {
         "/" | "" => Some("/"),
         "/secrets/new" => Some("/secrets/new"),
-        p if p.starts_with("/secrets/") => Some("/"),
+        p if p.starts_with("/secrets/") || p == "/deleted" => Some("/"),
         p => LINKS.iter().map(|(h, _)| *h).find(|h| *h == p),
     }
 }

@@ -1,5 +1,6 @@
 //! One module per command group; `run` dispatches the parsed command line.
 
+pub mod backup;
 pub mod decode;
 pub mod export;
 pub mod import;
@@ -123,6 +124,8 @@ pub fn run(cli: Cli) -> Result<()> {
             secret,
             remove,
         } => login::pin(&registry, secret.as_deref(), remove),
+        Command::Backup { file } => backup::backup(&api()?, &file),
+        Command::Restore { file } => backup::restore(&api()?, &file),
         Command::KubeletCredentialProvider => kubelet::run(),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -70,6 +70,7 @@ fn Loaded() -> impl IntoView {
                         <Snippet title="SAP AI Core: serving or workflow template" id="snippet-sap" text=forms::sap_ai_core_template(&name)/>
                         <Snippet title="DC/OS Marathon app (secret store)" id="snippet-dcos-app" text=forms::dcos_app(&name, &image)/>
                         <Snippet title="DC/OS Marathon pod (secret store)" id="snippet-dcos-pod" text=forms::dcos_pod(&name, &image)/>
+                        <crate::pages::versions::Versions name=s.name.clone() on_restored=Callback::new(move |_| status.refetch())/>
                         <Show when=move || ctx.allows(shared::Action::ReadAudit)>
                             <h2>"Activity"</h2>
                             <crate::pages::activity::Events secret=Some(s.name.clone())/>

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod decoder;
+pub mod deleted;
 pub mod detail;
 pub mod editor;
 pub mod gate;
@@ -9,4 +10,5 @@ pub mod import;
 pub mod secrets;
 pub mod signin;
 pub mod tokens;
+pub mod versions;
 pub mod widgets;

@@ -80,11 +80,33 @@ fn SecretList() -> impl IntoView {
     let local_page = RwSignal::new(0usize);
     let confirm = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
+    // The secret last deleted here, which one click brings back.
+    let undo = RwSignal::new(None::<String>);
+    let do_undo = move |_| {
+        let Some(name) = undo.get_untracked() else {
+            return;
+        };
+        let token = ctx.token();
+        undo.set(None);
+        leptos::task::spawn_local(async move {
+            match api::undelete(&token, &name).await {
+                Ok(_) => notice.set(Some(format!("Undeleted \"{name}\"."))),
+                Err(e) => notice.set(Some(format!(
+                    "Could not undelete \"{name}\": {}",
+                    e.message
+                ))),
+            }
+            reload();
+        });
+    };
     let do_delete = Callback::new(move |name: String| {
         let token = ctx.token();
         leptos::task::spawn_local(async move {
             match api::delete(&token, &name).await {
-                Ok(_) => notice.set(Some(format!("Deleted \"{name}\"."))),
+                Ok(_) => {
+                    notice.set(Some(format!("Deleted \"{name}\".")));
+                    undo.set(Some(name.clone()));
+                }
                 Err(e) => notice.set(Some(format!("Could not delete \"{name}\": {}", e.message))),
             }
             confirm.set(None);
@@ -141,7 +163,13 @@ fn SecretList() -> impl IntoView {
                 {f.held.clone().map(|(name, config)| view! { <CredentialDownloads name=name config=config/> })}
             </div>
         })}
-        {move || notice.get().map(|n| view! { <p class="flash" role="status" id="notice">{n}</p> })}
+        {move || notice.get().map(|n| view! {
+            <p class="flash" role="status" id="notice">{n} " "
+                <Show when=move || undo.get().is_some()>
+                    <button type="button" class="small" id="undo-delete" on:click=do_undo>"Undo"</button>
+                </Show>
+            </p>
+        })}
         <label for="filter">{move || if paged() { "Filter this page by name or registry" } else { "Filter by name or registry" }}</label>
         <input id="filter" type="search" placeholder="e.g. ghcr" prop:value=move || query.get()
             on:input=move |ev| { query.set(event_target_value(&ev)); local_page.set(0); }/>
@@ -166,6 +194,7 @@ fn SecretList() -> impl IntoView {
                 </nav>
             }.into_any(),
         }}
+        <p><A href="/deleted" attr:id="deleted-link">"Deleted secrets"</A></p>
     }
 }
 
@@ -187,7 +216,7 @@ fn Row(
                 let m = n.clone();
                 view! {
                     <span class="confirm" role="alertdialog" aria-label="Confirm delete">
-                        {format!("Delete \"{n}\"? This cannot be undone. ")}
+                        {format!("Delete \"{n}\"? Deployments can no longer pull with it; it stays under Deleted secrets for a while. ")}
                         <button type="button" class="small danger" on:click=move |_| on_delete.run(m.clone())>{format!("Delete {n}")}</button>
                         <button type="button" class="small" on:click=move |_| confirm.set(None)>"Cancel"</button>
                     </span>
