@@ -44,7 +44,7 @@ async function signedIn(token) {
   return { ctx, page };
 }
 
-const pulled = async (name) => (await puller('GET', `${S}/${name}/dockerconfigjson`)).json?.auths['ghcr.io'].password;
+const pulled = async (name) => (await puller('GET', `${S}/${name}/dockerconfigjson`)).json?.auths?.['ghcr.io']?.password;
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 test('a secret\'s page lists its versions and restores an old one', async () => {

@@ -14,6 +14,7 @@ use crate::audit::{self, Attempt};
 use crate::backup;
 use crate::config::Config;
 use crate::ctx::Ctx;
+use crate::guards;
 use crate::history;
 use crate::http::{finish, Method, Request, Response};
 use crate::keys;
@@ -604,8 +605,8 @@ fn check_content_type(req: &Request) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn preconditions(req: &Request) -> secrets::Preconditions {
-    secrets::Preconditions {
+fn preconditions(req: &Request) -> guards::Preconditions {
+    guards::Preconditions {
         if_match: req.header("if-match").map(str::to_owned),
         if_none_match: req.header("if-none-match").map(str::to_owned),
     }

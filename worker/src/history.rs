@@ -22,10 +22,10 @@ use shared::time::Timestamp;
 use shared::{Scope, SecretName};
 
 use crate::ctx::Ctx;
+use crate::guards::{check_if_match, check_quota, etag, Preconditions};
 use crate::http::Response;
 use crate::paging::{walk, Window};
 use crate::record::{self, key, load, open, registries_of, seal_text, SecretMeta};
-use crate::secrets::{check_if_match, etag, Preconditions};
 use crate::store::{Store, StoreError, Stored, KV_PAGE};
 
 pub const MSG_RESTORED: &str = "Secret has been restored";
@@ -368,7 +368,7 @@ pub async fn undelete<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<R
     let Some((gone, mut meta)) = deleted(ctx.store, name, &policy).await? else {
         return Err(no_history(name, policy.days));
     };
-    crate::secrets::check_quota(ctx).await?;
+    check_quota(ctx).await?;
     meta.deleted_at = None;
     let version = meta.version;
     // It fitted KV's limit before it was deleted.

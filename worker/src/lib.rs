@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod ctx;
 mod edge;
+pub mod guards;
 pub mod history;
 pub mod http;
 pub mod keys;

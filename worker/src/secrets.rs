@@ -11,54 +11,12 @@ use shared::time::Timestamp;
 use shared::{parse_dockerconfigjson, Scope, SecretName};
 
 use crate::ctx::Ctx;
+use crate::guards::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::history::{self, Policy};
 use crate::http::{pairs, Response};
 use crate::paging::{walk, Window};
 use crate::record::{key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
-
-pub fn etag(version: u64) -> String {
-    format!("\"{version}\"")
-}
-
-/// `If-Match` / `If-None-Match` of a write.
-#[derive(Debug, Default, Clone)]
-pub struct Preconditions {
-    pub if_match: Option<String>,
-    pub if_none_match: Option<String>,
-}
-
-/// Whether an entity-tag list (`"3"`, `W/"3"`, `3`, `*`, comma-separated) names `version`.
-fn tag_matches(header: &str, version: u64) -> bool {
-    header.split(',').any(|t| {
-        let t = t.trim().trim_start_matches("W/").trim_matches('"');
-        t == "*" || t == version.to_string()
-    })
-}
-
-pub fn check_if_match(
-    name: &SecretName,
-    pre: &Preconditions,
-    version: u64,
-) -> Result<(), ApiError> {
-    match &pre.if_match {
-        Some(h) if !tag_matches(h, version) => Err(ApiError::new(
-            ErrorCode::PreconditionFailed,
-            format!(
-                "the secret \"{name}\" is at version {version} (ETag {}), not {}: someone changed it since you read it; GET it again and retry",
-                etag(version),
-                h.trim()
-            ),
-        )
-        .with_target("If-Match")),
-        _ => Ok(()),
-    }
-}
-
-fn with_etag(mut resp: Response, version: u64) -> Response {
-    resp.headers.push(("etag".into(), etag(version)));
-    resp
-}
 
 /// A scoped caller's list holds, and counts, only secrets inside its scope.
 pub async fn list<S: Store>(
@@ -219,20 +177,6 @@ pub async fn create<S: Store>(
         format!("/v2/admin/dockerRegistrySecrets/{}", valid.name),
     ));
     Ok(with_etag(resp, version))
-}
-
-/// Refuses a new secret once the quota is used up (deleted secrets kept
-/// for undelete do not count).
-pub async fn check_quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<(), ApiError> {
-    let max = ctx.config()?.max_secrets;
-    // In the Durable Object this is the count it keeps, not a KV list.
-    if ctx.store.count(PREFIX, max).await? >= max {
-        return Err(ApiError::new(
-            ErrorCode::QuotaExceeded,
-            format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),
-        ));
-    }
-    Ok(())
 }
 
 fn warnings(w: &[shared::ConfigWarning]) -> Vec<String> {

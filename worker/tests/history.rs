@@ -719,3 +719,46 @@ fn key_counts_and_rewrap_cover_kept_and_deleted_records() {
     );
     assert_eq!(pulled_password(&only_new, "b").as_deref(), Some("pb"));
 }
+
+#[test]
+fn key_counts_split_live_from_kept() {
+    let (env, _, _) = env(&[("REGCRED_VERSIONS", "4")]);
+    create(&env, "app", "1");
+    for p in ["2", "3"] {
+        modify(&env, "app", p);
+    }
+    call(
+        &env,
+        EDITOR,
+        Method::Post,
+        &format!("{SECRETS}/app/versions/1/restore"),
+        None,
+    );
+    modify(&env, "app", "5");
+    create(&env, "gone", "g");
+    call(
+        &env,
+        EDITOR,
+        Method::Delete,
+        &format!("{SECRETS}/gone"),
+        None,
+    );
+    call(
+        &env,
+        EDITOR,
+        Method::Post,
+        &format!("{SECRETS}/gone/undelete"),
+        None,
+    );
+    let keys = json_of(&call(
+        &env,
+        ADMIN,
+        Method::Get,
+        "/v2/admin/encryptionKeys",
+        None,
+    ));
+    assert_eq!(
+        keys["keys"][0],
+        json!({"id": "k1", "configured": true, "secrets": 2, "versions": 3})
+    );
+}

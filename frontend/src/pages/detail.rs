@@ -70,7 +70,6 @@ fn Loaded() -> impl IntoView {
                         <Snippet title="SAP AI Core: serving or workflow template" id="snippet-sap" text=forms::sap_ai_core_template(&name)/>
                         <Snippet title="DC/OS Marathon app (secret store)" id="snippet-dcos-app" text=forms::dcos_app(&name, &image)/>
                         <Snippet title="DC/OS Marathon pod (secret store)" id="snippet-dcos-pod" text=forms::dcos_pod(&name, &image)/>
-                        <crate::pages::versions::Versions name=s.name.clone() on_restored=Callback::new(move |_| status.refetch())/>
                         <Show when=move || ctx.allows(shared::Action::ReadAudit)>
                             <h2>"Activity"</h2>
                             <crate::pages::activity::Events secret=Some(s.name.clone())/>
@@ -79,5 +78,10 @@ fn Loaded() -> impl IntoView {
                 }
             })}
         </Suspense>
+        // Outside the Suspense: a restore refetches the metadata above, and
+        // must not rebuild the table (and its notice) with it.
+        {move || params.read().get("name").map(|name| view! {
+            <crate::pages::versions::Versions name=name on_restored=Callback::new(move |_| status.refetch())/>
+        })}
     }
 }
