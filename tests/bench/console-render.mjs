@@ -1,42 +1,87 @@
-// Time from navigation start to the secrets list rendered, in headless
-// Chromium against the built worker with 100 secrets stored. Median of runs.
+// First render, navigation start to content visible, in headless Chromium:
+// the console's secrets list with 100 secrets stored (served by the built
+// worker), and, in the same run and the same way, the bare Leptos page
+// (tests/bench/bare-console, served as static assets in workerd by the same
+// asset router). Loads alternate between the two so the machine's drift
+// hits both alike. Median of BENCH_RUNS (15) each.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { client, dockerconfig, startWorker, TOKENS } from '../e2e/harness.mjs';
+import { client, dockerconfig, ROOT, startWorker, startWranglerDev, TOKENS } from '../e2e/harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BARE = path.join(ROOT, 'target', 'bench', 'bare-console');
 
-const w = await startWorker({ vars: { REGCRED_MAX_SECRETS: '200' } });
+// The reference worker behind the same [assets] front as ours.
+async function bareConfig(dir) {
+  const file = path.join(dir, 'wrangler.toml');
+  await writeFile(file, [
+    'name = "regcred-bare-console"',
+    `main = ${JSON.stringify(path.join(import.meta.dirname, 'reference-worker', 'index.js'))}`,
+    'compatibility_date = "2026-04-20"',
+    '[[kv_namespaces]]',
+    'binding = "SECRETS"',
+    'id = "regcred-local"',
+    '[assets]',
+    `directory = ${JSON.stringify(BARE)}`,
+    'binding = "ASSETS"',
+    'not_found_handling = "single-page-application"',
+    'run_worker_first = ["/v2/*"]',
+    '',
+  ].join('\n'));
+  return file;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const [w, bare] = await Promise.all([
+  startWorker({ vars: { REGCRED_MAX_SECRETS: '200' } }),
+  startWranglerDev({ config: bareConfig }),
+]);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS });
+
+/** Milliseconds from navigation start until `selector` is in the document. */
+async function firstRender(url, selector, token) {
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(([sel, t]) => {
+    if (t) sessionStorage.setItem('regcred.token', t);
+    new MutationObserver((_, obs) => {
+      if (document.querySelector(sel)) {
+        window.__rendered = performance.now();
+        obs.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  }, [selector, token]);
+  const page = await ctx.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.__rendered !== undefined, null, { timeout: 30_000 });
+  const t = await page.evaluate(() => window.__rendered);
+  await ctx.close();
+  return t;
+}
+
 try {
   const editor = client(w.url, 'editor');
   for (let i = 0; i < 100; i += 10) {
     await Promise.all(Array.from({ length: 10 }, (_, j) => editor('POST', '/v2/admin/dockerRegistrySecrets',
       { name: `render-${i + j}`, data: { '.dockerconfigjson': dockerconfig('registry.example.com', 'u', 'p') } })));
   }
-  const samples = [];
+  const ours = [], base = [];
   for (let r = 0; r < RUNS; r++) {
-    const ctx = await browser.newContext();
-    await ctx.addInitScript((token) => {
-      sessionStorage.setItem('regcred.token', token);
-      new MutationObserver((_, obs) => {
-        if (document.querySelector('table.secrets tbody tr')) {
-          window.__listRendered = performance.now();
-          obs.disconnect();
-        }
-      }).observe(document, { childList: true, subtree: true });
-    }, TOKENS.viewer);
-    const page = await ctx.newPage();
-    await page.goto(`${w.url}/`);
-    await page.waitForFunction(() => window.__listRendered !== undefined, null, { timeout: 30_000 });
-    samples.push(await page.evaluate(() => window.__listRendered));
-    await ctx.close();
+    const pair = [
+      async () => ours.push(await firstRender(`${w.url}/`, 'table.secrets tbody tr', TOKENS.viewer)),
+      async () => base.push(await firstRender(`${bare.url}/`, '#bare', null)),
+    ];
+    if (r % 2) pair.reverse();
+    for (const f of pair) await f();
   }
-  samples.sort((a, b) => a - b);
-  const median = samples[Math.floor(samples.length / 2)];
-  console.log(JSON.stringify({ figure: 'console_first_render_100_secrets', n: samples.length, median_ms: +median.toFixed(1), min_ms: +samples[0].toFixed(1), max_ms: +samples[samples.length - 1].toFixed(1) }));
+  const stats = (xs) => ({ n: xs.length, median_ms: +median(xs).toFixed(1), min_ms: +Math.min(...xs).toFixed(1), max_ms: +Math.max(...xs).toFixed(1) });
+  console.log(JSON.stringify({ figure: 'console_first_render_100_secrets', ...stats(ours) }));
+  console.log(JSON.stringify({ figure: 'bare_first_render', ...stats(base) }));
+  console.log(JSON.stringify({ figure: 'first_render_vs_bare', ratio: +(median(ours) / median(base)).toFixed(3) }));
 } finally {
   await browser.close();
-  await w.stop();
+  await Promise.all([w.stop(), bare.stop()]);
 }

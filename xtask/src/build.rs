@@ -41,6 +41,30 @@ fn split_inline_module(html: &str) -> Option<(String, String)> {
     Some((rewritten, script))
 }
 
+/// The bare baselines `cargo xtask bench` measures ours against, built the
+/// same way: a one-component Leptos page with the console's Trunk, wasm-opt
+/// and rustflags (into `target/bench/bare-console/`), and a workers-rs
+/// worker answering one KV get with worker-build and the same name stripping
+/// (into `tests/bench/bare-worker/build/`).
+pub fn baselines(tools: &Tools) -> Result<(), String> {
+    step("building the bare Leptos page (trunk, release) into target/bench/bare-console/");
+    let mut cmd = tools.command(tools.bin("trunk"));
+    cmd.args([
+        "build",
+        "--release",
+        "tests/bench/bare-console/index.html",
+        "--dist",
+    ])
+    .arg(tools.root.join("target/bench/bare-console"));
+    status(&mut cmd, "trunk build (bare page)")?;
+    step("building the bare workers-rs worker (worker-build, release)");
+    let dir = tools.root.join("tests/bench/bare-worker");
+    let mut cmd = tools.command(tools.bin("worker-build"));
+    cmd.current_dir(&dir).arg("--release");
+    status(&mut cmd, "worker-build (bare worker)")?;
+    strip_names(tools, &dir.join("build/index_bg.wasm"))
+}
+
 /// Where `cli()` installs `regcred` and `docker-credential-regcred`.
 pub fn cli_bin(tools: &Tools) -> std::path::PathBuf {
     tools.root.join("target/cli/bin")
