@@ -5,6 +5,9 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 const TOKEN_KEY: &str = "regcred.token";
+/// Who the token is (`GET /v2/session`'s answer: label, role, scope; never
+/// a credential), so a reload can show the page before asking again.
+const SESSION_KEY: &str = "regcred.session";
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
@@ -23,6 +26,17 @@ pub fn save_token(token: &str) {
 pub fn forget_token() {
     if let Some(s) = session_storage() {
         let _ = s.remove_item(TOKEN_KEY);
+        let _ = s.remove_item(SESSION_KEY);
+    }
+}
+
+pub fn saved_session() -> Option<String> {
+    session_storage()?.get_item(SESSION_KEY).ok()?
+}
+
+pub fn save_session(json: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.set_item(SESSION_KEY, json);
     }
 }
 

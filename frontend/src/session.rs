@@ -28,6 +28,11 @@ pub struct Flash {
     pub held: Option<(SecretName, DockerConfig)>,
 }
 
+/// The session this tab saved beside its token, if it reads as one.
+fn remembered() -> Option<SessionResponse> {
+    serde_json::from_str(&browser::saved_session()?).ok()
+}
+
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub session: RwSignal<Option<Session>>,
@@ -55,6 +60,22 @@ impl Ctx {
             edge_refused: RwSignal::new(None),
         };
         provide_context(ctx);
+        // A tab that signed in before knows who it is: it shows the page at
+        // once and checks the token beside the page's first request, not
+        // before it (a refused token then signs out).
+        if let (Some(token), Some(known)) = (browser::saved_token(), remembered()) {
+            ctx.sign_in(token.clone(), known.clone());
+            ctx.restoring.set(false);
+            leptos::task::spawn_local(async move {
+                match api::session(&token).await {
+                    Ok(s) if s != known => ctx.sign_in(token, s),
+                    Ok(_) => {}
+                    Err(e) if e.status == 401 => ctx.sign_out(),
+                    Err(_) => {}
+                }
+            });
+            return ctx;
+        }
         leptos::task::spawn_local(async move {
             if let Some(token) = browser::saved_token() {
                 match api::session(&token).await {
@@ -94,6 +115,9 @@ impl Ctx {
 
     pub fn sign_in(&self, token: String, s: SessionResponse) {
         self.edge_refused.set(None);
+        if !token.is_empty() {
+            browser::save_session(&serde_json::to_string(&s).unwrap_or_default());
+        }
         self.session.set(Some(Session {
             token,
             label: s.label,

@@ -36,10 +36,9 @@ async function bareConfig(dir) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const [w, bare] = await Promise.all([
-  startWorker({ vars: { REGCRED_MAX_SECRETS: '200' } }),
-  startWranglerDev({ config: bareConfig }),
-]);
+// One after the other: two wranglers starting at once race for the inspector port.
+const w = await startWorker({ vars: { REGCRED_MAX_SECRETS: '200' } });
+const bare = await startWranglerDev({ config: bareConfig });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS });
 
 /** Milliseconds from navigation start until `selector` is in the document. */

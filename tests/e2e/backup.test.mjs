@@ -18,7 +18,9 @@ let src, dst, dir;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-backup-'));
-  [src, dst] = await Promise.all([startWorker(), startWorker()]);
+  // One after the other: two wranglers starting at once race for the inspector port.
+  src = await startWorker();
+  dst = await startWorker();
   const editor = client(src.url, 'editor');
   for (let i = 0; i < 30; i++) {
     const r = await editor('POST', S, { name: `app-${i}`, data: { '.dockerconfigjson': dockerconfig(`r${i}.example.com`, 'u', `pw-${i}-v1`) } });

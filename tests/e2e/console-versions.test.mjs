@@ -99,3 +99,23 @@ test('a delete can be undone at once, or later from the Deleted page', async () 
   assert.equal(await pulled('worker'), 'worker-v1');
   await ctx.close();
 });
+
+test('a tab that signed in before shows its page at once, and a revoked token signs it out', async () => {
+  const admin = client(w.url, 'admin');
+  const made = await admin('POST', '/v2/admin/tokens', { label: 'tab-viewer', role: 'viewer' });
+  assert.equal(made.status, 201, made.text);
+  const { ctx, page } = await signedIn(made.json.token);
+  // The reload asks the list and the session side by side, not one after the other.
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/v2/')) asked.push(new URL(r.url()).pathname); });
+  await page.reload();
+  await page.locator('table.secrets tbody tr').first().waitFor();
+  assert.equal(await page.locator('#whoami').textContent(), 'tab-viewer · viewer');
+  assert.ok(asked.includes('/v2/session') && asked.includes(S), asked.join(' '));
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('regcred.session')?.includes('tab-viewer')), true);
+  assert.equal((await admin('DELETE', `/v2/admin/tokens/${made.json.id}`)).status, 202);
+  await page.reload();
+  await page.locator('#signin-needed').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('regcred.token') ?? sessionStorage.getItem('regcred.session')), null);
+  await ctx.close();
+});
