@@ -1,4 +1,4 @@
-// Latency of create, get, pull, a 50-item list, and a deep $skip, against the
+// Latency of create, modify, get, pull, a 50-item list, and a deep $skip, against the
 // built worker in workerd on loopback (sequential requests, medians).
 // Run with `cargo xtask bench`; prints JSON lines `{"figure", ...}`.
 import { client, dockerconfig, startWorker } from '../e2e/harness.mjs';
@@ -28,6 +28,10 @@ try {
   // the same record read from KV at the edge, the path pulls took before.
   const puller = client(w.url, 'puller');
   report('pull', await timed(N, (i) => puller('GET', `${S}/bench-${String(i % N).padStart(5, '0')}/dockerconfigjson`)));
+  // Each modify also keeps the version it replaces (one more object-storage
+  // put, and the name's kept versions listed to prune past REGCRED_VERSIONS).
+  const patch = (i) => ({ data: { '.dockerconfigjson': dockerconfig('registry.example.com', 'bench', `pw-${i}`) } });
+  report('modify', await timed(N, (i) => editor('PATCH', `${S}/bench-${String(i % N).padStart(5, '0')}`, patch(i))));
   const have = 50 + N;
   for (let i = have; i < DEEP; i += 20) {
     await Promise.all(Array.from({ length: Math.min(20, DEEP - i) }, (_, j) => editor('POST', S, body(`deep-${String(i + j).padStart(5, '0')}`))));

@@ -136,7 +136,10 @@ test('an admin makes a scoped puller token and sees it once, with copy and a war
     session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
   }));
   assert.equal(storage.local, 0);
-  assert.deepEqual(storage.session, { 'regcred.token': TOKENS.admin });
+  assert.deepEqual(storage.session, {
+    'regcred.token': TOKENS.admin,
+    'regcred.session': JSON.stringify({ label: 'test-admin', role: 'admin', via: 'environmentToken' }),
+  });
   const listed = await admin('GET', '/v2/admin/tokens');
   assert.equal(listed.status, 200, listed.text);
   assert.ok(!listed.text.includes(token));

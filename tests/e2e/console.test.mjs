@@ -78,9 +78,12 @@ test('sign in: a wrong token says so, a right one shows the role', async () => {
   await page.keyboard.type(TOKENS.editor);
   await page.keyboard.press('Enter');
   await waitText('#whoami', /editor/);
-  const storage = await page.evaluate(() => ({ local: localStorage.length, session: Object.keys(sessionStorage) }));
+  const storage = await page.evaluate(() => ({ local: localStorage.length, session: Object.keys(sessionStorage).sort() }));
   assert.equal(storage.local, 0, 'nothing may go to localStorage');
-  assert.deepEqual(storage.session, ['regcred.token']);
+  // The token, and who it is (label, role: no credential), for the next load.
+  assert.deepEqual(storage.session, ['regcred.session', 'regcred.token']);
+  const known = JSON.parse(await page.evaluate(() => sessionStorage.getItem('regcred.session')));
+  assert.deepEqual(known, { label: 'test-editor', role: 'editor', via: 'environmentToken' });
 });
 
 test('an empty list explains what a pull secret is', async () => {

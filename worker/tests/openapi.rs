@@ -457,6 +457,11 @@ impl Modify for Constraints {
                 "The .dockerconfigjson as JSON text, or base64 of it: {{\"auths\": {{\"<registry>\": {{\"auth\": ...}}}}}}, 1 to {MAX_REGISTRIES} registries, at most {MAX_DOCKERCONFIGJSON_BYTES} bytes."
             ));
         });
+        property("RestoreChunk", "restoreId", &|o| {
+            o.pattern = Some("^[a-z0-9-]{8,64}$".into());
+            o.min_length = Some(8);
+            o.max_length = Some(64);
+        });
         for request in ["CreateSecretRequest", "ModifySecretRequest"] {
             property(request, "expiresAt", &|o| {
                 o.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
