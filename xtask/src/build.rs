@@ -49,10 +49,11 @@ fn split_inline_module(html: &str) -> Option<(String, String)> {
 pub fn baselines(tools: &Tools) -> Result<(), String> {
     step("building the bare Leptos page (trunk, release) into target/bench/bare-console/");
     let mut cmd = tools.command(tools.bin("trunk"));
+    // The target first: `--release` takes an optional value.
     cmd.args([
         "build",
-        "--release",
         "tests/bench/bare-console/index.html",
+        "--release",
         "--dist",
     ])
     .arg(tools.root.join("target/bench/bare-console"));

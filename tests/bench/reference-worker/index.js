@@ -26,7 +26,8 @@ async function load(env) {
 
 const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
 const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-const aad = (name) => new TextEncoder().encode(`regcred/v1/secret/${name}`);
+// Ours binds the version too (envelope v2); the cost is the same.
+const aad = (name, version = 1) => new TextEncoder().encode(`regcred/v2/secret/${name}/${version}`);
 
 function reply(status, body, extra = {}) {
   const id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -44,6 +45,7 @@ const fail = (status, code, message) => reply(status, { error: { code, message }
 function status(name, m) {
   const s = { name, registries: m.r ?? [], createdAt: m.c ?? '', modifiedAt: m.m ?? '' };
   if (m.e) s.expiresAt = m.e;
+  if (m.k) s.keyId = m.k;
   return s;
 }
 
@@ -67,9 +69,9 @@ async function create(req, env, cfg) {
   const nonce = crypto.getRandomValues(new Uint8Array(12));
   const ct = new Uint8Array(await crypto.subtle.encrypt(
     { name: 'AES-GCM', iv: nonce, additionalData: aad(name) }, cfg.key, new TextEncoder().encode(text)));
-  const envelope = JSON.stringify({ v: 1, kid: cfg.kid, nonce: b64(nonce), ct: b64(ct) });
+  const envelope = JSON.stringify({ v: 2, kid: cfg.kid, nonce: b64(nonce), ct: b64(ct) });
   const now = new Date().toISOString();
-  const metadata = { r: Object.keys(auths).sort(), c: now, m: now, x: 0, v: 1 };
+  const metadata = { r: Object.keys(auths).sort(), c: now, m: now, x: 0, v: 1, k: cfg.kid };
   await env.SECRETS.put(PREFIX + name, envelope, { metadata });
   return reply(202, { message: 'Secret has been created' }, { location: `${S}/${name}`, etag: '"1"' });
 }
