@@ -244,7 +244,7 @@ pub fn normalize_team_domain(text: &str, allow_http_loopback: bool) -> Result<St
     if scheme == "http" {
         let loopback = name == "[::1]"
             || name
-                .parse::<std::net::Ipv4Addr>()
+                .parse::<core::net::Ipv4Addr>()
                 .is_ok_and(|ip| ip.is_loopback());
         if !(allow_http_loopback && loopback) {
             return Err(format!(

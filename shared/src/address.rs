@@ -18,7 +18,8 @@
 //!   [`realm_allowed`].
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+// `core::net`: address values and their parsing, no sockets.
+use core::net::{Ipv4Addr, Ipv6Addr};
 
 /// A host as `fetch` will read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
