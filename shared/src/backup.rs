@@ -42,6 +42,9 @@ pub enum RecordKey {
 pub const SECRET_PREFIX: &str = "secret:";
 pub const DELETED_PREFIX: &str = "deleted:";
 pub const VERSION_PREFIX: &str = "version:";
+/// Not a record: the id of the restore under way, which alone may write
+/// into a store that is no longer empty.
+pub const RESTORING_KEY: &str = "restoring:";
 
 impl RecordKey {
     pub fn parse(key: &str) -> Result<RecordKey, String> {

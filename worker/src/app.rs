@@ -4,7 +4,7 @@
 //! write reaches the Durable Object (see `edge/fetch.rs`).
 
 use shared::api::{
-    ApiError, ErrorCode, HealthResponse, SessionResponse, SignIn, MAX_BODY_BYTES,
+    ApiError, ErrorCode, HealthResponse, Paging, SessionResponse, SignIn, MAX_BODY_BYTES,
     MAX_RESTORE_BODY_BYTES,
 };
 use shared::requests::parse_create_named;
@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::guards;
 use crate::history;
-use crate::http::{finish, Method, Request, Response};
+use crate::http::{finish, pairs, Method, Request, Response};
 use crate::keys;
 use crate::login;
 use crate::managed;
@@ -333,10 +333,10 @@ async fn admit_inner<S: Store>(
     };
     attempt.actor = Some(principal.label.clone());
     authorize(&principal, action).map_err(Response::error)?;
+    // The list's own rule; a bad value stays at the edge for its 400.
     let deleted = route == Route::Secrets
         && action == Action::List
-        && crate::http::param(&req.query, "deleted")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        && Paging::from_query(pairs(&req.query)).is_ok_and(|p| p.deleted);
     Ok(Gate::Admitted(Admitted {
         route,
         action,
@@ -475,11 +475,8 @@ async fn dispatch<S: Store>(
         Route::Token(id) => managed::revoke(ctx, id).await,
         Route::Keys => keys::list(ctx).await,
         Route::Rewrap => keys::rewrap(ctx, &req.query).await,
-        // Admins are never scoped; a scoped caller may not see all of it.
-        Route::Backup | Route::Restore if scope.is_some() => Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "a backup holds every secret: it needs an unscoped admin",
-        )),
+        // Only admins reach these, and an admin is never scoped (tokens and
+        // Access roles refuse it where they are parsed).
         Route::Backup => backup::export(ctx, &req.query).await,
         Route::Restore => backup::restore(ctx, &req.body).await,
         Route::Versions(raw)

@@ -8,54 +8,24 @@
 
 use serde::Deserialize;
 use shared::api::{ApiError, BackupItem, BackupPage, ErrorCode, RestoreChunk, RestoreResult};
-use shared::backup::{RecordKey, SECRET_PREFIX};
+use shared::backup::{RecordKey, RESTORING_KEY, SECRET_PREFIX};
 
 use crate::ctx::Ctx;
-use crate::http::{param, Response};
+use crate::http::{bounded, Response};
 use crate::record::{open, SecretMeta, MAX_METADATA_BYTES};
 use crate::records;
 use crate::store::{Store, Stored};
 
 pub const DEFAULT_PAGE: u64 = 200;
 pub const MAX_PAGE: u64 = 1000;
-/// The id of the restore under way; while it is set, only that restore
-/// writes into a store that is no longer empty.
-pub const RESTORING_KEY: &str = "restoring:";
-
-fn bad_query(target: &str, message: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidQueryParameter, message).with_target(target)
-}
 
 /// `GET /v2/admin/backup?after=&limit=`: one page of records in key order.
 pub async fn export<S: Store>(
     ctx: &Ctx<'_, S>,
     params: &[(String, String)],
 ) -> Result<Response, ApiError> {
-    let limit = match param(params, "limit") {
-        None => DEFAULT_PAGE,
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad_query(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_PAGE} (got {v})"),
-                )
-            })?,
-    } as usize;
-    let after = match param(params, "after") {
-        None | Some("") => None,
-        Some(v) => {
-            RecordKey::parse(v).map_err(|e| {
-                bad_query(
-                    "after",
-                    format!("after must be the `next` of the page before: {e}"),
-                )
-            })?;
-            Some(v.to_owned())
-        }
-    };
+    let limit = bounded(params, "limit", DEFAULT_PAGE, MAX_PAGE)? as usize;
+    let after = records::cursor(params)?;
     let (keys, next) = records::page(ctx.store, after.as_deref(), limit).await?;
     let mut items = Vec::with_capacity(keys.len());
     for k in keys {

@@ -12,9 +12,7 @@
 //! are invisible. The records live in the Durable Object's storage only:
 //! every route here is served there.
 
-use shared::api::{
-    ApiError, ErrorCode, IdMessageResponse, Paging, SecretList, VersionInfo, VersionList,
-};
+use shared::api::{ApiError, ErrorCode, IdMessageResponse, Paging, VersionInfo, VersionList};
 use shared::backup::{RecordKey, DELETED_PREFIX};
 use shared::retention::{expired, purge_after, restorable};
 use shared::scope::sees;
@@ -24,7 +22,7 @@ use shared::{Scope, SecretName};
 use crate::ctx::Ctx;
 use crate::guards::{check_if_match, check_quota, etag, Preconditions};
 use crate::http::Response;
-use crate::paging::{walk, Window};
+use crate::paging::{list_answer, walk, Window};
 use crate::record::{self, key, load, open, registries_of, seal_text, SecretMeta};
 use crate::store::{Store, StoreError, Stored, KV_PAGE};
 
@@ -142,32 +140,32 @@ pub async fn keep<S: Store>(
     prune(store, name, Head::Live, policy).await.map(|_| ())
 }
 
-/// The version a create of `name` starts at. A deleted record still within
-/// its retention joins the kept versions (the old history stays
-/// restorable); one past it is purged with its history.
+/// The version a create of `name` starts at. Kept versions exist only
+/// beside a live or deleted record (`purge_all` drops them before it), so
+/// a name with neither starts at 1 and costs no list. A deleted record
+/// still within its retention joins the kept versions (the old history
+/// stays restorable); one past it is purged with its history.
 pub async fn next_version<S: Store>(
     store: &S,
     name: &SecretName,
     policy: &Policy,
 ) -> Result<u64, StoreError> {
-    if let Some(gone) = store.get(&deleted_key(name)).await? {
-        let meta = SecretMeta::of(&gone);
-        store.delete(&deleted_key(name)).await?;
-        if meta.deleted_at.as_deref().is_some_and(|d| policy.ended(d)) {
-            purge_all(store, name).await?;
-            return Ok(1);
-        }
-        let value = gone.metadata.clone().unwrap_or_default();
-        store
-            .put(&version_key(name, meta.version), &gone.value, &value)
-            .await?;
-        prune(store, name, Head::Live, policy).await?;
-        return Ok(meta.version + 1);
+    let Some(gone) = store.get(&deleted_key(name)).await? else {
+        return Ok(1);
+    };
+    let meta = SecretMeta::of(&gone);
+    if meta.deleted_at.as_deref().is_some_and(|d| policy.ended(d)) {
+        purge_all(store, name).await?;
+        return Ok(1);
     }
-    let kept = earlier(store, name).await?;
-    let last = kept.iter().map(|k| k.meta.version).max().unwrap_or(0);
+    // Kept first, then moved: a crash between leaves both, never neither.
+    let value = gone.metadata.clone().unwrap_or_default();
+    store
+        .put(&version_key(name, meta.version), &gone.value, &value)
+        .await?;
+    store.delete(&deleted_key(name)).await?;
     prune(store, name, Head::Live, policy).await?;
-    Ok(last + 1)
+    Ok(meta.version + 1)
 }
 
 /// The delete of a live secret: its record moves to `deleted:<name>`.
@@ -192,13 +190,14 @@ pub async fn retire<S: Store>(
 
 /// Every record a name has besides its live one: deleted, and kept versions.
 async fn purge_all<S: Store>(store: &S, name: &SecretName) -> Result<u64, StoreError> {
+    // Versions first: none is ever left without the record that leads it.
     let mut n = 0;
-    if store.get(&deleted_key(name)).await?.is_some() {
-        store.delete(&deleted_key(name)).await?;
-        n += 1;
-    }
     for k in earlier(store, name).await? {
         store.delete(&k.key).await?;
+        n += 1;
+    }
+    if store.get(&deleted_key(name)).await?.is_some() {
+        store.delete(&deleted_key(name)).await?;
         n += 1;
     }
     Ok(n)
@@ -429,12 +428,7 @@ pub async fn list_deleted<S: Store>(
         Some(status)
     })
     .await?;
-    let count = if paging.count_total {
-        total
-    } else {
-        resources.len() as u64
-    };
-    Ok(Response::json(200, &SecretList { count, resources }))
+    Ok(list_answer(paging, resources, total))
 }
 
 /// Drops deleted secrets whose retention ended, with their history (the

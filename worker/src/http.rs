@@ -66,6 +66,33 @@ pub fn param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// A refused query parameter, named.
+pub fn bad_query(target: &str, message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidQueryParameter, message).with_target(target)
+}
+
+/// A batch or page size `name` from 1 to `max`; `default` when absent.
+pub fn bounded(
+    query: &[(String, String)],
+    name: &str,
+    default: u64,
+    max: u64,
+) -> Result<u64, ApiError> {
+    match param(query, name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                bad_query(
+                    name,
+                    format!("{name} must be a whole number from 1 to {max} (got {v})"),
+                )
+            }),
+    }
+}
+
 /// Decoded query pairs as the `(&str, &str)` that `shared`'s parsers take.
 pub fn pairs(query: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
     query.iter().map(|(k, v)| (k.as_str(), v.as_str()))

@@ -7,14 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use shared::api::{ApiError, EncryptionKeys, ErrorCode, ErrorDetail, KeyUsage, RewrapBatch};
+use shared::api::{ApiError, EncryptionKeys, ErrorDetail, KeyUsage, RewrapBatch};
 use shared::backup::RecordKey;
-use shared::SecretName;
 
 use crate::crypto::{envelope_key, is_current};
 use crate::ctx::Ctx;
-use crate::http::{param, Response};
-use crate::record::{fit, key, open, registries_of, seal_text, SecretMeta, PREFIX};
+use crate::http::{bounded, Response};
+use crate::record::{fit, open, registries_of, seal_text, SecretMeta, PREFIX};
 use crate::records;
 use crate::store::{Store, KV_PAGE};
 
@@ -101,42 +100,14 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
     ))
 }
 
-fn bad_query(target: &str, message: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidQueryParameter, message).with_target(target)
-}
-
 /// One batch: up to `limit` records after `after`, each sealed again under
 /// the primary key at its own version (content, version and ETag stay).
 pub async fn rewrap<S: Store>(
     ctx: &Ctx<'_, S>,
     params: &[(String, String)],
 ) -> Result<Response, ApiError> {
-    let limit = match param(params, "limit") {
-        None => DEFAULT_BATCH,
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=MAX_BATCH).contains(n))
-            .ok_or_else(|| {
-                bad_query(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_BATCH} (got {v})"),
-                )
-            })?,
-    };
-    // A record key (`next` of the batch before); a bare name is its live record.
-    let after = match param(params, "after") {
-        None | Some("") => None,
-        Some(v) => Some(match RecordKey::parse(v) {
-            Ok(k) => k.to_string(),
-            Err(_) => key(&SecretName::parse(v).map_err(|e| {
-                bad_query(
-                    "after",
-                    format!("after must be the `next` a batch stopped at: {e}"),
-                )
-            })?),
-        }),
-    };
+    let limit = bounded(params, "limit", DEFAULT_BATCH, MAX_BATCH)?;
+    let after = records::cursor(params)?;
     let primary = ctx.config()?.keyring.primary().to_owned();
     let (keys, next) = records::page(ctx.store, after.as_deref(), limit as usize).await?;
     let mut batch = RewrapBatch {

@@ -3,8 +3,9 @@
 //! only counted when the total is wanted, and listing stops as soon as the
 //! answer is known.
 
-use shared::api::Paging;
+use shared::api::{Paging, SecretList, SecretStatus};
 
+use crate::http::Response;
 use crate::store::{ListedKey, Store, StoreError, KV_PAGE};
 
 #[derive(Debug, Clone, Copy)]
@@ -84,4 +85,14 @@ pub async fn walk<S: Store, T>(
         }
     }
     Ok((out, seen))
+}
+
+/// A list page: `count` is the total with `$count=true`, else the page's.
+pub fn list_answer(paging: &Paging, resources: Vec<SecretStatus>, total: u64) -> Response {
+    let count = if paging.count_total {
+        total
+    } else {
+        resources.len() as u64
+    };
+    Response::json(200, &SecretList { count, resources })
 }

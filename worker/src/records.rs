@@ -2,8 +2,11 @@
 //! versions (`shared::backup::RecordKey`). The backup, the key counts and
 //! the rewrap page through it; only the Durable Object holds all of it.
 
-use shared::backup::{DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX};
+use shared::api::ApiError;
+use shared::backup::{RecordKey, DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX};
+use shared::SecretName;
 
+use crate::http::{bad_query, param};
 use crate::store::{ListedKey, Store, StoreError};
 
 pub const ORDER: [&str; 3] = [DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX];
@@ -42,4 +45,23 @@ pub async fn page<S: Store>(
         }
     }
     Ok((out, None))
+}
+
+/// `after`: the `next` of the page before (a record key); a bare secret
+/// name stands for its live record. Absent or empty: from the start.
+pub fn cursor(query: &[(String, String)]) -> Result<Option<String>, ApiError> {
+    let Some(v) = param(query, "after").filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if RecordKey::parse(v).is_ok() {
+        return Ok(Some(v.to_owned()));
+    }
+    SecretName::parse(v)
+        .map(|n| Some(RecordKey::Secret(n).to_string()))
+        .map_err(|e| {
+            bad_query(
+                "after",
+                format!("after must be the `next` of the page before: {e}"),
+            )
+        })
 }

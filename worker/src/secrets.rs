@@ -3,7 +3,7 @@
 
 use shared::api::{
     ApiError, CreatedResponse, ErrorCode, IdMessageResponse, Paging, Quota, QuotaResponse,
-    QuotaUsage, SecretList, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
+    QuotaUsage, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
 };
 use shared::requests::{parse_modify, ValidCreate};
 use shared::scope::sees;
@@ -14,7 +14,7 @@ use crate::ctx::Ctx;
 use crate::guards::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::history::{self, Policy};
 use crate::http::{pairs, Response};
-use crate::paging::{walk, Window};
+use crate::paging::{list_answer, walk, Window};
 use crate::record::{key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
 
@@ -54,12 +54,7 @@ pub async fn list<S: Store>(
         wanted.then_some(status)
     })
     .await?;
-    let count = if paging.count_total {
-        total
-    } else {
-        resources.len() as u64
-    };
-    Ok(Response::json(200, &SecretList { count, resources }))
+    Ok(list_answer(&paging, resources, total))
 }
 
 /// The usage a scoped caller sees counts only the secrets inside its scope.

@@ -55,7 +55,7 @@ fn authoritative(key: &str) -> bool {
 pub fn private(key: &str) -> bool {
     key.starts_with(shared::backup::VERSION_PREFIX)
         || key.starts_with(shared::backup::DELETED_PREFIX)
-        || key.starts_with(crate::backup::RESTORING_KEY)
+        || key.starts_with(shared::backup::RESTORING_KEY)
 }
 
 fn intent(key: &str) -> String {
