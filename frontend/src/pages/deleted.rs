@@ -21,6 +21,14 @@ pub fn Deleted() -> impl IntoView {
     }
 }
 
+/// Undeletes `name`; what the page's notice then says.
+pub async fn undelete_notice(token: &str, name: &str) -> String {
+    match api::undelete(token, name).await {
+        Ok(_) => format!("Undeleted \"{name}\"."),
+        Err(e) => format!("Could not undelete \"{name}\": {}", e.message),
+    }
+}
+
 #[component]
 fn List() -> impl IntoView {
     let ctx = use_ctx();
@@ -34,13 +42,7 @@ fn List() -> impl IntoView {
     let undelete = Callback::new(move |name: String| {
         let token = ctx.token();
         leptos::task::spawn_local(async move {
-            match api::undelete(&token, &name).await {
-                Ok(_) => notice.set(Some(format!("Undeleted \"{name}\"."))),
-                Err(e) => notice.set(Some(format!(
-                    "Could not undelete \"{name}\": {}",
-                    e.message
-                ))),
-            }
+            notice.set(Some(undelete_notice(&token, &name).await));
             reload.update(|n| *n += 1);
         });
     });

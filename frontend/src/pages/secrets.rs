@@ -11,6 +11,7 @@ use crate::browser;
 use crate::listing::{
     expiry_label, first_window, from_first, page_window, short_time, shown, Rows,
 };
+use crate::pages::deleted::undelete_notice;
 use crate::pages::gate::RequireSession;
 use crate::pages::widgets::CredentialDownloads;
 use crate::session::use_ctx;
@@ -89,13 +90,7 @@ fn SecretList() -> impl IntoView {
         let token = ctx.token();
         undo.set(None);
         leptos::task::spawn_local(async move {
-            match api::undelete(&token, &name).await {
-                Ok(_) => notice.set(Some(format!("Undeleted \"{name}\"."))),
-                Err(e) => notice.set(Some(format!(
-                    "Could not undelete \"{name}\": {}",
-                    e.message
-                ))),
-            }
+            notice.set(Some(undelete_notice(&token, &name).await));
             reload();
         });
     };
