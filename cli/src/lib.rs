@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod client;
+pub mod clock;
 pub mod cmd;
 pub mod credhelper;
 pub mod error;

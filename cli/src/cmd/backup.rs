@@ -8,22 +8,14 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 use shared::api::{BackupItem, BackupPage, RestoreChunk, RestoreResult, MAX_RESTORE_BODY_BYTES};
 use shared::backup::{self, BackupHeader, RecordKey};
-use shared::time::Timestamp;
 
 use crate::client::{encode, Api};
+use crate::clock::now;
 use crate::error::{CliError, Result};
 
 const PAGE: u32 = 500;
 /// Chunks stay well under the route's 1 MiB.
 const CHUNK_BYTES: usize = MAX_RESTORE_BODY_BYTES * 3 / 4;
-
-fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Timestamp::from_unix_seconds(secs)
-}
 
 /// "3 secrets, 1 deleted, 4 kept versions".
 fn summary(items: &[BackupItem]) -> String {

@@ -50,12 +50,7 @@ pub fn run(
             let now = std::env::var("SOURCE_DATE_EPOCH")
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .unwrap_or_else(|| {
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0)
-                });
+                .unwrap_or_else(|| crate::clock::now().unix_seconds().max(0) as u64);
             (archive::docker_tar_gz(&config, now), true)
         }
     };

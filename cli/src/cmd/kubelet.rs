@@ -24,10 +24,7 @@ pub fn run() -> Result<()> {
             registry.server_key()
         ))
     })?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::clock::now().unix_seconds();
     let left = found
         .expires_at
         .as_deref()

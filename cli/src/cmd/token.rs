@@ -20,14 +20,6 @@ use crate::prompt;
 
 const TOKENS: &str = "/v2/admin/tokens";
 
-/// The clock `--expires 90d` counts from and a date is checked against.
-fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    Timestamp::from_unix_seconds(secs)
-}
-
 /// `90d`, `12h`, `2w`, `30m`, `1d12h`: seconds, or `None` when `s` is not
 /// such a duration.
 pub fn duration_secs(s: &str) -> Option<i64> {
@@ -154,7 +146,7 @@ pub fn create(
     expires: Option<&str>,
     output: Format,
 ) -> Result<()> {
-    let request = create_request(label, role, scope, expires, now())?;
+    let request = create_request(label, role, scope, expires, crate::clock::now())?;
     let created: CreatedToken = api.post(TOKENS, &request)?;
     let value = serde_json::to_value(&created).map_err(|e| CliError::new(e.to_string()))?;
     print(
