@@ -6,41 +6,21 @@
 // before (token and who it is in sessionStorage: the goal's case) and with
 // only a token (it asks /v2/session before its list). Loads alternate so the
 // machine's drift hits all alike. Median of BENCH_RUNS (15) each.
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { client, dockerconfig, ROOT, startWorker, startWranglerDev, TOKENS } from '../e2e/harness.mjs';
+import { referenceConfig } from './measure.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const BARE = path.join(ROOT, 'target', 'bench', 'bare-console');
 
-// The reference worker behind the same [assets] front as ours.
-async function bareConfig(dir) {
-  const file = path.join(dir, 'wrangler.toml');
-  await writeFile(file, [
-    'name = "regcred-bare-console"',
-    `main = ${JSON.stringify(path.join(import.meta.dirname, 'reference-worker', 'index.js'))}`,
-    'compatibility_date = "2026-04-20"',
-    '[[kv_namespaces]]',
-    'binding = "SECRETS"',
-    'id = "regcred-local"',
-    '[assets]',
-    `directory = ${JSON.stringify(BARE)}`,
-    'binding = "ASSETS"',
-    'not_found_handling = "single-page-application"',
-    'run_worker_first = ["/v2/*"]',
-    '',
-  ].join('\n'));
-  return file;
-}
-
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // One after the other: two wranglers starting at once race for the inspector port.
 const w = await startWorker({ vars: { REGCRED_MAX_SECRETS: '200' } });
-const bare = await startWranglerDev({ config: bareConfig });
+const bare = await startWranglerDev({ config: referenceConfig('regcred-bare-console', BARE) });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS });
 
 /** Milliseconds from navigation start until `selector` is in the document. */

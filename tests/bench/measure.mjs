@@ -1,4 +1,7 @@
-// What the bench scripts share: percentiles and timed request loops.
+// What the bench scripts share: percentiles, timed request loops, and the
+// wrangler.toml of the plain-JS reference worker.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 /** The `p`th percentile of `samples` (nearest rank). */
 export function pct(samples, p) {
@@ -16,4 +19,31 @@ export async function timed(n, fn) {
     if (r.status >= 300) throw new Error(`bench request failed: ${r.status} ${r.text}`);
   }
   return out;
+}
+
+/**
+ * A `startWranglerDev` config: the reference worker (reference-worker/) as
+ * `name`, serving `assets` behind the same [assets] front as ours
+ * (run_worker_first for /v2/*). Written into the throwaway dir, so
+ * wrangler's .wrangler/ lands there too.
+ */
+export function referenceConfig(name, assets) {
+  return async (dir) => {
+    const file = path.join(dir, 'wrangler.toml');
+    await writeFile(file, [
+      `name = ${JSON.stringify(name)}`,
+      `main = ${JSON.stringify(path.join(import.meta.dirname, 'reference-worker', 'index.js'))}`,
+      'compatibility_date = "2026-04-20"', // the same as ours
+      '[[kv_namespaces]]',
+      'binding = "SECRETS"',
+      'id = "regcred-local"',
+      '[assets]',
+      `directory = ${JSON.stringify(assets)}`,
+      'binding = "ASSETS"',
+      'not_found_handling = "single-page-application"',
+      'run_worker_first = ["/v2/*"]',
+      '',
+    ].join('\n'));
+    return file;
+  };
 }

@@ -5,10 +5,11 @@
 // machine's load hits both alike. Prints JSON lines `{"figure", ...}`.
 // Env: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (8).
 import { execFile } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { client, dockerconfig, freePort, ROOT, startWorker, startWranglerDev, TOKENS } from '../e2e/harness.mjs';
+import { referenceConfig } from './measure.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -16,33 +17,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SECRETS = 50;
 const GOAL = 1.0;
-const REFERENCE = path.join(import.meta.dirname, 'reference-worker', 'index.js');
 // wrangler dev reloads ours when worker/build is rebuilt, which would mix two builds into one figure.
 const BUILD = path.join(ROOT, 'worker', 'build', 'index_bg.wasm');
 const builtAt = async () => (await stat(BUILD)).mtimeMs;
 
-// Written into the throwaway dir, so wrangler's .wrangler/ lands there too.
-// The same [assets] front as ours (run_worker_first for /v2/*): without it
-// the reference skips the asset router every request of ours passes, and the
-// ratio measured that router (get 0.68-0.74), not the workers.
-async function referenceConfig(dir) {
-  const file = path.join(dir, 'wrangler.toml');
-  await writeFile(file, [
-    'name = "regcred-reference"',
-    `main = ${JSON.stringify(REFERENCE)}`,
-    'compatibility_date = "2026-04-20"', // the same as ours
-    '[[kv_namespaces]]',
-    'binding = "SECRETS"',
-    'id = "regcred-local"',
-    '[assets]',
-    `directory = ${JSON.stringify(path.join(ROOT, 'dist'))}`,
-    'binding = "ASSETS"',
-    'not_found_handling = "single-page-application"',
-    'run_worker_first = ["/v2/*"]',
-    '',
-  ].join('\n'));
-  return file;
-}
+// The same [assets] front as ours: without it the reference skips the asset
+// router every request of ours passes, and the ratio measured that router
+// (get 0.68-0.74), not the workers.
+const referenceFront = referenceConfig('regcred-reference', path.join(ROOT, 'dist'));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -94,7 +76,7 @@ try {
   const started = await Promise.allSettled([
     startWorker({ vars: { REGCRED_MAX_SECRETS: String(SECRETS * 2) } }),
     // Two wrangler devs would both take the default devtools port 9229.
-    startWranglerDev({ config: referenceConfig, args: ['--inspector-port', String(await freePort())] }),
+    startWranglerDev({ config: referenceFront, args: ['--inspector-port', String(await freePort())] }),
   ]);
   for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
   const failed = started.find((s) => s.status === 'rejected');
