@@ -6,7 +6,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 use shared::api::SignIn;
 
-use crate::pages::{activity, decoder, deleted, detail, editor, import, secrets, signin, tokens};
+use crate::pages::{activity, deleted, detail, editor, import, secrets, signin, tokens};
 use crate::session::{use_ctx, Ctx};
 use crate::{browser, nav};
 
@@ -29,7 +29,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/secrets/:name") view=detail::Detail/>
                     <Route path=path!("/secrets/:name/edit") view=editor::Edit/>
                     <Route path=path!("/import") view=import::Import/>
-                    <Route path=path!("/decode") view=decoder::Decoder/>
                     <Route path=path!("/activity") view=activity::Activity/>
                     <Route path=path!("/tokens") view=tokens::Tokens/>
                 </Routes>
@@ -39,7 +38,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// The header's links; the one for this page says so to screen readers
-/// (`aria-current`) and to the eye (style.css draws a bar under it).
+/// (`aria-current`) and to the eye (style.css draws a bar under it). A
+/// page with its own entry is a page load, not a route (`rel=external`).
 #[component]
 fn NavLinks() -> impl IntoView {
     let ctx = use_ctx();
@@ -52,7 +52,8 @@ fn NavLinks() -> impl IntoView {
                 let current = move || path.with(|p| nav::active(p)) == Some(href);
                 view! {
                     <Show when=shown>
-                        <a href=href aria-current=move || current().then_some("page")>{label}</a>
+                        <a href=href rel=nav::own_entry(href).then_some("external")
+                            aria-current=move || current().then_some("page")>{label}</a>
                     </Show>
                 }
             }).collect_view()}

@@ -3,12 +3,22 @@
 
 use shared::{Action, Role};
 
+/// The decoder is its own small entry (`decode.html`), not a route of the
+/// console: people open it alone, signed out.
+pub const DECODER: &str = "/decode";
+
+/// Whether `href` is served by its own entry, so a link there must load
+/// the page instead of routing inside the console.
+pub fn own_entry(href: &str) -> bool {
+    href == DECODER
+}
+
 /// The header's links, in order: (href, label).
 pub const LINKS: [(&str, &str); 6] = [
     ("/", "Secrets"),
     ("/secrets/new", "Create"),
     ("/import", "Import"),
-    ("/decode", "Decoder"),
+    (DECODER, "Decoder"),
     ("/activity", "Activity"),
     ("/tokens", "Tokens"),
 ];

@@ -4,8 +4,9 @@
 // (tests/bench/bare-console, served as static assets in workerd by the same
 // asset router). The console loads twice per round: as a tab that signed in
 // before (token and who it is in sessionStorage: the goal's case) and with
-// only a token (it asks /v2/session before its list). Loads alternate so the
-// machine's drift hits all alike. Median of BENCH_RUNS (15) each.
+// only a token (it asks /v2/session before its list); the decoder, its own
+// entry, loads once signed out. Loads alternate so the machine's drift hits
+// all alike. Median of BENCH_RUNS (15) each.
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { client, dockerconfig, ROOT, startWorker, startWranglerDev, TOKENS } from '../e2e/harness.mjs';
@@ -50,13 +51,14 @@ try {
     await Promise.all(Array.from({ length: 10 }, (_, j) => editor('POST', '/v2/admin/dockerRegistrySecrets',
       { name: `render-${i + j}`, data: { '.dockerconfigjson': dockerconfig('registry.example.com', 'u', 'p') } })));
   }
-  const ours = [], tokenOnly = [], base = [];
+  const ours = [], tokenOnly = [], decoder = [], base = [];
   const known = { label: 'test-viewer', role: 'viewer', via: 'environmentToken' };
   const LIST = 'table.secrets tbody tr';
   for (let r = 0; r < RUNS; r++) {
     const round = [
       async () => ours.push(await firstRender(`${w.url}/`, LIST, TOKENS.viewer, known)),
       async () => tokenOnly.push(await firstRender(`${w.url}/`, LIST, TOKENS.viewer, null)),
+      async () => decoder.push(await firstRender(`${w.url}/decode`, '#decode-input', null, null)),
       async () => base.push(await firstRender(`${bare.url}/`, '#bare', null, null)),
     ];
     if (r % 2) round.reverse();
@@ -65,10 +67,12 @@ try {
   const stats = (xs) => ({ n: xs.length, median_ms: +median(xs).toFixed(1), min_ms: +Math.min(...xs).toFixed(1), max_ms: +Math.max(...xs).toFixed(1) });
   console.log(JSON.stringify({ figure: 'console_first_render_100_secrets', ...stats(ours) }));
   console.log(JSON.stringify({ figure: 'console_first_render_token_only', ...stats(tokenOnly) }));
+  console.log(JSON.stringify({ figure: 'decoder_first_render', ...stats(decoder) }));
   console.log(JSON.stringify({ figure: 'bare_first_render', ...stats(base) }));
   console.log(JSON.stringify({
     figure: 'first_render_vs_bare', ratio: +(median(ours) / median(base)).toFixed(3),
     token_only_ratio: +(median(tokenOnly) / median(base)).toFixed(3),
+    decoder_ratio: +(median(decoder) / median(base)).toFixed(3),
   }));
 } finally {
   await browser.close();

@@ -1,6 +1,7 @@
 // Sizes of what ships, each next to its bare baseline built in the same run
 // with the same settings (cargo xtask bench builds them): the console's wasm
-// against a one-component Leptos page, the worker's against a workers-rs
+// and the decoder entry's against a one-component Leptos page, the worker's
+// against a workers-rs
 // worker that answers one KV get. Raw, gzip -9 and brotli (quality 11, what
 // Cloudflare serves browsers that ask for it), and the ratios.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,9 +9,10 @@ import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { ROOT } from '../e2e/harness.mjs';
 
-const wasmIn = (dir) => {
-  const f = readdirSync(dir).find((n) => n.endsWith('.wasm'));
-  if (!f) throw new Error(`no .wasm in ${dir}: run cargo xtask bench, which builds it`);
+// dist/ holds two entries, the console (frontend-*.wasm) and the decoder's own (decoder-*.wasm).
+const wasmIn = (dir, prefix = '') => {
+  const f = readdirSync(dir).find((n) => n.startsWith(prefix) && n.endsWith('.wasm'));
+  if (!f) throw new Error(`no ${prefix}*.wasm in ${dir}: run cargo xtask bench, which builds it`);
   return path.join(dir, f);
 };
 
@@ -25,8 +27,11 @@ function sizes(file) {
   };
 }
 
+const bareConsole = wasmIn(path.join(ROOT, 'target', 'bench', 'bare-console'));
 const pairs = [
-  ['console', wasmIn(path.join(ROOT, 'dist')), wasmIn(path.join(ROOT, 'target', 'bench', 'bare-console'))],
+  ['console', wasmIn(path.join(ROOT, 'dist'), 'frontend-'), bareConsole],
+  // The decoder page is opened alone, signed out: its first visit loads only this.
+  ['decoder', wasmIn(path.join(ROOT, 'dist'), 'decoder-'), bareConsole],
   ['worker', path.join(ROOT, 'worker', 'build', 'index_bg.wasm'), path.join(ROOT, 'tests', 'bench', 'bare-worker', 'build', 'index_bg.wasm')],
 ];
 const ratio = (a, b) => +(a / b).toFixed(3);

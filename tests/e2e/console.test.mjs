@@ -345,11 +345,75 @@ test('every page has its own title and the header marks where you are', async ()
     }
   }
   // In-app navigation updates both without a reload.
+  await page.goto(`${w.url}/secrets/new`);
+  await page.evaluate(() => { window.__samePage = true; });
+  await page.click('header nav >> text=Import');
+  await page.waitForFunction(() => document.title === 'Import · regcred');
+  assert.deepEqual((await marked()).current, ['Import']);
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'routed, not reloaded');
+  await shot('nav-import');
+  // The decoder is its own entry: its links load the console, marked alike.
   await page.goto(`${w.url}/decode`);
   await page.click('header nav >> text=Import');
   await page.waitForFunction(() => document.title === 'Import · regcred');
   assert.deepEqual((await marked()).current, ['Import']);
-  await shot('nav-import');
+  await page.click('header nav >> text=Decoder');
+  await page.waitForFunction(() => document.title === 'Decoder · regcred');
+  assert.deepEqual((await marked()).current, ['Decoder']);
+});
+
+test('the decoder loads its own small entry, and asks nothing even when signed in', async () => {
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  await ctx.addInitScript(([t]) => {
+    sessionStorage.setItem('regcred.token', t);
+    sessionStorage.setItem('regcred.session', JSON.stringify({ label: 'test-editor', role: 'editor', via: 'environmentToken' }));
+  }, [TOKENS.editor]);
+  const p = await ctx.newPage();
+  const urls = [];
+  p.on('request', (r) => urls.push(new URL(r.url()).pathname));
+  await p.goto(`${w.url}/decode`);
+  await p.locator('#decode-input').waitFor();
+  await p.waitForFunction(() => document.querySelector('#whoami')?.textContent.includes('test-editor'));
+  // Links the role may see are there; the page it is on is marked.
+  const links = await p.evaluate(() => [...document.querySelectorAll('header nav a')].map((a) => a.textContent));
+  assert.deepEqual(links, ['Secrets', 'Create', 'Import', 'Decoder', 'Activity']);
+  const wasm = urls.filter((u) => u.endsWith('.wasm'));
+  assert.equal(wasm.length, 1, urls.join(' '));
+  assert.match(wasm[0], /^\/decoder-[0-9a-f]+_bg\.wasm$/, 'the decoder entry, not the console');
+  assert.deepEqual(urls.filter((u) => u.startsWith('/v2/')), [], 'the decoder must not send anything');
+  await p.click('#signout');
+  await p.locator('header a[href="/signin"]').waitFor();
+  assert.equal(await p.evaluate(() => sessionStorage.length), 0);
+  await ctx.close();
+});
+
+test('a tab that signed in before asks for the list once, while the wasm loads', async () => {
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  await ctx.addInitScript(([t]) => {
+    sessionStorage.setItem('regcred.token', t);
+    sessionStorage.setItem('regcred.session', JSON.stringify({ label: 'test-viewer', role: 'viewer', via: 'environmentToken' }));
+  }, [TOKENS.viewer]);
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(20_000);
+  // The wasm is held back a second: only prefetch.js can ask for the list before it arrives.
+  await p.route('**/*.wasm', async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.continue();
+  });
+  const seen = [];
+  p.on('request', (r) => { if (new URL(r.url()).pathname === SECRETS) seen.push('list'); });
+  p.on('requestfinished', (r) => { if (r.url().endsWith('.wasm')) seen.push('wasm'); });
+  await p.goto(`${w.url}/`);
+  await p.locator('table.secrets tbody tr').first().waitFor();
+  const lists = () => seen.filter((e) => e === 'list');
+  assert.deepEqual(seen, ['list', 'wasm'], 'one list request, sent before the wasm arrived');
+  // The prefetched answer is used once: coming back to the list asks again.
+  await p.click('header nav >> text=Create');
+  await p.waitForFunction(() => document.title.startsWith('Create'));
+  await p.click('header nav >> text=Secrets');
+  await p.locator('table.secrets tbody tr').first().waitFor();
+  assert.equal(lists().length, 2, seen.join(' '));
+  await ctx.close();
 });
 
 test('a store bigger than one API page is paged with $top/$skip', async () => {

@@ -1,5 +1,5 @@
-//! Release builds of the console (Trunk → dist/) and the worker
-//! (worker-build → worker/build/).
+//! Release builds of the console and its decoder entry (Trunk → dist/)
+//! and the worker (worker-build → worker/build/).
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -12,27 +12,62 @@ pub fn console(tools: &Tools) -> Result<(), String> {
     let mut cmd = tools.command(tools.bin("trunk"));
     cmd.args(["build", "--release"]);
     status(&mut cmd, "trunk build")?;
-    externalize_boot_script(&tools.root.join("dist"))
+    let dist = tools.root.join("dist");
+    externalize_boot_script(&dist.join("index.html"), &dist.join("boot.js"))?;
+    decoder_entry(tools, &dist)
+}
+
+/// The decoder is its own small entry (`decoder.html`, bin `decoder`):
+/// Trunk builds one page per run and empties its dist, so it is built
+/// aside and its files join `dist/`, its page as `decode.html` (served at
+/// `/decode`). Hashed names keep its wasm and script apart from the console's.
+fn decoder_entry(tools: &Tools, dist: &Path) -> Result<(), String> {
+    step("building the decoder's own entry with trunk (release) into dist/decode.html");
+    let aside = tools.root.join("target/console-decoder");
+    let mut cmd = tools.command(tools.bin("trunk"));
+    // The target first: `--release` takes an optional value.
+    cmd.args(["build", "decoder.html", "--release", "--dist"])
+        .arg(&aside);
+    status(&mut cmd, "trunk build (decoder)")?;
+    externalize_boot_script(&aside.join("index.html"), &aside.join("decode-boot.js"))?;
+    let files = std::fs::read_dir(&aside).map_err(|e| format!("{}: {e}", aside.display()))?;
+    for file in files.filter_map(Result::ok) {
+        let name = file.file_name();
+        let to = match name.to_str() {
+            Some("index.html") => dist.join("decode.html"),
+            _ => dist.join(&name),
+        };
+        std::fs::copy(file.path(), &to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(())
 }
 
 /// Trunk writes an inline `<script type="module">` that loads the wasm; the
-/// console's CSP allows no inline script, so it moves into `dist/boot.js`.
-fn externalize_boot_script(dist: &Path) -> Result<(), String> {
-    let index = dist.join("index.html");
-    let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    let (new_html, script) = split_inline_module(&html)
-        .ok_or("dist/index.html has no inline module script to move (did Trunk change?)")?;
-    std::fs::write(dist.join("boot.js"), script).map_err(|e| format!("dist/boot.js: {e}"))?;
-    std::fs::write(&index, new_html).map_err(|e| format!("{}: {e}", index.display()))
+/// console's CSP allows no inline script, so it moves into its own file
+/// (`boot`, beside the page).
+fn externalize_boot_script(index: &Path, boot: &Path) -> Result<(), String> {
+    let html = std::fs::read_to_string(index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let name = boot
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or("the boot script needs a file name")?;
+    let (new_html, script) = split_inline_module(&html, name).ok_or_else(|| {
+        format!(
+            "{} has no inline module script to move (did Trunk change?)",
+            index.display()
+        )
+    })?;
+    std::fs::write(boot, script).map_err(|e| format!("{}: {e}", boot.display()))?;
+    std::fs::write(index, new_html).map_err(|e| format!("{}: {e}", index.display()))
 }
 
-fn split_inline_module(html: &str) -> Option<(String, String)> {
+fn split_inline_module(html: &str, boot: &str) -> Option<(String, String)> {
     const OPEN: &str = "<script type=\"module\">";
     let start = html.find(OPEN)?;
     let body_start = start + OPEN.len();
     let end = body_start + html[body_start..].find("</script>")?;
     let script = html[body_start..end].trim().to_owned();
-    let tag = "<script type=\"module\" src=\"/boot.js\"></script>";
+    let tag = format!("<script type=\"module\" src=\"/{boot}\"></script>");
     let rewritten = format!(
         "{}{tag}{}",
         &html[..start],
@@ -161,12 +196,12 @@ mod tests {
     #[test]
     fn moves_the_inline_module_script_out() {
         let html = "<head><script type=\"module\">\nimport init from '/a.js';\nawait init();\n</script><link></head>";
-        let (out, script) = split_inline_module(html).unwrap();
+        let (out, script) = split_inline_module(html, "boot.js").unwrap();
         assert_eq!(
             out,
             "<head><script type=\"module\" src=\"/boot.js\"></script><link></head>"
         );
         assert_eq!(script, "import init from '/a.js';\nawait init();");
-        assert!(split_inline_module(&out).is_none());
+        assert!(split_inline_module(&out, "boot.js").is_none());
     }
 }

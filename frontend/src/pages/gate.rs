@@ -17,7 +17,7 @@ pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
                     <section class="card narrow signin-needed" id="signin-needed">
                         <h1>"Sign in to manage secrets"</h1>
                         <p>"regcred keeps Docker registry pull secrets: list, create, edit and delete them once you are signed in. The "
-                           <a href="/decode">"decoder"</a> " works without signing in."</p>
+                           <a href="/decode" rel="external">"decoder"</a> " works without signing in."</p>
                         <SignInForm/>
                     </section>
                 </Show>
