@@ -41,18 +41,11 @@ pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
     send(authed(Request::get("/v2/session"), token).build()).await
 }
 
-/// The URL of one window of the list (`prefetch.js` asks for the first).
-pub fn list_url(top: usize, skip: usize) -> String {
-    format!("{SECRETS}?$top={top}&$skip={skip}&$count=true")
-}
-
 /// One window of the list, `count` being the total stored.
 pub async fn list(token: &str, top: usize, skip: usize) -> Result<SecretList, CallError> {
-    let url = list_url(top, skip);
-    if let Some(resp) = crate::prefetch::take(&url, token).await {
-        return answer(resp).await;
-    }
-    send(authed(Request::get(&url), token).build()).await
+    let (top, skip) = (top.to_string(), skip.to_string());
+    let query = [("$top", top.as_str()), ("$skip", &skip), ("$count", "true")];
+    send(authed(Request::get(SECRETS), token).query(query).build()).await
 }
 
 pub async fn get(token: &str, name: &str) -> Result<SecretStatus, CallError> {
@@ -218,10 +211,6 @@ async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Res
     let resp = req.send().await.map_err(|_| {
         CallError::plain("the API could not be reached (network error); is the worker running?")
     })?;
-    answer(resp).await
-}
-
-async fn answer<T: DeserializeOwned>(resp: gloo_net::http::Response) -> Result<T, CallError> {
     let text = resp.text().await.unwrap_or_default();
     decode(resp.status(), &text)
 }
@@ -261,14 +250,6 @@ mod tests {
         let err = decode::<HealthResponse>(400, body).unwrap_err();
         assert_eq!((err.status, err.message.as_str()), (400, "bad name"));
         assert_eq!(err.target.as_deref(), Some("name"));
-    }
-
-    #[test]
-    fn prefetch_js_asks_for_the_lists_first_window() {
-        let (top, skip) = crate::listing::first_window();
-        let js = include_str!("../prefetch.js");
-        assert!(js.contains(&format!("'{}'", list_url(top, skip))), "{js}");
-        assert!(js.contains("location.pathname !== '/'"));
     }
 
     #[test]

@@ -14,6 +14,5 @@ pub mod history;
 pub mod listing;
 pub mod nav;
 pub mod pages;
-pub mod prefetch;
 pub mod session;
 pub mod tokens;

@@ -387,35 +387,6 @@ test('the decoder loads its own small entry, and asks nothing even when signed i
   await ctx.close();
 });
 
-test('a tab that signed in before asks for the list once, while the wasm loads', async () => {
-  const ctx = await browser.newContext({ viewport: VIEWPORT });
-  await ctx.addInitScript(([t]) => {
-    sessionStorage.setItem('regcred.token', t);
-    sessionStorage.setItem('regcred.session', JSON.stringify({ label: 'test-viewer', role: 'viewer', via: 'environmentToken' }));
-  }, [TOKENS.viewer]);
-  const p = await ctx.newPage();
-  p.setDefaultTimeout(20_000);
-  // The wasm is held back a second: only prefetch.js can ask for the list before it arrives.
-  await p.route('**/*.wasm', async (route) => {
-    await new Promise((r) => setTimeout(r, 1000));
-    await route.continue();
-  });
-  const seen = [];
-  p.on('request', (r) => { if (new URL(r.url()).pathname === SECRETS) seen.push('list'); });
-  p.on('requestfinished', (r) => { if (r.url().endsWith('.wasm')) seen.push('wasm'); });
-  await p.goto(`${w.url}/`);
-  await p.locator('table.secrets tbody tr').first().waitFor();
-  const lists = () => seen.filter((e) => e === 'list');
-  assert.deepEqual(seen, ['list', 'wasm'], 'one list request, sent before the wasm arrived');
-  // The prefetched answer is used once: coming back to the list asks again.
-  await p.click('header nav >> text=Create');
-  await p.waitForFunction(() => document.title.startsWith('Create'));
-  await p.click('header nav >> text=Secrets');
-  await p.locator('table.secrets tbody tr').first().waitFor();
-  assert.equal(lists().length, 2, seen.join(' '));
-  await ctx.close();
-});
-
 test('a store bigger than one API page is paged with $top/$skip', async () => {
   const editor = client(w.url, 'editor');
   const names = Array.from({ length: 130 }, (_, i) => `page-${String(i).padStart(3, '0')}`);
