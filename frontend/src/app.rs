@@ -6,6 +6,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 use shared::api::SignIn;
 
+use crate::pages::widgets::HeaderLinks;
 use crate::pages::{activity, deleted, detail, editor, import, secrets, signin, tokens};
 use crate::session::{use_ctx, Ctx};
 use crate::{browser, nav};
@@ -37,28 +38,14 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The header's links; the one for this page says so to screen readers
-/// (`aria-current`) and to the eye (style.css draws a bar under it). A
-/// page with its own entry is a page load, not a route (`rel=external`).
+/// The header's links, for the session's role and the routed page.
 #[component]
 fn NavLinks() -> impl IntoView {
     let ctx = use_ctx();
     let location = use_location();
-    let path = location.pathname;
-    view! {
-        <nav aria-label="Main">
-            {nav::LINKS.iter().map(|&(href, label)| {
-                let shown = move || nav::shown(href, ctx.session.with(|s| s.as_ref().map(|s| s.role)));
-                let current = move || path.with(|p| nav::active(p)) == Some(href);
-                view! {
-                    <Show when=shown>
-                        <a href=href rel=nav::own_entry(href).then_some("external")
-                            aria-current=move || current().then_some("page")>{label}</a>
-                    </Show>
-                }
-            }).collect_view()}
-        </nav>
-    }
+    let role = move || ctx.session.with(|s| s.as_ref().map(|s| s.role));
+    let current = move || location.pathname.with(|p| nav::active(p));
+    view! { <HeaderLinks role current/> }
 }
 
 #[component]

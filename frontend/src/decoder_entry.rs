@@ -5,20 +5,15 @@
 //! Its links are ordinary page loads into the console.
 
 use leptos::prelude::*;
-use shared::api::SessionResponse;
 
 use crate::pages::decoder::Decoder;
-use crate::{browser, nav};
-
-/// Who this tab signed in as, if it did: label and role, no credential.
-fn remembered() -> Option<SessionResponse> {
-    browser::saved_token()?;
-    serde_json::from_str(&browser::saved_session()?).ok()
-}
+use crate::pages::widgets::HeaderLinks;
+use crate::{browser, nav, session};
 
 #[component]
 pub fn DecoderEntry() -> impl IntoView {
-    let known = RwSignal::new(remembered());
+    // Who this tab signed in as, if it did: label and role, no credential.
+    let known = RwSignal::new(browser::saved_token().and(session::remembered()));
     let role = move || known.with(|k| k.as_ref().map(|k| k.role));
     let sign_out = move |_| {
         browser::forget_token();
@@ -27,13 +22,7 @@ pub fn DecoderEntry() -> impl IntoView {
     view! {
         <header class="bar">
             <a href="/" class="brand">"regcred"</a>
-            <nav aria-label="Main">
-                {nav::LINKS.iter().map(|&(href, label)| view! {
-                    <Show when=move || nav::shown(href, role())>
-                        <a href=href aria-current=(href == nav::DECODER).then_some("page")>{label}</a>
-                    </Show>
-                }).collect_view()}
-            </nav>
+            <HeaderLinks role current=|| Some(nav::DECODER)/>
             <div class="session">
                 {move || match known.get() {
                     Some(k) => view! {

@@ -29,7 +29,7 @@ pub struct Flash {
 }
 
 /// The session this tab saved beside its token, if it reads as one.
-fn remembered() -> Option<SessionResponse> {
+pub fn remembered() -> Option<SessionResponse> {
     serde_json::from_str(&browser::saved_session()?).ok()
 }
 

@@ -1,8 +1,7 @@
 // Sizes of what ships, each next to its bare baseline built in the same run
 // with the same settings (cargo xtask bench builds them): the console's wasm
 // and the decoder entry's against a one-component Leptos page, the worker's
-// against a workers-rs
-// worker that answers one KV get. Raw, gzip -9 and brotli (quality 11, what
+// against a workers-rs worker that answers one KV get. Raw, gzip -9 and brotli (quality 11, what
 // Cloudflare serves browsers that ask for it), and the ratios.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

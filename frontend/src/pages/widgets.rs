@@ -1,14 +1,38 @@
-//! Small reusable pieces: masked secrets, copyable snippets, credential downloads.
+//! Small reusable pieces: the header's links, masked secrets, copyable
+//! snippets, credential downloads.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::api::{LoginCheckResponse, SecretStatus};
 use shared::login::LoginResult;
-use shared::{archive, forms, DockerConfig, SecretName};
+use shared::{archive, forms, DockerConfig, Role, SecretName};
 
 use crate::api::{self, CallError};
-use crate::browser;
 use crate::session::use_ctx;
+use crate::{browser, nav};
+
+/// The header's links, for the console and the decoder's own entry alike:
+/// those `role` may see (None: signed out), the one for `current` marked
+/// for screen readers (`aria-current`) and the eye (style.css draws a bar
+/// under it). A page with its own entry is a page load, not a route
+/// (`rel=external`).
+#[component]
+pub fn HeaderLinks<R, C>(role: R, current: C) -> impl IntoView
+where
+    R: Fn() -> Option<Role> + Copy + Send + Sync + 'static,
+    C: Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
+{
+    view! {
+        <nav aria-label="Main">
+            {nav::LINKS.iter().map(|&(href, label)| view! {
+                <Show when=move || nav::shown(href, role())>
+                    <a href=href rel=nav::own_entry(href).then_some("external")
+                        aria-current=move || (current() == Some(href)).then_some("page")>{label}</a>
+                </Show>
+            }).collect_view()}
+        </nav>
+    }
+}
 
 /// A password shown as dots until the user asks to see it.
 #[component]
