@@ -49,6 +49,96 @@ pub struct ModifySecretRequest {
     /// regcred: set (RFC 3339 or YYYY-MM-DD) or clear (null) the expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// regcred: change one registry entry, keeping what it does not name
+    /// (instead of `data`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<EntryEditRequest>,
+}
+
+/// `entry` of a PATCH: which registry entry, and what of it changes. Every
+/// field left out stays as stored.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryEditRequest {
+    /// The entry to change, in any spelling of its registry; may be left out
+    /// when the secret holds one registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    /// Move the entry to this registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_registry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// A new email; null clears it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub email: Option<Option<String>>,
+}
+
+impl fmt::Debug for EntryEditRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EntryEditRequest")
+            .field("registry", &self.registry)
+            .field("new_registry", &self.new_registry)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
+/// A field where absent (keep), null (clear) and a value (set) differ.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// One registry of a secret and who logs in to it: never the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistryLogin {
+    /// The server key as stored.
+    pub registry: String,
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl RegistryLogin {
+    pub fn of(config: &crate::DockerConfig) -> Vec<RegistryLogin> {
+        config
+            .entries()
+            .iter()
+            .map(|e| RegistryLogin {
+                registry: e.server.clone(),
+                username: e.credentials.username.clone(),
+                email: e.email.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Metadata of a stored secret. Never carries credentials.
@@ -77,6 +167,10 @@ pub struct SecretStatus {
     /// undeleted before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_after: Option<String>,
+    /// regcred, get only: each registry's username (and email), so an edit
+    /// can show and keep them. Never a password.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<RegistryLogin>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,6 +451,10 @@ pub struct VersionInfo {
     /// Set on the version that was current when the secret was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
+    /// Each registry's username in this version, so versions can be told
+    /// apart. Never a password.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<RegistryLogin>,
 }
 
 /// A secret's kept versions, newest first.

@@ -14,6 +14,22 @@ pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// Why a username cannot go into an `auth` token: Docker splits
+/// `username:password` at the first ':'.
+pub const COLON_IN_USERNAME: &str =
+    "cannot contain ':' (Docker's auth is username:password, split at the first ':')";
+
+/// A username that `auth` can carry: not empty, no ':'.
+pub fn check_username(username: &str) -> Result<(), &'static str> {
+    if username.is_empty() {
+        Err("is empty; the username is required")
+    } else if username.contains(':') {
+        Err(COLON_IN_USERNAME)
+    } else {
+        Ok(())
+    }
+}
+
 /// A username and password pair. `Debug` never shows the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {

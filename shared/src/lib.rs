@@ -9,6 +9,7 @@ pub mod archive;
 pub mod auth;
 pub mod backup;
 pub mod dockerconfig;
+pub mod entry_edit;
 pub mod forms;
 pub mod helper;
 pub mod import;

@@ -3,9 +3,12 @@
 
 use serde_json::{Map, Value};
 
+use crate::api::EntryEditRequest;
 use crate::api::{ApiError, ErrorCode};
 use crate::dockerconfig::{parse_dockerconfigjson, ConfigError, ParsedConfig};
+use crate::entry_edit::EntryEdit;
 use crate::name::SecretName;
+use crate::registry::Registry;
 use crate::time::Timestamp;
 
 pub const DCJ_FIELD: &str = ".dockerconfigjson";
@@ -17,10 +20,19 @@ pub struct ValidCreate {
     pub expires_at: Option<Timestamp>,
 }
 
+/// What a PATCH does to the stored credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialChange {
+    /// `data`: a whole new `.dockerconfigjson`.
+    Replace(ParsedConfig),
+    /// `entry`: one registry entry edited, the rest kept.
+    Edit(EntryEdit),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidModify {
     /// `None`: keep the stored credentials (only the expiry changes).
-    pub config: Option<ParsedConfig>,
+    pub change: Option<CredentialChange>,
     /// `None`: keep; `Some(None)`: clear; `Some(Some(t))`: set.
     pub expires_at: Option<Option<Timestamp>>,
 }
@@ -42,7 +54,8 @@ fn expiry(map: &Map<String, Value>) -> Result<Option<Option<Timestamp>>, ApiErro
 
 const CREATE_SHAPE: &str =
     r#"{"name": "<secret name>", "data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
-const MODIFY_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
+const MODIFY_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}} or {"entry": {"registry"?, "newRegistry"?, "username"?, "password"?, "email"?}}"#;
+const DATA_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
 
 fn body_error(target: &str, message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequestBody, message).with_target(target)
@@ -132,20 +145,75 @@ pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiEr
         }
         None => {}
     }
-    no_unknown(&map, &["name", "data", "expiresAt"], "", MODIFY_SHAPE)?;
+    no_unknown(
+        &map,
+        &["name", "data", "entry", "expiresAt"],
+        "",
+        MODIFY_SHAPE,
+    )?;
     let expires_at = expiry(&map)?;
-    let config = match (map.get("data"), expires_at) {
-        (None, Some(_)) => None,
-        (data, _) => Some(parse_data(data, MODIFY_SHAPE)?),
+    let change = match (map.get("data"), map.get("entry"), expires_at) {
+        (Some(_), Some(_), _) => {
+            return Err(body_error(
+                "entry",
+                "send either \"data\" (a whole new .dockerconfigjson) or \"entry\" (a change to one registry), not both".into(),
+            ))
+        }
+        (None, Some(entry), _) => Some(CredentialChange::Edit(parse_entry(entry)?)),
+        (None, None, Some(_)) => None,
+        (data, None, _) => Some(CredentialChange::Replace(parse_data(data, MODIFY_SHAPE)?)),
     };
-    Ok(ValidModify { config, expires_at })
+    Ok(ValidModify { change, expires_at })
+}
+
+fn registry_field(raw: Option<String>, field: &str) -> Result<Option<Registry>, ApiError> {
+    raw.map(|r| {
+        Registry::parse(&r).map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidRequestBody,
+                format!("\"entry\".\"{field}\": {e}"),
+            )
+            .with_target(format!("entry.{field}"))
+        })
+    })
+    .transpose()
+}
+
+/// `entry`: which registry entry changes, and what of it.
+fn parse_entry(value: &Value) -> Result<EntryEdit, ApiError> {
+    const SHAPE: &str =
+        r#"{"entry": {"registry"?, "newRegistry"?, "username"?, "password"?, "email"?}}"#;
+    let raw: EntryEditRequest = serde_json::from_value(value.clone()).map_err(|e| {
+        // serde quotes a value of the wrong type, and it may be a password.
+        let why = match e.classify() {
+            serde_json::error::Category::Data if e.to_string().starts_with("invalid type") => {
+                "every field is a string (\"email\" may be null)".to_owned()
+            }
+            _ => e.to_string(),
+        };
+        body_error("entry", format!("\"entry\": {why}; send {SHAPE}"))
+    })?;
+    let edit = EntryEdit {
+        registry: registry_field(raw.registry, "registry")?,
+        new_registry: registry_field(raw.new_registry, "newRegistry")?,
+        username: raw.username,
+        password: raw.password,
+        email: raw.email,
+    };
+    if edit.is_empty() {
+        return Err(body_error(
+            "entry",
+            format!("\"entry\" changes nothing; name what changes: {SHAPE}"),
+        ));
+    }
+    Ok(edit)
 }
 
 /// Parses `{"data": {".dockerconfigjson"}}` alone (the login check's dry run).
 pub fn parse_modify_data(body: &[u8]) -> Result<ParsedConfig, ApiError> {
-    let map = object(body, MODIFY_SHAPE)?;
-    no_unknown(&map, &["data"], "", MODIFY_SHAPE)?;
-    parse_data(map.get("data"), MODIFY_SHAPE)
+    let map = object(body, DATA_SHAPE)?;
+    no_unknown(&map, &["data"], "", DATA_SHAPE)?;
+    parse_data(map.get("data"), DATA_SHAPE)
 }
 
 fn parse_data(data: Option<&Value>, shape: &str) -> Result<ParsedConfig, ApiError> {

@@ -12,7 +12,9 @@
 //! are invisible. The records live in the Durable Object's storage only:
 //! every route here is served there.
 
-use shared::api::{ApiError, ErrorCode, IdMessageResponse, Paging, VersionInfo, VersionList};
+use shared::api::{
+    ApiError, ErrorCode, IdMessageResponse, Paging, RegistryLogin, VersionInfo, VersionList,
+};
 use shared::backup::{RecordKey, DELETED_PREFIX};
 use shared::retention::{expired, purge_after, restorable};
 use shared::scope::sees;
@@ -23,7 +25,7 @@ use crate::ctx::Ctx;
 use crate::guards::{check_if_match, check_quota, etag, Preconditions};
 use crate::http::Response;
 use crate::paging::{list_answer, walk, Window};
-use crate::record::{self, key, load, open, registries_of, seal_text, SecretMeta};
+use crate::record::{self, key, load, open, registries_of, seal_text, users_of, SecretMeta};
 use crate::store::{Store, StoreError, Stored, KV_PAGE};
 
 pub const MSG_RESTORED: &str = "Secret has been restored";
@@ -219,8 +221,9 @@ async fn deleted<S: Store>(
     Ok(Some((gone, meta)))
 }
 
-fn info(meta: SecretMeta, current: bool) -> VersionInfo {
+fn info(meta: SecretMeta, current: bool, users: Vec<RegistryLogin>) -> VersionInfo {
     VersionInfo {
+        users,
         version: meta.version,
         created_at: meta.modified_at,
         created_by: meta.created_by,
@@ -247,18 +250,29 @@ pub async fn versions<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<R
     let mut resources = Vec::new();
     let deleted_at;
     let head = if let Some(live) = ctx.store.get(&key(name)).await? {
-        resources.push(info(SecretMeta::of(&live), true));
+        resources.push(info(
+            SecretMeta::of(&live),
+            true,
+            users_of(ctx, name, &live),
+        ));
         Head::Live
-    } else if let Some((_, meta)) = deleted(ctx.store, name, &policy).await? {
+    } else if let Some((gone, meta)) = deleted(ctx.store, name, &policy).await? {
         deleted_at = meta.deleted_at.clone().unwrap_or_default();
-        resources.push(info(meta, false));
+        resources.push(info(meta, false, users_of(ctx, name, &gone)));
         Head::Deleted(&deleted_at)
     } else {
         return Err(no_history(name, policy.days));
     };
     let mut kept = earlier(ctx.store, name).await?;
     let n = restorable_below(head, &kept, &policy);
-    resources.extend(kept.drain(..n).map(|k| info(k.meta, false)));
+    for k in kept.drain(..n) {
+        // Versions differ mostly by who logs in: open each to say so.
+        let users = match ctx.store.get(&k.key).await? {
+            Some(stored) => users_of(ctx, name, &stored),
+            None => Vec::new(),
+        };
+        resources.push(info(k.meta, false, users));
+    }
     Ok(Response::json(
         200,
         &VersionList {

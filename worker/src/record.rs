@@ -96,6 +96,7 @@ impl SecretMeta {
             key_id: self.key_id,
             deleted_at: None,
             purge_after: None,
+            users: Vec::new(),
         }
     }
 }
@@ -171,6 +172,20 @@ pub fn registries_of(meta: &SecretMeta, text: &str) -> Vec<String> {
         Ok(p) if meta.omitted > 0 => p.config.registries(),
         _ => meta.registries.clone(),
     }
+}
+
+/// Who logs in to each registry of a stored record; empty when it does not
+/// open (a list of versions still shows the rest).
+pub fn users_of<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &SecretName,
+    stored: &Stored,
+) -> Vec<shared::api::RegistryLogin> {
+    open(ctx, name, stored)
+        .ok()
+        .and_then(|text| parse_dockerconfigjson(&text).ok())
+        .map(|p| shared::api::RegistryLogin::of(&p.config))
+        .unwrap_or_default()
 }
 
 /// The stored secret, or a 404 that names it.

@@ -1,11 +1,12 @@
 //! The dockerRegistrySecrets handlers: list, get, pull, create, modify,
 //! delete and the quota, over the stored record (`record.rs`).
 
+use shared::api::RegistryLogin;
 use shared::api::{
     ApiError, CreatedResponse, ErrorCode, IdMessageResponse, Paging, Quota, QuotaResponse,
     QuotaUsage, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
 };
-use shared::requests::{parse_modify, ValidCreate};
+use shared::requests::{parse_modify, CredentialChange, ValidCreate};
 use shared::scope::sees;
 use shared::time::Timestamp;
 use shared::{parse_dockerconfigjson, Scope, SecretName};
@@ -94,12 +95,14 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
     let meta = SecretMeta::of(&stored);
     let (omitted, version) = (meta.omitted, meta.version);
     let mut status = meta.status(name.as_str(), now);
-    if omitted > 0 {
-        // The metadata could not hold every registry: read them from the value.
-        let text = open(ctx, name, &stored)?;
-        if let Ok(parsed) = parse_dockerconfigjson(&text) {
+    // Usernames are shown so an edit can keep them; they live in the value.
+    let text = open(ctx, name, &stored)?;
+    if let Ok(parsed) = parse_dockerconfigjson(&text) {
+        if omitted > 0 {
+            // The metadata could not hold every registry.
             status.registries = parsed.config.registries();
         }
+        status.users = RegistryLogin::of(&parsed.config);
     }
     Ok(with_etag(Response::json(200, &status), version))
 }
@@ -201,7 +204,18 @@ pub async fn modify<S: Store>(
     };
     // The value is sealed to its version, so even an expiry-only change
     // seals the same credentials again, for the next version.
-    let ((value, key_id), registries) = match &valid.config {
+    let edited;
+    let replaced = match &valid.change {
+        Some(CredentialChange::Replace(parsed)) => Some(parsed),
+        Some(CredentialChange::Edit(edit)) => {
+            let text = open(ctx, name, &stored)?;
+            let current = parse_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
+            edited = edit.apply(&current.config)?;
+            Some(&edited)
+        }
+        None => None,
+    };
+    let ((value, key_id), registries) = match replaced {
         Some(parsed) => (
             seal(ctx, name, version + 1, &parsed.config)?,
             parsed.config.registries(),
@@ -232,11 +246,7 @@ pub async fn modify<S: Store>(
     );
     history::keep(ctx.store, name, &stored, &Policy::of(ctx)?).await?;
     ctx.store.put(&key(name), &value, &meta).await?;
-    let warnings_of = valid
-        .config
-        .as_ref()
-        .map(|p| warnings(&p.warnings))
-        .unwrap_or_default();
+    let warnings_of = replaced.map(|p| warnings(&p.warnings)).unwrap_or_default();
     let resp = Response::json(
         202,
         &IdMessageResponse {

@@ -122,7 +122,7 @@ fn create() {}
 fn get() {}
 
 #[utoipa::path(patch, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}", tag = "Docker Registry Secret",
-    description = "Replaces the secret's .dockerconfigjson (merge-patch). The name cannot change. Roles: editor, admin.",
+    description = "Replaces the secret's .dockerconfigjson (`data`, merge-patch), or changes one registry entry of it (`entry`: registry, username, password or email; what it does not name stays), or only the expiry. The name cannot change. Roles: editor, admin.",
     params(("dockerRegistryName" = String, Path, description = NAME),
         ("If-Match" = Option<String>, Header, description = "regcred: the ETag last read; a stale one is a 412")),
     request_body(content = ModifySecretRequest, content_type = "application/merge-patch+json"),
@@ -135,7 +135,7 @@ fn get() {}
                     description = "Delete it")),
             )),
         (status = 412, description = "If-Match does not name the current version", body = ErrorBody),
-        (status = 400, description = "Invalid body, name or .dockerconfigjson", body = ErrorBody),
+        (status = 400, description = "Invalid body, name, .dockerconfigjson or entry (a registry the secret does not hold; no registry named while it holds several)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
         (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
@@ -533,7 +533,7 @@ impl Modify for BearerAuth {
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, VersionInfo, VersionList, BackupItem, BackupPage, RestoreChunk, RestoreResult, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
-        SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers,
+        SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers, shared::api::EntryEditRequest, shared::api::RegistryLogin,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth, &Constraints),
