@@ -268,7 +268,8 @@ pub struct AuditEvent {
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    /// `success`, or the error code.
+    /// `success`, the error code, or for a login check that answered, its
+    /// first result that was not ok (`credentialsRejected`, `unreachable`, ...).
     pub outcome: String,
     pub status: u16,
     pub request_id: String,

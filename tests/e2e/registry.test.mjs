@@ -48,6 +48,12 @@ test('wrong password: rejected, with the DEP_E153 advice', async () => {
   const r = await check('reg-wrong', regUrl, 'not-the-password');
   assert.equal(r.result, 'credentialsRejected', r.message);
   assert.match(r.message, /check the username and password/);
+  // The trail records the check's result, so failing checks can be found.
+  const trail = await editor('GET', '/v2/admin/auditEvents?secret=reg-wrong');
+  const checks = trail.json.resources.filter((e) => e.action === 'check');
+  assert.deepEqual(checks.map((e) => e.outcome), ['credentialsRejected'], trail.text);
+  const okTrail = await editor('GET', '/v2/admin/auditEvents?secret=reg-ok');
+  assert.deepEqual(okTrail.json.resources.filter((e) => e.action === 'check').map((e) => e.outcome), ['success']);
 });
 
 test('closed port: unreachable', async () => {
@@ -87,6 +93,10 @@ test('the console tests a login on a secret page and on the create form', async 
     await page.goto(`${w.url}/secrets/reg-wrong`);
     await page.click('#test-login');
     await page.waitForFunction(() => /Credentials rejected/.test(document.querySelector('#login-results')?.textContent ?? ''));
+    // The Activity page shows that check as rejected, not as a success.
+    await page.goto(`${w.url}/activity`);
+    await page.waitForFunction(() => [...document.querySelectorAll('tr')]
+      .some((tr) => /reg-wrong/.test(tr.textContent) && /check/.test(tr.textContent) && /credentialsRejected/.test(tr.textContent)));
     await page.goto(`${w.url}/secrets/new`);
     await page.check('#kind-private');
     await page.fill('#server', regUrl);

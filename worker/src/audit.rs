@@ -133,11 +133,11 @@ fn failed_authentication(resp: &Response) -> bool {
     )
 }
 
-/// `success`, or the error code the answer carries.
+/// `success`, the failure a 2xx reports, or the error code the answer carries.
 fn outcome_of(resp: &Response) -> String {
     match resp.error_code() {
         Some(code) => code.to_string(),
-        None if resp.status < 400 => "success".into(),
+        None if resp.status < 400 => resp.outcome.clone().unwrap_or_else(|| "success".into()),
         None => "error".into(),
     }
 }

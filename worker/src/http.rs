@@ -160,6 +160,9 @@ pub struct Response {
     /// The error this answers with, kept typed until [`finish`] serializes
     /// it once (with the request id); the audit trail reads its code.
     pub error: Option<ApiError>,
+    /// What the audit trail records when a 2xx reports a failure of its own
+    /// (a login check the registry refused): `None` is `success`.
+    pub outcome: Option<String>,
 }
 
 impl Response {
@@ -170,6 +173,7 @@ impl Response {
             headers: vec![("content-type".into(), content_type.into())],
             body,
             error: None,
+            outcome: None,
         }
     }
 
@@ -193,6 +197,7 @@ impl Response {
             headers: vec![("content-type".into(), "application/json".into())],
             body: Vec::new(),
             error: Some(error),
+            outcome: None,
         }
     }
 

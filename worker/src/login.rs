@@ -92,7 +92,13 @@ async fn probe_all<S: Store>(
         out_of_time |= outcome.result == LoginResult::NotChecked;
         results.push(outcome);
     }
-    Ok(Response::json(200, &LoginCheckResponse { results }))
+    // A check's outcome is its result, so failing checks can be found in
+    // the audit trail: the first registry that did not say ok.
+    let failed = results.iter().find(|r| r.result != LoginResult::Ok);
+    let outcome = failed.and_then(|r| serde_json::to_value(&r.result).ok());
+    let mut resp = Response::json(200, &LoginCheckResponse { results });
+    resp.outcome = outcome.and_then(|v| v.as_str().map(str::to_owned));
+    Ok(resp)
 }
 
 /// `POST /v2/admin/dockerRegistrySecrets/{name}/check`

@@ -777,6 +777,27 @@ fn login_check_runs_the_probe_for_each_registry_and_never_echoes_credentials() {
         Some(&body),
     );
     assert_eq!(d.body["results"][0]["result"], "ok", "{}", d.raw);
+    // A check's outcome in the trail is its result: failing checks can be found.
+    let trail = api.call(
+        Method::Get,
+        "/v2/admin/auditEvents?secret=reg",
+        Some(EDITOR),
+        None,
+    );
+    let checks = |a: &Answer| -> Vec<String> {
+        a.body["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "check")
+            .map(|e| e["outcome"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(checks(&trail), ["credentialsRejected"], "{}", trail.raw);
+    let all = api.call(Method::Get, "/v2/admin/auditEvents", Some(EDITOR), None);
+    let mut outcomes = checks(&all);
+    outcomes.sort();
+    assert_eq!(outcomes, ["credentialsRejected", "success"], "{}", all.raw);
     assert_eq!(
         api.call(
             Method::Post,
