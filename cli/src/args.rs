@@ -128,6 +128,26 @@ pub struct Credentials {
     pub from_file: Option<PathBuf>,
 }
 
+/// What `secret edit` changes: only what is given.
+#[derive(Args, Clone)]
+pub struct EditCredentials {
+    /// Which registry of the secret to edit; with one registry, another address moves it there.
+    #[arg(long)]
+    pub registry: Option<String>,
+    /// A new username (kept when left out).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read a new password from stdin (kept when left out; never give it as an argument).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// A new email; an empty one clears it (kept when left out).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// A .dockerconfigjson file that replaces every registry, instead of the flags above.
+    #[arg(long, conflicts_with_all = ["registry", "username", "password_stdin", "email"])]
+    pub from_file: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 pub enum SecretCommand {
     /// Create a secret; on a terminal, missing username, password and email are asked.
@@ -144,31 +164,67 @@ pub enum SecretCommand {
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
+    /// List the secrets (registries, expiry, last change; never credentials).
     List {
+        /// The deleted secrets that can still be undeleted, and when each is purged.
+        #[arg(long)]
+        deleted: bool,
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
+    /// Show one secret: its registries and each one's username (never a password).
     Get {
         name: String,
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
-    /// Replace the credentials, or only change the expiry.
+    /// Change only what is given; on a terminal with nothing given, ask (current values as defaults).
+    ///
+    /// One registry's username, password or email, the registry itself, or the expiry:
+    /// what is not given is kept. With several registries, --registry says which one.
+    #[command(
+        after_help = "Examples:\n  regcred secret edit ci --password-stdin < pw          # the one registry's password\n  regcred secret edit ci --registry ghcr.io --username bot --password-stdin < pw\n  regcred secret edit ci --registry registry.example.com   # one registry: moves it there\n  regcred secret edit ci --expires 2027-06-30              # the expiry only\n  regcred secret edit ci --from-file config.json           # replace every registry"
+    )]
     Edit {
         name: String,
         #[command(flatten)]
-        creds: Credentials,
+        creds: EditCredentials,
+        /// When the credentials stop working (YYYY-MM-DD or RFC 3339).
         #[arg(long, conflicts_with = "no_expiry")]
         expires: Option<String>,
+        /// Clear the expiry.
         #[arg(long)]
         no_expiry: bool,
     },
+    /// Delete a secret; it can be undeleted until its retention ends.
     Delete {
         name: String,
         /// Do not ask.
         #[arg(long, short)]
         yes: bool,
     },
+    /// The kept versions of a secret, newest first (never credentials).
+    Versions {
+        name: String,
+        /// `name`: only the version numbers.
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// Make a kept version current again (as a new version); asks first on a terminal.
+    #[command(
+        after_help = "Example:\n  regcred secret versions ci\n  regcred secret restore ci --version 3 --yes"
+    )]
+    Restore {
+        name: String,
+        /// The version to bring back (from `regcred secret versions NAME`).
+        #[arg(long, value_name = "N")]
+        version: u64,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Bring back a deleted secret as it was (`regcred secret list --deleted` lists them).
+    Undelete { name: String },
     /// Log in to each registry of the secret; exit 0 only when all say ok.
     Check {
         name: String,
@@ -194,7 +250,7 @@ pub enum ImportSource {
         all: bool,
         #[arg(long)]
         name_prefix: Option<String>,
-        /// Show what would be created; create nothing.
+        /// Show what would be created, skipped or over the quota (asks the API); create nothing.
         #[arg(long)]
         dry_run: bool,
         /// Do not ask before creating.
@@ -298,5 +354,74 @@ mod tests {
             cli.command,
             Command::Token(TokenCommand::Revoke { ids, yes: true }) if ids == ["a", "b"]
         ));
+    }
+
+    #[test]
+    fn secret_history_commands_parse_and_every_subcommand_is_described() {
+        let cli = Cli::try_parse_from([
+            "regcred",
+            "secret",
+            "restore",
+            "ci",
+            "--version",
+            "3",
+            "--yes",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Secret(SecretCommand::Restore { name, version: 3, yes: true }) if name == "ci"
+        ));
+        let cli =
+            Cli::try_parse_from(["regcred", "secret", "list", "--deleted", "-o", "name"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Secret(SecretCommand::List {
+                deleted: true,
+                output: Format::Name
+            })
+        ));
+        for ok in [
+            &["regcred", "secret", "versions", "ci", "-o", "json"][..],
+            &["regcred", "secret", "undelete", "ci"],
+            &["regcred", "secret", "edit", "ci", "--password-stdin"],
+            &["regcred", "secret", "edit", "ci", "--email", ""],
+        ] {
+            assert!(Cli::try_parse_from(ok).is_ok(), "{ok:?}");
+        }
+        for bad in [
+            &["regcred", "secret", "restore", "ci"][..],
+            &["regcred", "secret", "restore", "ci", "--version", "x"],
+            &[
+                "regcred",
+                "secret",
+                "edit",
+                "ci",
+                "--from-file",
+                "f",
+                "--password-stdin",
+            ],
+            &[
+                "regcred",
+                "secret",
+                "edit",
+                "ci",
+                "--expires",
+                "2027-01-01",
+                "--no-expiry",
+            ],
+        ] {
+            let e = Cli::try_parse_from(bad).err().expect("refused");
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+        let cmd = Cli::command();
+        let secret = cmd.find_subcommand("secret").unwrap();
+        for sub in secret.get_subcommands() {
+            assert!(
+                sub.get_about().is_some(),
+                "regcred secret {} has no description",
+                sub.get_name()
+            );
+        }
     }
 }

@@ -22,6 +22,9 @@ pub struct Answer {
     pub body: String,
     /// The answer's `Expires-At` (a secret's expiry, on the puller route).
     pub expires_at: Option<String>,
+    /// The answer's `ETag`: the version read, sent back as `If-Match` so a
+    /// write based on it cannot undo someone else's change in between.
+    pub etag: Option<String>,
 }
 
 impl Answer {
@@ -105,6 +108,7 @@ impl Api {
         };
         let status = resp.status();
         let expires_at = resp.header("expires-at").map(str::to_owned);
+        let etag = resp.header("etag").map(str::to_owned);
         let body = resp.into_string().map_err(|e| {
             CliError::new(format!("reading the answer from {}: {e}", self.target.url))
         })?;
@@ -112,12 +116,24 @@ impl Api {
             status,
             body,
             expires_at,
+            etag,
         })
     }
 
     /// A request whose answer must be 2xx.
     pub fn ok(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
-        let a = self.send(method, path, body, &[])?;
+        self.ok_with(method, path, body, &[])
+    }
+
+    /// [`Api::ok`] with extra headers (`If-Match`).
+    pub fn ok_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer> {
+        let a = self.send(method, path, body, headers)?;
         if a.status >= 300 {
             return Err(a.into_error());
         }

@@ -2,18 +2,20 @@
 //! becomes one secret, its credentials read the way Docker reads them
 //! (`credHelpers[host]`, then `credsStore`, then `auths`). A registry whose
 //! credentials cannot be had is a "skipped: why" row, never a secret without
-//! credentials.
+//! credentials. A dry run asks the API what a real run would meet (names
+//! that exist, the quota) and gives the same verdicts; past the quota,
+//! rows are skipped without running their helpers.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
-use shared::api::{CreateSecretRequest, SecretData};
+use shared::api::{CreateSecretRequest, QuotaResponse, SecretData};
 use shared::{classify, DockerConfig, ImportStatus, Registry, RegistryEntry, SecretName};
 
 use crate::client::Api;
-use crate::cmd::print;
+use crate::cmd::{print, secret};
 use crate::error::{CliError, Result};
 use crate::helpers;
 use crate::output::{table, Format};
@@ -21,12 +23,12 @@ use crate::prompt;
 use crate::settings;
 
 /// One registry of the file and what became of it.
-struct Row {
-    server: String,
-    secret: Option<SecretName>,
+pub struct Row {
+    pub server: String,
+    pub secret: Option<SecretName>,
     /// The credentials, while they are still to be sent.
-    entry: Option<RegistryEntry>,
-    result: String,
+    pub entry: Option<RegistryEntry>,
+    pub result: String,
 }
 
 fn config_path(given: Option<PathBuf>) -> Result<PathBuf> {
@@ -49,6 +51,120 @@ fn prefixed(prefix: Option<&str>, name: &SecretName) -> std::result::Result<Secr
     }
 }
 
+/// What the API says before anything is created: the names taken, and how
+/// many more secrets the quota allows.
+pub struct Room {
+    pub taken: BTreeSet<String>,
+    pub used: u64,
+    pub max: u64,
+}
+
+impl Room {
+    pub fn free(&self) -> u64 {
+        self.max.saturating_sub(self.used)
+    }
+
+    fn read(api: &Api) -> Result<Room> {
+        let taken = secret::all(api, false)?
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        // With a scoped token the usage counts only its scope: the quota
+        // may still refuse a create, which is then that row's failure.
+        let q: QuotaResponse = api.get("/v2/admin/resourceQuota/dockerRegistrySecrets")?;
+        Ok(Room {
+            taken,
+            used: q.usage.map_or(0, |u| u.count),
+            max: q.quota.max_count,
+        })
+    }
+}
+
+pub const EXISTS: &str = "skipped: a secret of that name exists (use --name-prefix)";
+
+/// One registry of the file before its verdict: where its credentials are.
+pub struct Found {
+    pub server: String,
+    pub secret: SecretName,
+    pub status: ImportStatus,
+}
+
+/// The verdict of every row, the same for a dry run and a real one: a bad
+/// row, a name that exists, a row past the quota, a helper that fails (run
+/// only for rows that could be created), or credentials to create. `fetch`
+/// runs a helper; it is never called for a row that is skipped anyway.
+pub fn plan(
+    found: Vec<Found>,
+    room: &Room,
+    mut fetch: impl FnMut(&str, &str) -> std::result::Result<RegistryEntry, String>,
+) -> Vec<Row> {
+    let mut left = room.free();
+    found
+        .into_iter()
+        .map(|f| {
+            let mut row = Row {
+                server: f.server,
+                secret: Some(f.secret),
+                entry: None,
+                result: String::new(),
+            };
+            let name = row
+                .secret
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            row.result = match f.status {
+                ImportStatus::Invalid { reason } => format!("skipped: {reason}"),
+                _ if room.taken.contains(&name) => EXISTS.into(),
+                _ if left == 0 => over_quota(room),
+                ImportStatus::Importable { entry, .. } => {
+                    row.entry = Some(*entry);
+                    String::new()
+                }
+                ImportStatus::InHelper { helper } => match fetch(&helper, &row.server) {
+                    Ok(e) => {
+                        row.entry = Some(e);
+                        String::new()
+                    }
+                    Err(why) => format!("skipped: {why}"),
+                },
+            };
+            if row.entry.is_some() {
+                left -= 1;
+            }
+            row
+        })
+        .collect()
+}
+
+fn over_quota(room: &Room) -> String {
+    format!(
+        "skipped: over the quota ({} of {} secrets exist): pick fewer with --registry, or delete some",
+        room.used, room.max
+    )
+}
+
+/// Said on stderr when the quota cuts the import short: how many fit.
+pub fn quota_note(rows: &[Row], room: &Room, dry_run: bool) -> Option<String> {
+    let over = rows
+        .iter()
+        .filter(|r| r.result.starts_with("skipped: over the quota"))
+        .count();
+    if over == 0 {
+        return None;
+    }
+    let fit = rows.iter().filter(|r| r.entry.is_some()).count();
+    let verb = if dry_run { "would import" } else { "imports" };
+    Some(format!(
+        "The quota allows {} more secret{} ({} of {} exist): this {verb} {fit}; {over} more registr{} skipped (over the quota).",
+        room.free(),
+        if room.free() == 1 { "" } else { "s" },
+        room.used,
+        room.max,
+        if over == 1 { "y is" } else { "ies are" },
+    ))
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn docker(
     config: Option<PathBuf>,
@@ -67,9 +183,8 @@ pub fn docker(
         .iter()
         .map(|r| Registry::parse(r).map_err(|e| CliError::usage(format!("--registry {r}: {e}"))))
         .collect::<Result<_>>()?;
-    let limit = helpers::timeout();
     let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<Found> = Vec::new();
     for r in found {
         let registry = Registry::parse(&r.server).ok();
         if !wanted.is_empty()
@@ -83,23 +198,11 @@ pub fn docker(
             .as_ref()
             .map(Registry::suggested_name)
             .unwrap_or_else(|| SecretName::suggest(&r.server));
-        let (entry, reason) = match r.status {
-            ImportStatus::Importable { entry, .. } => (Some(*entry), None),
-            ImportStatus::InHelper { helper } => match helpers::get(&helper, &r.server, limit) {
-                Ok(e) => (Some(e), None),
-                Err(why) => (None, Some(why)),
-            },
-            ImportStatus::Invalid { reason } => (None, Some(reason)),
-        };
-        let name = match prefixed(prefix, &suggested) {
-            Ok(n) => Some(unique(n, &mut taken)),
-            Err(why) => return Err(CliError::usage(why)),
-        };
-        rows.push(Row {
+        let name = prefixed(prefix, &suggested).map_err(CliError::usage)?;
+        rows.push(Found {
             server: r.server,
-            result: reason.map(|w| format!("skipped: {w}")).unwrap_or_default(),
-            secret: name,
-            entry,
+            secret: unique(name, &mut taken),
+            status: r.status,
         });
     }
     if rows.is_empty() {
@@ -107,6 +210,16 @@ pub fn docker(
             "{} names no registry to import",
             path.display()
         )));
+    }
+    let api = Api::new(settings::target()?);
+    let room = Room::read(&api)?;
+    let limit = helpers::timeout();
+    let mut rows = plan(rows, &room, |helper, server| {
+        helpers::get(helper, server, limit)
+    });
+    let note = quota_note(&rows, &room, dry_run);
+    if let Some(n) = &note {
+        eprintln!("{n}");
     }
     if !dry_run {
         let ask = !all && !yes && prompt::interactive();
@@ -118,7 +231,6 @@ pub fn docker(
         {
             return Err(CliError::usage("several registries to import: pick them with --registry, or take them all with --all"));
         }
-        let api = Api::new(settings::target()?);
         let bar =
             ProgressBar::with_draw_target(Some(rows.len() as u64), ProgressDrawTarget::stderr());
         if ask || rows.len() < 10 {
@@ -201,10 +313,136 @@ fn create(api: &Api, name: &SecretName, entry: RegistryEntry) -> String {
     };
     match api.send("POST", "/v2/admin/dockerRegistrySecrets", Some(&text), &[]) {
         Ok(a) if a.status < 300 => "created".into(),
-        Ok(a) if a.status == 409 => {
-            "skipped: a secret of that name exists (use --name-prefix)".into()
-        }
+        Ok(a) if a.status == 409 => EXISTS.into(),
         Ok(a) => format!("failed: {}", a.into_error()),
         Err(e) => format!("failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::auth::Credentials as Pair;
+    use shared::helper::HelperName;
+
+    fn entry(server: &str) -> RegistryEntry {
+        let pair = Pair {
+            username: "u".into(),
+            password: "p".into(),
+        };
+        RegistryEntry::new(Registry::parse(server).unwrap(), pair, None)
+    }
+
+    fn found(server: &str, status: ImportStatus) -> Found {
+        Found {
+            server: server.into(),
+            secret: Registry::parse(server).unwrap().suggested_name(),
+            status,
+        }
+    }
+
+    fn importable(server: &str) -> Found {
+        found(
+            server,
+            ImportStatus::Importable {
+                entry: Box::new(entry(server)),
+                suggested_name: SecretName::suggest(server),
+                warnings: vec![],
+            },
+        )
+    }
+
+    fn in_helper(server: &str) -> Found {
+        found(
+            server,
+            ImportStatus::InHelper {
+                helper: HelperName::parse("pass").unwrap(),
+            },
+        )
+    }
+
+    fn room(taken: &[&str], used: u64, max: u64) -> Room {
+        Room {
+            taken: taken.iter().map(|s| s.to_string()).collect(),
+            used,
+            max,
+        }
+    }
+
+    #[test]
+    fn a_name_that_exists_is_skipped_before_its_helper_runs() {
+        let mut asked = Vec::new();
+        let rows = plan(
+            vec![in_helper("quay.io"), importable("ghcr.io")],
+            &room(&["quay-io"], 1, 50),
+            |_, server| {
+                asked.push(server.to_owned());
+                Ok(entry(server))
+            },
+        );
+        assert_eq!(rows[0].result, EXISTS);
+        assert!(rows[0].entry.is_none());
+        assert!(rows[1].entry.is_some() && rows[1].result.is_empty());
+        assert!(asked.is_empty(), "no helper for a row skipped anyway");
+    }
+
+    #[test]
+    fn only_the_rows_that_fit_the_quota_are_checked_and_kept() {
+        let mut asked = Vec::new();
+        let servers = [
+            "a.example.com",
+            "b.example.com",
+            "c.example.com",
+            "d.example.com",
+        ];
+        let mut input = vec![found(
+            "bad.example.com",
+            ImportStatus::Invalid {
+                reason: "no credentials".into(),
+            },
+        )];
+        input.push(in_helper(servers[0]));
+        input.extend(servers[1..].iter().map(|s| in_helper(s)));
+        let r = room(&[], 48, 50);
+        let rows = plan(input, &r, |_, server| {
+            asked.push(server.to_owned());
+            if server == "a.example.com" {
+                Err("docker-credential-pass has no credentials for it".into())
+            } else {
+                Ok(entry(server))
+            }
+        });
+        let results: Vec<&str> = rows.iter().map(|r| r.result.as_str()).collect();
+        assert_eq!(results[0], "skipped: no credentials");
+        assert_eq!(
+            results[1],
+            "skipped: docker-credential-pass has no credentials for it"
+        );
+        assert!(rows[2].entry.is_some() && rows[3].entry.is_some());
+        assert!(
+            results[4].starts_with("skipped: over the quota (48 of 50"),
+            "{}",
+            results[4]
+        );
+        assert_eq!(
+            asked,
+            ["a.example.com", "b.example.com", "c.example.com"],
+            "a failed helper uses no room"
+        );
+        let note = quota_note(&rows, &r, true).unwrap();
+        assert!(
+            note.contains("allows 2 more secrets")
+                && note.contains("would import 2")
+                && note.contains("1 more registry is skipped"),
+            "{note}"
+        );
+        let fits = plan(vec![importable("ghcr.io")], &r, |_, _| unreachable!());
+        assert_eq!(quota_note(&fits, &r, false), None);
+        let full = plan(
+            vec![importable("ghcr.io")],
+            &room(&[], 60, 50),
+            |_, _| unreachable!(),
+        );
+        assert!(full[0].result.contains("over the quota"));
     }
 }

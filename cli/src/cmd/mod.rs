@@ -2,7 +2,9 @@
 
 pub mod backup;
 pub mod decode;
+pub mod edit;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod kubelet;
 pub mod login;
@@ -71,15 +73,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 check,
                 output,
             } => secret::create(&api()?, &name, &creds, expires.as_deref(), check, output),
-            SecretCommand::List { output } => secret::list(&api()?, output),
+            SecretCommand::List { deleted, output } => secret::list(&api()?, deleted, output),
             SecretCommand::Get { name, output } => secret::get(&api()?, &name, output),
             SecretCommand::Edit {
                 name,
                 creds,
                 expires,
                 no_expiry,
-            } => secret::edit(&api()?, &name, &creds, expires.as_deref(), no_expiry),
+            } => edit::edit(&api()?, &name, &creds, expires.as_deref(), no_expiry),
             SecretCommand::Delete { name, yes } => secret::delete(&api()?, &name, yes),
+            SecretCommand::Versions { name, output } => history::versions(&api()?, &name, output),
+            SecretCommand::Restore { name, version, yes } => {
+                history::restore(&api()?, &name, version, yes)
+            }
+            SecretCommand::Undelete { name } => history::undelete(&api()?, &name),
             SecretCommand::Check { name, output } => secret::check(&api()?, &name, output),
             SecretCommand::Import(ImportSource::Docker {
                 config,

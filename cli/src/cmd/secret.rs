@@ -1,7 +1,12 @@
-//! `regcred secret create | list | get | edit | delete | check`.
+//! `regcred secret create | list | get | delete | check` (edit: `edit.rs`;
+//! versions, restore, undelete: `history.rs`).
+
+use std::path::Path;
 
 use serde_json::{json, Value};
-use shared::api::{CreateSecretRequest, LoginCheckResponse, SecretData, SecretList, SecretStatus};
+use shared::api::{
+    CreateSecretRequest, LoginCheckResponse, RegistryLogin, SecretData, SecretList, SecretStatus,
+};
 use shared::auth::Credentials as Pair;
 use shared::login::LoginResult;
 use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, SecretName};
@@ -17,11 +22,7 @@ use crate::prompt;
 /// checked by `shared` before anything is sent.
 pub fn dockerconfig(c: &Credentials) -> Result<String> {
     if let Some(file) = &c.from_file {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
-        let parsed = parse_dockerconfigjson(&text)
-            .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
-        return Ok(parsed.config.to_json());
+        return from_file(file);
     }
     let registry = match &c.registry {
         Some(r) => Registry::parse(r).map_err(|e| CliError::usage(format!("--registry: {e}")))?,
@@ -50,7 +51,16 @@ pub fn dockerconfig(c: &Credentials) -> Result<String> {
     Ok(text)
 }
 
-fn name(raw: &str) -> Result<SecretName> {
+/// A `.dockerconfigjson` file, checked by `shared` before it is sent.
+pub fn from_file(file: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
+    let parsed = parse_dockerconfigjson(&text)
+        .map_err(|e| CliError::new(format!("{}: {e}", file.display())))?;
+    Ok(parsed.config.to_json())
+}
+
+pub fn name(raw: &str) -> Result<SecretName> {
     SecretName::parse(raw).map_err(|e| CliError::usage(format!("the secret name: {e}")))
 }
 
@@ -106,12 +116,27 @@ fn row(s: &SecretStatus) -> Vec<String> {
 
 const HEADERS: [&str; 4] = ["name", "registries", "expires", "modified"];
 
-pub fn list(api: &Api, output: Format) -> Result<()> {
+/// A deleted secret: when it went, and when it is purged for good.
+fn deleted_row(s: &SecretStatus) -> Vec<String> {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    vec![
+        s.name.clone(),
+        s.registries.join(","),
+        or_dash(&s.deleted_at),
+        or_dash(&s.purge_after),
+    ]
+}
+
+const DELETED_HEADERS: [&str; 4] = ["name", "registries", "deleted", "purge after"];
+
+/// Every secret (or every deleted one), in pages of the API's size until
+/// the total is read.
+pub fn all(api: &Api, deleted: bool) -> Result<Vec<SecretStatus>> {
     let mut all: Vec<SecretStatus> = Vec::new();
-    // Pages of the API's size until the total is read.
+    let which = if deleted { "&deleted=true" } else { "" };
     loop {
         let page: SecretList = api.get(&format!(
-            "/v2/admin/dockerRegistrySecrets?$top=1000&$skip={}&$count=true",
+            "/v2/admin/dockerRegistrySecrets?$top=1000&$skip={}&$count=true{which}",
             all.len()
         ))?;
         let n = page.resources.len();
@@ -120,11 +145,19 @@ pub fn list(api: &Api, output: Format) -> Result<()> {
             break;
         }
     }
+    Ok(all)
+}
+
+pub fn list(api: &Api, deleted: bool, output: Format) -> Result<()> {
+    let all = all(api, deleted)?;
     let value = json!({"count": all.len(), "resources": all});
     print(
         output,
         &value,
-        || table(&HEADERS, all.iter().map(row).collect()),
+        || match deleted {
+            true => table(&DELETED_HEADERS, all.iter().map(deleted_row).collect()),
+            false => table(&HEADERS, all.iter().map(row).collect()),
+        },
         || all.iter().map(|s| s.name.clone()).collect(),
     )
 }
@@ -136,39 +169,33 @@ pub fn get(api: &Api, raw: &str, output: Format) -> Result<()> {
     print(
         output,
         &value,
-        || table(&HEADERS, vec![row(&s)]),
+        || {
+            let mut out = table(&HEADERS, vec![row(&s)]);
+            if !s.users.is_empty() {
+                out.push('\n');
+                out.push_str(&users_table(&s.users));
+            }
+            out
+        },
         || vec![s.name.clone()],
     )
 }
 
-pub fn edit(
-    api: &Api,
-    raw: &str,
-    creds: &Credentials,
-    expires: Option<&str>,
-    no_expiry: bool,
-) -> Result<()> {
-    let name = name(raw)?;
-    let new_credentials = creds.from_file.is_some()
-        || creds.username.is_some()
-        || creds.password_stdin
-        || creds.registry.is_some();
-    let mut body = serde_json::Map::new();
-    if new_credentials || (expires.is_none() && !no_expiry) {
-        body.insert(
-            "data".into(),
-            json!({".dockerconfigjson": dockerconfig(creds)?}),
-        );
-    }
-    if let Some(e) = expires {
-        body.insert("expiresAt".into(), Value::from(e));
-    } else if no_expiry {
-        body.insert("expiresAt".into(), Value::Null);
-    }
-    let text = Value::Object(body).to_string();
-    api.ok("PATCH", &secret_path(&name), Some(&text))?;
-    println!("secret {name} modified");
-    Ok(())
+/// Who logs in to each registry (never a password).
+pub fn users_table(users: &[RegistryLogin]) -> String {
+    table(
+        &["registry", "username", "email"],
+        users
+            .iter()
+            .map(|u| {
+                vec![
+                    u.registry.clone(),
+                    u.username.clone(),
+                    u.email.clone().unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect(),
+    )
 }
 
 pub fn delete(api: &Api, raw: &str, yes: bool) -> Result<()> {
