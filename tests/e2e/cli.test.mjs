@@ -233,7 +233,6 @@ test('import docker: auth entries, a real credential store, a missing helper, an
   const r = run(['secret', 'import', 'docker', '--config', config, '--all', '--name-prefix', 'imp-', '-o', 'json'], { extra: { ...editorEnv(), ...store } });
   assert.equal(r.code, 0, r.err);
   const rows = Object.fromEntries(JSON.parse(r.out).map((x) => [x.registry, x]));
-  console.log(run(['secret', 'import', 'docker', '--config', config, '--all', '--dry-run'], { extra: { ...editorEnv(), ...store } }).out);
   assert.equal(rows['plain.example.com'].result, 'created');
   assert.equal(rows['pass.example.com'].result, 'created');
   assert.match(rows['missing.example.com'].result, /^skipped: docker-credential-nothere is not installed/);
