@@ -174,6 +174,51 @@ impl Serialize for RegistryEntry {
     }
 }
 
+/// Longest email accepted (RFC 5321's path limit less the angle brackets).
+pub const MAX_EMAIL: usize = 254;
+
+/// An entry's optional `email`: `local@domain`, the domain a host name.
+/// Registries ignore it (kubectl still writes it), so the rule is the shape
+/// only, to catch a value typed into the wrong field. Returns the problem.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let how = "write it as name@example.com, or leave it out (it is optional)";
+    if email.chars().count() > MAX_EMAIL {
+        return Err(format!(
+            "is {} characters; an email has at most {MAX_EMAIL}",
+            email.chars().count()
+        ));
+    }
+    if let Some(pos) = email
+        .chars()
+        .position(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "has a space or control character at position {}; {how}",
+            pos + 1
+        ));
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(format!("is not an email address (it has no '@'); {how}"));
+    };
+    if local.is_empty() {
+        return Err(format!("has nothing before the '@'; {how}"));
+    }
+    let labels_ok = !domain.is_empty()
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.chars().count() <= crate::registry::MAX_LABEL
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !labels_ok {
+        return Err(format!(
+            "has no valid domain after the '@' (letters, digits and '-' between dots); {how}"
+        ));
+    }
+    Ok(())
+}
+
 /// The API accepts the value as JSON text or as base64 of it; returns the JSON text.
 pub fn decode_value(raw: &str) -> Result<String, ConfigError> {
     if raw.len() > MAX_DOCKERCONFIGJSON_BYTES * 2 {
@@ -209,8 +254,30 @@ fn too_large(len: usize) -> ConfigError {
 }
 
 /// Parses a `.dockerconfigjson` value (JSON text or base64 of it) and checks
-/// that every registry in it carries credentials.
+/// that every registry in it carries credentials. For what people send: every
+/// rule holds, also those added since (an entry's email).
 pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
+    parse_with(raw, Rules::Input)
+}
+
+/// Reads a `.dockerconfigjson` stored before today's rules: an entry's
+/// email is kept as it was, whatever its shape, so a secret saved with
+/// `"email": "unused"` still opens and still serves its pullers. Everything
+/// else is checked as [`parse_dockerconfigjson`] does.
+pub fn parse_stored_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
+    parse_with(raw, Rules::Stored)
+}
+
+/// Which rules an entry is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rules {
+    /// New input: every rule.
+    Input,
+    /// A stored document: the email is not checked.
+    Stored,
+}
+
+fn parse_with(raw: &str, rules: Rules) -> Result<ParsedConfig, ConfigError> {
     let text = decode_value(raw)?;
     if text.len() > MAX_DOCKERCONFIGJSON_BYTES {
         return Err(too_large(text.len()));
@@ -242,7 +309,7 @@ pub fn parse_dockerconfigjson(raw: &str) -> Result<ParsedConfig, ConfigError> {
     let mut entries = Vec::with_capacity(auths.len());
     let mut warnings = Vec::new();
     for (server, value) in auths {
-        match read_entry(server, value)? {
+        match read_entry(server, value, rules)? {
             EntryRead::Credentials(entry, warning) => {
                 if let Some(first) = entries.iter().find(|e: &&RegistryEntry| e.server == entry.server) {
                     return Err(ConfigError::new(
@@ -299,8 +366,21 @@ pub(crate) fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// `$.auths["ghcr.io"]`; a key with `user:password@` in it (which never
+/// parses) is shown without them.
 pub(crate) fn entry_path(server: &str) -> String {
-    format!("$.auths[{server:?}]")
+    let shown = match server.rsplit_once('@') {
+        Some((before, host)) => {
+            let scheme = before.split_once("://").map_or("", |(s, _)| s);
+            if scheme.is_empty() {
+                format!("…@{host}")
+            } else {
+                format!("{scheme}://…@{host}")
+            }
+        }
+        None => server.to_owned(),
+    };
+    format!("$.auths[{shown:?}]")
 }
 
 pub(crate) enum EntryRead {
@@ -310,7 +390,11 @@ pub(crate) enum EntryRead {
 }
 
 /// Reads one `auths` entry. `auth` wins over `username`/`password`.
-pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, ConfigError> {
+pub(crate) fn read_entry(
+    server: &str,
+    value: &Value,
+    rules: Rules,
+) -> Result<EntryRead, ConfigError> {
     let path = entry_path(server);
     let registry =
         Registry::parse(server).map_err(|e| ConfigError::new(path.clone(), e.to_string()))?;
@@ -337,13 +421,16 @@ pub(crate) fn read_entry(server: &str, value: &Value) -> Result<EntryRead, Confi
     let username = field("username")?.filter(|u| !u.is_empty());
     let password = field("password")?;
     let email = field("email")?.filter(|e| !e.is_empty());
+    if let (Some(e), Rules::Input) = (&email, rules) {
+        check_email(e).map_err(|why| ConfigError::new(format!("{path}.email"), why))?;
+    }
     let identitytoken = field("identitytoken")?.filter(|t| !t.is_empty());
     let registrytoken = field("registrytoken")?.filter(|t| !t.is_empty());
 
     if auth.is_none() && username.as_deref().is_some_and(|u| u.contains(':')) {
         return Err(ConfigError::new(
             format!("{path}.username"),
-            "cannot contain ':' (Docker's auth is username:password, split at the first ':')",
+            auth::COLON_IN_USERNAME,
         ));
     }
     let explicit = match (username, password) {
@@ -458,6 +545,36 @@ mod tests {
         let mut more = entries;
         more.push(more[0].clone());
         assert_eq!(DockerConfig::new(more), None);
+    }
+
+    #[test]
+    fn an_email_must_look_like_one_but_a_stored_one_still_opens() {
+        let doc = r#"{"auths":{"r.io":{"auth":"YTpi","email":"unused"}}}"#;
+        let err = parse_dockerconfigjson(doc).unwrap_err();
+        assert_eq!(err.path, r#"$.auths["r.io"].email"#);
+        assert!(err.problem.contains("no '@'"), "{err}");
+        let stored = parse_stored_dockerconfigjson(doc).unwrap();
+        assert_eq!(stored.config.entries()[0].email.as_deref(), Some("unused"));
+        // What it writes back keeps it, and reads back the same way.
+        let again = parse_stored_dockerconfigjson(&stored.config.to_json()).unwrap();
+        assert_eq!(again.config, stored.config);
+        for ok in ["a@b", "ci.bot+x@mail.example.com", "ü@bücher.de"] {
+            assert_eq!(check_email(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "@x.io", "a@", "a@.io", "a@x..io", "a@-x.io", "a b@x.io", "a@x_y.io"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+        assert!(check_email(&format!("a@{}.io", "x".repeat(260))).is_err());
+    }
+
+    #[test]
+    fn a_path_never_shows_a_password_in_a_key() {
+        assert_eq!(
+            entry_path("https://user:pw@ghcr.io"),
+            r#"$.auths["https://…@ghcr.io"]"#
+        );
+        assert_eq!(entry_path("u:pw@ghcr.io"), r#"$.auths["…@ghcr.io"]"#);
+        assert_eq!(entry_path("ghcr.io"), r#"$.auths["ghcr.io"]"#);
     }
 
     #[test]

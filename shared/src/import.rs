@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::dockerconfig::{
     entry_path, kind, parse_object, read_entry, ConfigError, ConfigWarning, DockerConfig,
-    EntryRead, RegistryEntry,
+    EntryRead, RegistryEntry, Rules,
 };
 use crate::helper::HelperName;
 use crate::name::SecretName;
@@ -127,7 +127,7 @@ pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
     let mut rows = Vec::new();
     let mut taken = BTreeSet::new();
     for (server, value) in auths {
-        let status = match read_entry(server, value) {
+        let status = match read_entry(server, value, Rules::Input) {
             Ok(EntryRead::Credentials(entry, warning)) => {
                 let suggested_name = unique(entry.registry.suggested_name(), &mut taken);
                 ImportStatus::Importable {

@@ -25,8 +25,9 @@ pub mod time;
 
 pub use auth::{AuthError, Credentials};
 pub use dockerconfig::{
-    decode_value, parse_dockerconfigjson, ConfigError, ConfigWarning, DockerConfig, ParsedConfig,
-    RegistryEntry, MAX_DOCKERCONFIGJSON_BYTES, MAX_REGISTRIES,
+    decode_value, parse_dockerconfigjson, parse_stored_dockerconfigjson, ConfigError,
+    ConfigWarning, DockerConfig, ParsedConfig, RegistryEntry, MAX_DOCKERCONFIGJSON_BYTES,
+    MAX_REGISTRIES,
 };
 pub use import::{classify, helper_command, ImportRow, ImportStatus};
 pub use name::{NameError, SecretName};

@@ -35,12 +35,42 @@ pub enum Scheme {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistryError {
     Empty,
-    Whitespace { position: usize },
-    BadScheme { scheme: String },
+    Whitespace {
+        position: usize,
+    },
+    BadScheme {
+        scheme: String,
+    },
     EmptyHost,
-    BadHostChar { ch: char, position: usize },
-    BadPort { port: String },
+    BadHostChar {
+        ch: char,
+        position: usize,
+    },
+    BadPort {
+        port: String,
+    },
+    /// `user:password@host`: never echoed, it may hold a password.
+    UserInfo,
+    /// A `?query` or `#fragment` starting at `position`.
+    QueryOrFragment {
+        ch: char,
+        position: usize,
+    },
+    /// A label (between dots) longer than [`MAX_LABEL`]; `start` is its first character.
+    LongLabel {
+        start: String,
+        len: usize,
+    },
+    /// A host name longer than [`MAX_HOST`].
+    LongHost {
+        len: usize,
+    },
 }
+
+/// The most characters one DNS label holds (RFC 1035).
+pub const MAX_LABEL: usize = 63;
+/// The most characters a host name holds, dots included (RFC 1035).
+pub const MAX_HOST: usize = 253;
 
 impl fmt::Display for RegistryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -69,6 +99,23 @@ impl fmt::Display for RegistryError {
                 f,
                 "the registry port '{port}' is not a number from 1 to 65535"
             ),
+            RegistryError::UserInfo => f.write_str(
+                "a registry address cannot carry a username or password; give them with --username/--password (in the console, the Username and Password fields) and write the registry as host[:port]",
+            ),
+            RegistryError::QueryOrFragment { ch, position } => write!(
+                f,
+                "the registry address has a {} ('{ch}' at position {}); a registry address is host[:port] with an optional /path, without '?' or '#': remove it",
+                if *ch == '?' { "query" } else { "fragment" },
+                position + 1
+            ),
+            RegistryError::LongLabel { start, len } => write!(
+                f,
+                "the registry host has a label of {len} characters ('{start}…'); a label (the part between two dots) has at most {MAX_LABEL}"
+            ),
+            RegistryError::LongHost { len } => write!(
+                f,
+                "the registry host is {len} characters long; a host name has at most {MAX_HOST}"
+            ),
         }
     }
 }
@@ -88,7 +135,12 @@ impl Registry {
                 position: offset + pos,
             });
         }
-        let (scheme, rest) = match trimmed.split_once("://") {
+        // A "://" later on (in a query, say) is not a scheme.
+        let scheme_part = trimmed.split_once("://").filter(|(s, _)| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+        let (scheme, rest) = match scheme_part {
             Some((s, rest)) => match s.to_ascii_lowercase().as_str() {
                 "https" => (Some(Scheme::Https), rest),
                 "http" => (Some(Scheme::Http), rest),
@@ -100,12 +152,25 @@ impl Registry {
             },
             None => (None, trimmed),
         };
+        let host_start = trimmed.len() - rest.len();
+        // First, and anywhere: `user:pw@host` would read as a port, and a
+        // password may hold '/', '?' or '#'. It is never echoed.
+        if rest.contains('@') {
+            return Err(RegistryError::UserInfo);
+        }
+        // Docker and kubelet match registries by host and path; a query or
+        // fragment is never part of a key they would look up.
+        if let Some((i, ch)) = rest.char_indices().find(|(_, c)| matches!(c, '?' | '#')) {
+            return Err(RegistryError::QueryOrFragment {
+                ch,
+                position: offset + host_start + rest[..i].chars().count(),
+            });
+        }
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
         let (host, port) = split_host_port(authority)?;
-        let host_start = trimmed.len() - rest.len();
         check_host(host, offset + host_start)?;
         let host = host.to_ascii_lowercase();
         if DOCKER_HUB_HOSTS.contains(&host.as_str()) && port.is_none() && hub_path(path) {
@@ -228,6 +293,19 @@ fn check_host(host: &str, offset: usize) -> Result<(), RegistryError> {
                 position: offset + i,
             });
         }
+    }
+    if ipv6 {
+        return Ok(());
+    }
+    // Only ASCII is left, so bytes are characters.
+    if let Some(label) = host.split('.').find(|l| l.len() > MAX_LABEL) {
+        return Err(RegistryError::LongLabel {
+            start: label[..16].to_owned(),
+            len: label.len(),
+        });
+    }
+    if host.trim_end_matches('.').len() > MAX_HOST {
+        return Err(RegistryError::LongHost { len: host.len() });
     }
     Ok(())
 }
@@ -356,6 +434,63 @@ mod tests {
                 position: 1
             })
         );
+    }
+
+    #[test]
+    fn refuses_userinfo_queries_and_oversized_hosts() {
+        for input in [
+            "https://user:pw@ghcr.io",
+            "user@ghcr.io",
+            "https://user:p/w?x#y@ghcr.io:443",
+        ] {
+            let err = Registry::parse(input).unwrap_err();
+            assert_eq!(err, RegistryError::UserInfo, "{input}");
+            let shown = err.to_string();
+            assert!(
+                shown.contains("cannot carry a username or password"),
+                "{shown}"
+            );
+            assert!(!shown.contains("pw") && !shown.contains("p/w"), "{shown}");
+        }
+        assert_eq!(
+            Registry::parse("ghcr.io/path?x=1"),
+            Err(RegistryError::QueryOrFragment {
+                ch: '?',
+                position: 12
+            })
+        );
+        assert_eq!(
+            Registry::parse("https://ghcr.io#top"),
+            Err(RegistryError::QueryOrFragment {
+                ch: '#',
+                position: 15
+            })
+        );
+        // "://" inside a query is not a scheme.
+        assert!(matches!(
+            Registry::parse("ghcr.io/p?u=https://x"),
+            Err(RegistryError::QueryOrFragment { ch: '?', .. })
+        ));
+        let label = "a".repeat(300);
+        let err = Registry::parse(&format!("{label}.example.com")).unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::LongLabel {
+                start: "a".repeat(16),
+                len: 300
+            }
+        );
+        assert!(err.to_string().contains("at most 63"), "{err}");
+        assert!(Registry::parse(&format!("{}.io", "a".repeat(MAX_LABEL))).is_ok());
+        // Five labels of 63 and four dots: 319 characters.
+        let long = vec!["b".repeat(MAX_LABEL); 5].join(".");
+        let err = Registry::parse(&format!("{long}:5000")).unwrap_err();
+        assert_eq!(err, RegistryError::LongHost { len: 319 });
+        assert!(err.to_string().contains("at most 253"), "{err}");
+        let longest = vec!["c".repeat(MAX_LABEL); 4].join(".")[..MAX_HOST].to_owned();
+        assert!(Registry::parse(&longest).is_ok());
+        // IPv6 addresses are not labels.
+        assert!(Registry::parse("[2001:db8::1]:5000").is_ok());
     }
 
     #[test]
