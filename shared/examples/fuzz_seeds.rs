@@ -15,6 +15,7 @@ fn target_of(kind: &str) -> Option<&'static str> {
         "dockerconfigjson" => "dockerconfigjson",
         "import" => "import",
         "name" => "name",
+        "paste" => "paste",
         _ => return None,
     })
 }

@@ -56,6 +56,50 @@ proptest! {
         let _ = parse_dockerconfigjson(&s);
         let _ = shared::classify(&s);
         let _ = Registry::parse(&s);
+        let _ = shared::paste::decode_paste(&s);
+    }
+
+    #[test]
+    fn the_paste_reader_never_panics_on_yaml_like_text(
+        lines in proptest::collection::vec(
+            ("[ \t-]{0,6}", prop_oneof![
+                Just("data:".to_owned()),
+                Just(".dockerconfigjson: ".to_owned()),
+                Just("- ".to_owned()),
+                Just("---".to_owned()),
+                r#"[a-z\\"' :|>#{}\[\]é-]{0,12}"#,
+            ], r#"[A-Za-z0-9+/="'|>\\ -]{0,12}"#),
+            0..12,
+        )
+    ) {
+        let text: String = lines.iter().map(|(i, k, v)| format!("{i}{k}{v}\n")).collect();
+        let _ = shared::paste::decode_paste(&text);
+        let _ = shared::manifest::secrets_from_yaml(&text);
+    }
+
+    #[test]
+    fn a_secret_manifest_we_write_decodes_to_its_entries(
+        entries in proptest::collection::vec((registry(), username(), password()), 1..4),
+        namespace in proptest::option::of("[a-z]{1,8}"),
+    ) {
+        let mut seen = std::collections::BTreeSet::new();
+        let entries: Vec<RegistryEntry> = entries.into_iter()
+            .filter(|(r, ..)| seen.insert(r.server_key()))
+            .map(|(r, u, p)| RegistryEntry::new(r, Credentials { username: u, password: p }, None))
+            .collect();
+        let config = DockerConfig::new(entries).expect("at least one entry");
+        let name = SecretName::parse("pull-secret").expect("valid");
+        let yaml = shared::forms::k8s_secret_manifest(&name, &config, namespace.as_deref());
+        let shared::paste::Pasted::Configs(found) = shared::paste::decode_paste(&yaml).expect("decodes") else {
+            panic!("not a config: {yaml}");
+        };
+        prop_assert_eq!(found.len(), 1);
+        prop_assert_eq!(found[0].secret.as_deref(), Some("pull-secret"));
+        let rows = found[0].rows.as_ref().expect("rows");
+        prop_assert_eq!(rows.len(), config.entries().len());
+        for (row, entry) in rows.iter().zip(config.entries()) {
+            prop_assert_eq!(row.dockerconfig().map(|c| c.entries()[0].credentials.clone()), Some(entry.credentials.clone()));
+        }
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! Runs every case in `tests/vectors/*.json`. A new case is a new file.
 //!
-//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import" | "name",
+//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import" | "name" | "paste",
 //! "input": <JSON value> | "input_text": "<raw text>", "expect": {...}}`.
+//! An error case may say `error_contains`, `error_path` and `error_lacks`
+//! (a secret the message must not repeat).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use shared::address::{parse_url, realm_allowed, vet_url};
+use shared::paste::{decode_paste, Pasted};
 use shared::{auth, classify, parse_dockerconfigjson, ImportStatus, SecretName};
 
 /// Every `*.json` case in `dir` (relative to the crate), in name order;
@@ -60,6 +63,7 @@ fn run(case: &Value) -> Result<(), String> {
         Some("dockerconfigjson") => check_dcj(&input, expect),
         Some("import") => check_import(&input, expect),
         Some("name") => check_name(&input, expect),
+        Some("paste") => check_paste(&input, expect),
         other => Err(format!("unknown kind {other:?}")),
     }
 }
@@ -77,6 +81,12 @@ fn check_error(msg: &str, path: Option<&str>, expect: &Value) -> Result<(), Stri
     if let Some(want) = expect.get("error_contains") {
         if !msg.contains(str_of(want)) {
             return Err(format!("error {msg:?} lacks {want}"));
+        }
+    }
+    if let Some(secret) = expect.get("error_lacks") {
+        let shown = format!("{msg} {}", path.unwrap_or_default());
+        if shown.contains(str_of(secret)) {
+            return Err(format!("error {shown:?} repeats {secret}"));
         }
     }
     Ok(())
@@ -190,6 +200,68 @@ fn check_import(input: &str, expect: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `expect`: `token` (`[username, password]`), or `configs` (one per Docker
+/// config found: `{"secret"?, "rows": [[server, username, password]]}` or
+/// `{"secret"?, "error_contains"}`), or an error.
+fn check_paste(input: &str, expect: &Value) -> Result<(), String> {
+    let pasted = match decode_paste(input) {
+        Err(e) if expect.get("token").is_none() && expect.get("configs").is_none() => {
+            return check_error(&e.to_string(), None, expect)
+        }
+        Err(e) => return Err(format!("unexpected error {e}")),
+        Ok(p) => p,
+    };
+    match (&pasted, expect.get("token"), expect.get("configs")) {
+        (Pasted::Token(c), Some(want), _) => {
+            if c.username == str_of(&want[0]) && c.password == str_of(&want[1]) {
+                Ok(())
+            } else {
+                Err(format!("decoded {c:?}, want {want}"))
+            }
+        }
+        (Pasted::Configs(found), _, Some(Value::Array(want))) => {
+            if found.len() != want.len() {
+                return Err(format!(
+                    "{} configs, want {}: {found:?}",
+                    found.len(),
+                    want.len()
+                ));
+            }
+            for (f, w) in found.iter().zip(want) {
+                if f.secret.as_deref() != w["secret"].as_str() {
+                    return Err(format!("secret {:?}, want {}", f.secret, w["secret"]));
+                }
+                let got: Vec<[String; 3]> = match (&f.rows, w.get("error_contains")) {
+                    (Err(e), Some(want)) if e.contains(str_of(want)) => continue,
+                    (Ok(rows), None) => rows
+                        .iter()
+                        .map(|r| match &r.status {
+                            ImportStatus::Importable { entry, .. } => [
+                                r.server.clone(),
+                                entry.credentials.username.clone(),
+                                entry.credentials.password.clone(),
+                            ],
+                            other => [r.server.clone(), format!("{other:?}"), String::new()],
+                        })
+                        .collect(),
+                    (got, _) => return Err(format!("got {got:?}, want {w}")),
+                };
+                let want_rows: Vec<[String; 3]> = w["rows"]
+                    .as_array()
+                    .ok_or("rows")?
+                    .iter()
+                    .map(|r| [0, 1, 2].map(|i| str_of(&r[i]).to_owned()))
+                    .collect();
+                if got != want_rows {
+                    return Err(format!("rows {got:?}, want {want_rows:?}"));
+                }
+            }
+            Ok(())
+        }
+        _ => Err(format!("got {pasted:?}, want {expect}")),
+    }
 }
 
 /// `expect`: `valid` (whether it parses); `suggest` (the suggested name),

@@ -9,7 +9,7 @@ use crate::build;
 use crate::run::{self, output, status, step, streamed};
 use crate::tools::{self, Tools};
 
-pub const TARGETS: [&str; 4] = ["auth_token", "dockerconfigjson", "import", "name"];
+pub const TARGETS: [&str; 5] = ["auth_token", "dockerconfigjson", "import", "name", "paste"];
 const CARGO_FUZZ: &str = "0.13.1";
 
 pub fn run(args: &[String]) -> Result<(), String> {
