@@ -57,7 +57,8 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
-    /// Decode an auth token (or `-`: stdin; a whole config.json decodes every entry). Offline.
+    /// Decode an auth token, a config.json, a .dockerconfigjson value or a whole Secret
+    /// (YAML or JSON) into every registry's username and password (`-`: stdin). Offline.
     Decode {
         token: Option<String>,
         /// Show the password too.

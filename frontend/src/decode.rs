@@ -1,33 +1,24 @@
-//! The offline decoder: an `auth` token or a whole `config.json` in, names
-//! and passwords out. Pure functions; the page never sends anything.
+//! The offline decoder: whatever was pasted in (an `auth` token, a
+//! `config.json`, a `.dockerconfigjson` value, a whole Secret manifest),
+//! names and passwords out. `shared::paste` tells them apart, as it does for
+//! `regcred decode`; the page never sends anything.
 
-use shared::{auth, classify, Credentials, ImportRow};
+use shared::paste::{decode_paste, Found, Pasted};
+use shared::Credentials;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {
     Empty,
     Token(Credentials),
-    Config(Vec<ImportRow>),
+    Configs(Vec<Found>),
     Error(String),
 }
 
-/// A JSON object is read as a `config.json`; anything else as a token.
 pub fn decode_input(text: &str) -> Decoded {
-    let t = text.trim();
-    if t.is_empty() {
-        return Decoded::Empty;
-    }
-    if t.starts_with('{') {
-        return match classify(t) {
-            Ok(rows) if rows.is_empty() => Decoded::Error(
-                "this config.json lists no registries (no \"auths\" and no \"credHelpers\")".into(),
-            ),
-            Ok(rows) => Decoded::Config(rows),
-            Err(e) => Decoded::Error(format!("config.json {e}")),
-        };
-    }
-    match auth::decode(t) {
-        Ok(c) => Decoded::Token(c),
+    match decode_paste(text) {
+        Ok(Pasted::Empty) => Decoded::Empty,
+        Ok(Pasted::Token(c)) => Decoded::Token(c),
+        Ok(Pasted::Configs(found)) => Decoded::Configs(found),
         Err(e) => Decoded::Error(e.to_string()),
     }
 }
@@ -62,15 +53,25 @@ mod tests {
 
     #[test]
     fn reads_a_config_json_with_helpers() {
-        let rows = match decode_input(
+        let found = match decode_input(
             r#"{"auths":{"a.io":{"auth":"dTpw"},"b.io":{}},"credsStore":"desktop"}"#,
         ) {
-            Decoded::Config(r) => r,
+            Decoded::Configs(f) => f,
             other => panic!("{other:?}"),
         };
+        let rows = found[0].rows.as_ref().unwrap();
         assert!(matches!(rows[0].status, ImportStatus::Importable { .. }));
         assert!(
             matches!(&rows[1].status, ImportStatus::InHelper { helper } if helper == "desktop")
         );
+    }
+
+    #[test]
+    fn base64_of_a_dockerconfigjson_is_not_a_token() {
+        // base64 of {"auths":{"ghcr.io":{"auth":"Ym9iOnB3"}}}
+        match decode_input("eyJhdXRocyI6eyJnaGNyLmlvIjp7ImF1dGgiOiJZbTlpT25CMyJ9fX0=") {
+            Decoded::Configs(f) => assert_eq!(f[0].rows.as_ref().unwrap()[0].server, "ghcr.io"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,9 +1,12 @@
-//! `regcred decode`: what the console's decoder does, offline. Nothing is
-//! sent anywhere.
+//! `regcred decode`: what the console's decoder does, offline: an auth
+//! token, a config.json, a `.dockerconfigjson` value (base64 of JSON) or a
+//! whole Secret manifest, told apart by `shared::paste`. Nothing is sent
+//! anywhere.
 
 use std::io::Read;
 
-use shared::{auth, classify, ImportStatus};
+use shared::paste::{decode_paste, Pasted};
+use shared::ImportStatus;
 
 use crate::error::{CliError, Result};
 use crate::output::table;
@@ -28,12 +31,42 @@ pub fn run(token: Option<&str>, reveal: bool) -> Result<()> {
         }
         Some(t) => t.to_owned(),
     };
-    let trimmed = input.trim();
-    if trimmed.starts_with('{') {
-        let rows = classify(trimmed).map_err(|e| CliError::new(format!("stdin: {e}")))?;
-        let out: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| match &r.status {
+    let found = match decode_paste(&input).map_err(|e| CliError::new(e.to_string()))? {
+        Pasted::Empty => {
+            return Err(CliError::usage(
+                "nothing to decode; give an auth token, a config.json, a .dockerconfigjson value or a Secret manifest (or - to read stdin)",
+            ))
+        }
+        Pasted::Token(c) => {
+            println!("username: {}", c.username);
+            println!("password: {}", shown(&c.password, reveal));
+            return Ok(());
+        }
+        Pasted::Configs(found) => found,
+    };
+    // What it was read as goes to stderr, so the table stays the output.
+    for f in &found {
+        eprintln!("read as {}", f.source);
+    }
+    let several = found.len() > 1;
+    let mut out = Vec::new();
+    for f in &found {
+        let secret = f.secret.clone().unwrap_or_else(|| "-".into());
+        let mut push = |mut row: Vec<String>| {
+            if several {
+                row.insert(0, secret.clone());
+            }
+            out.push(row);
+        };
+        let rows = match &f.rows {
+            Ok(rows) => rows,
+            Err(why) => {
+                push(vec!["-".into(), "-".into(), why.clone()]);
+                continue;
+            }
+        };
+        for r in rows {
+            push(match &r.status {
                 ImportStatus::Importable { entry, .. } => vec![
                     r.server.clone(),
                     entry.credentials.username.clone(),
@@ -47,13 +80,14 @@ pub fn run(token: Option<&str>, reveal: bool) -> Result<()> {
                 ImportStatus::Invalid { reason } => {
                     vec![r.server.clone(), "-".into(), reason.clone()]
                 }
-            })
-            .collect();
-        print!("{}", table(&["registry", "username", "password"], out));
-        return Ok(());
+            });
+        }
     }
-    let c = auth::decode(trimmed).map_err(|e| CliError::new(e.to_string()))?;
-    println!("username: {}", c.username);
-    println!("password: {}", shown(&c.password, reveal));
+    let headers: &[&str] = if several {
+        &["secret", "registry", "username", "password"]
+    } else {
+        &["registry", "username", "password"]
+    };
+    print!("{}", table(headers, out));
     Ok(())
 }
