@@ -6,6 +6,7 @@ mod cycles;
 mod devvars;
 mod fuzz;
 mod run;
+mod serve;
 mod test;
 mod tools;
 
@@ -61,9 +62,26 @@ fn dev() -> Result<(), String> {
     for (role, token) in &vars.tokens {
         println!("    {role:<7} {token}");
     }
-    println!("  KV is persisted under .wrangler/state; stop with Ctrl-C.\n");
+    println!("  (admin also opens Tokens, backup, key rotation and purge)");
+    println!("  KV is persisted under .wrangler/state; stop with Ctrl-C (or SIGTERM).\n");
     let mut cmd = tools.wrangler_dev("127.0.0.1", 8787);
-    run::status(&mut cmd, "wrangler dev")
+    // Caught from here on, so a stop reaches wrangler and workerd too.
+    serve::catch_stop_signals();
+    let mut child =
+        serve::spawn_group(&mut cmd).map_err(|e| format!("could not start wrangler dev: {e}"))?;
+    match serve::supervise(&mut child, std::time::Duration::from_secs(5), serve::caught) {
+        Ok(serve::Ended::Exited(st)) if st.success() => Ok(()),
+        Ok(serve::Ended::Exited(st)) => Err(format!("wrangler dev failed ({st})")),
+        Ok(serve::Ended::Stopped(sig)) => {
+            run::step(&format!(
+                "{}: wrangler and workerd stopped",
+                serve::name(sig)
+            ));
+            // As a shell reports a death by that signal.
+            std::process::exit(128 + sig)
+        }
+        Err(e) => Err(format!("wrangler dev: {e}")),
+    }
 }
 
 fn print_cycles() -> Result<(), String> {
