@@ -4,6 +4,7 @@
 // object's lock; no body over 64 KiB is served, whatever its method or
 // framing; failed authentications are limited per address.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
@@ -193,4 +194,56 @@ test('the quota is counted where writes are ordered', async () => {
   const q = (await viewer('GET', '/v2/admin/resourceQuota/dockerRegistrySecrets')).json;
   assert.equal(q.quota.maxCount, 500);
   assert.equal(q.usage.count, (await viewer('GET', `${S}?$count=true&$top=0`)).json.count);
+});
+
+/**
+ * An upload on its own connection, as curl sends it: `size` bytes in 8 KiB
+ * pieces, chunked or with Content-Length; the status.
+ */
+function upload({ token, size, chunked, address }) {
+  const { hostname, port } = new URL(w.url);
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', 'cf-connecting-ip': address };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (!chunked) headers['content-length'] = String(size);
+    const req = http.request({ host: hostname, port, method: 'POST', path: S, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    const piece = Buffer.alloc(8192, 0x20);
+    for (let left = size; left > 0; left -= piece.length) req.write(piece.subarray(0, Math.min(left, piece.length)));
+    req.end();
+  });
+}
+
+/** A GET on a new connection; its status and how long it took. */
+function timedGet(path) {
+  const { hostname, port } = new URL(w.url);
+  const t = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: hostname, port, path, agent: false, timeout: 15_000,
+      headers: { authorization: `Bearer ${TOKENS.viewer}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, ms: Date.now() - t }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out after 15 s')));
+    req.on('error', reject);
+  });
+}
+
+test('an early 413 or 401 never stalls the next request', async () => {
+  assert.equal((await editor('POST', S, body('after-413'))).status, 202);
+  const cases = [
+    [TOKENS.editor, true, 413], [TOKENS.editor, false, 413],
+    [undefined, true, 401], [undefined, false, 401],
+  ];
+  for (const [token, chunked, status] of cases) {
+    const what = `${status} on a ${chunked ? 'chunked' : 'Content-Length'} body`;
+    assert.equal(await upload({ token, size: 96 * 1024, chunked, address: '198.51.100.77' }), status, what);
+    // Cancelling the oversized body mid-way made this wait for the client's timeout.
+    const next = await timedGet(`${S}/after-413`);
+    assert.equal(next.status, 200, what);
+    assert.ok(next.ms < 1000, `the request after a ${what} took ${next.ms} ms`);
+  }
 });

@@ -102,12 +102,44 @@ pub async fn read_body(req: &WRequest, method: Method, cap: usize) -> (Vec<u8>, 
             return (Vec::new(), false);
         };
         if body.len() + bytes.length() as usize > cap {
-            let _ = reader.cancel();
+            drain(&reader).await;
             return (Vec::new(), true);
         }
         body.extend_from_slice(&bytes.to_vec());
     }
 }
+
+/// Reads the rest of an oversized body and drops it. Cancelling it
+/// mid-way instead made the next request on wrangler's local proxy wait
+/// for its client's timeout (15-30 s); read to its end, the connection is
+/// ready for the next request at once. At most [`DRAIN_LIMIT`] more bytes:
+/// past that the stream is cancelled after all.
+async fn drain(reader: &web_sys::ReadableStreamDefaultReader) {
+    let mut drained = 0usize;
+    loop {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            return;
+        };
+        let done = Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return;
+        }
+        drained += Reflect::get(&chunk, &"value".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+            .map_or(0, |b| b.length() as usize);
+        if drained > DRAIN_LIMIT {
+            let _ = reader.cancel();
+            return;
+        }
+    }
+}
+
+/// How much of an oversized body is read and dropped before giving up.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Secure random bytes for `Ctx::random`.
 pub fn random(buf: &mut [u8]) -> bool {
