@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backup;
 pub mod dockerconfig;
 pub mod entry_edit;
+pub mod fetch_failure;
 pub mod forms;
 pub mod helper;
 pub mod import;

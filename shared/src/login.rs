@@ -57,8 +57,10 @@ impl ProbeRequest {
 /// Why no answer came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
-    /// DNS, connection refused or lost, and whatever else the runtime says.
+    /// Connection refused or lost, and whatever else the runtime says.
     Other,
+    /// The host name does not resolve (see `fetch_failure`).
+    Dns,
     /// The TLS handshake failed: plain http on the port, or a certificate
     /// that is not trusted.
     Tls,
@@ -314,6 +316,7 @@ impl Probe {
         if let Some(https) = &self.https_failure {
             let why = match https.kind {
                 FailureKind::Tls => "its TLS handshake failed",
+                FailureKind::Dns => "its host name did not resolve",
                 FailureKind::Timeout => "it did not answer in time",
                 _ => "it could not be reached",
             };
@@ -346,12 +349,17 @@ impl Probe {
         }
     }
 
-    fn last_was_https(&self) -> bool {
-        let target = match self.phase {
+    /// Where the last request went: the token service or the registry.
+    fn target_now(&self) -> Option<&Target> {
+        match self.phase {
             Phase::Token => self.realm.as_ref(),
             _ => self.target.as_ref(),
-        };
-        target.is_some_and(|t| t.scheme == UrlScheme::Https)
+        }
+    }
+
+    fn last_was_https(&self) -> bool {
+        self.target_now()
+            .is_some_and(|t| t.scheme == UrlScheme::Https)
     }
 
     /// Reads an answer and says what to do next.
@@ -367,6 +375,17 @@ impl Probe {
         let is_registry = header(&headers, "docker-distribution-api-version").is_some();
         // Cloudflare's edge answers a subrequest whose TLS handshake failed
         // with 525 (handshake) or 526 (certificate).
+        // ... and one whose host name does not resolve with 530, error 1016.
+        if status == 530 && !is_registry && body.contains("1016") {
+            let host = self
+                .target_now()
+                .map(|t| format!(" {}", t.host))
+                .unwrap_or_default();
+            return self.failed(Failure::new(
+                FailureKind::Dns,
+                format!("the host name{host} does not resolve (HTTP 530 from Cloudflare: error 1016, origin DNS error)"),
+            ));
+        }
         if matches!(status, 525 | 526) && !is_registry && self.last_was_https() {
             let why = if status == 525 {
                 "HTTP 525 from Cloudflare: SSL handshake failed"
@@ -501,6 +520,13 @@ impl Probe {
             FailureKind::Timeout => self.done(
                 LoginResult::Unreachable,
                 format!("{whom} did not answer in time: {why}"),
+            ),
+            // Not a certificate problem: the address is wrong (or not yet in DNS).
+            FailureKind::Dns => self.done(
+                LoginResult::Unreachable,
+                format!(
+                    "{whom} could not be reached: {why}; check the address for a typo (a registry not yet in DNS answers once it is)"
+                ),
             ),
             _ => self.done(
                 LoginResult::Unreachable,
@@ -893,6 +919,29 @@ mod tests {
             );
             assert!(o.message.contains("certificate"), "{}", o.message);
         }
+    }
+
+    #[test]
+    fn a_host_that_does_not_resolve_is_unreachable_not_a_certificate() {
+        let reg = Registry::parse("regsitry.example.com").unwrap();
+        let (mut p, _) = Probe::start(&reg, creds(), false);
+        let o = outcome_of(p.next(failed(
+            FailureKind::Dns,
+            "the host name regsitry.example.com does not resolve",
+        )));
+        assert_eq!(o.result, LoginResult::Unreachable);
+        assert!(o.message.contains("does not resolve"), "{}", o.message);
+        assert!(!o.message.contains("certificate"), "{}", o.message);
+        // Cloudflare's edge says so with an answer.
+        let (mut p, _) = Probe::start(&reg, creds(), false);
+        let o = outcome_of(p.next(answer(530, &[], "error code: 1016")));
+        assert_eq!(o.result, LoginResult::Unreachable);
+        assert!(
+            o.message
+                .contains("the host name regsitry.example.com does not resolve"),
+            "{}",
+            o.message
+        );
     }
 
     #[test]
