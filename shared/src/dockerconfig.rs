@@ -561,7 +561,9 @@ mod tests {
         for ok in ["a@b", "ci.bot+x@mail.example.com", "ü@bücher.de"] {
             assert_eq!(check_email(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "@x.io", "a@", "a@.io", "a@x..io", "a@-x.io", "a b@x.io", "a@x_y.io"] {
+        for bad in [
+            "", "@x.io", "a@", "a@.io", "a@x..io", "a@-x.io", "a b@x.io", "a@x_y.io",
+        ] {
             assert!(check_email(bad).is_err(), "{bad}");
         }
         assert!(check_email(&format!("a@{}.io", "x".repeat(260))).is_err());
