@@ -5,7 +5,6 @@
 
 use shared::api::{
     ApiError, ErrorCode, HealthResponse, Paging, SessionResponse, SignIn, MAX_BODY_BYTES,
-    MAX_RESTORE_BODY_BYTES,
 };
 use shared::requests::parse_create_named;
 use shared::{Action, Role, SecretName};
@@ -16,10 +15,11 @@ use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::guards;
 use crate::history;
-use crate::http::{finish, pairs, Method, Request, Response};
+use crate::http::{finish, pairs, Request, Response};
 use crate::keys;
 use crate::login;
 use crate::managed;
+use crate::ops::{self, Body, Found, Op, Operation, Params, Serves};
 use crate::record;
 use crate::resolve;
 use crate::secrets;
@@ -28,128 +28,6 @@ use crate::tokens::{bearer, Principal};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const OPENAPI: &str = include_str!("../openapi.json");
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Route {
-    Health,
-    OpenApi,
-    Session,
-    Secrets,
-    Secret(String),
-    Pull(String),
-    /// A puller's credentials found by registry, not by secret name.
-    RegistryCredentials,
-    /// Every registry a puller may read, with usernames, no passwords.
-    PullableRegistries,
-    Check(String),
-    DryRunCheck,
-    Audit,
-    Quota,
-    Tokens,
-    Token(String),
-    Keys,
-    Rewrap,
-    Versions(String),
-    /// Secret name, version.
-    RestoreVersion(String, String),
-    Undelete(String),
-    Purge(String),
-    Backup,
-    Restore,
-}
-
-fn route(path: &str) -> Option<Route> {
-    let trimmed = path.strip_suffix('/').unwrap_or(path);
-    let rest = trimmed.strip_prefix("/v2/")?;
-    let parts: Vec<&str> = rest.split('/').collect();
-    Some(match parts.as_slice() {
-        ["health"] => Route::Health,
-        ["openapi.json"] => Route::OpenApi,
-        ["session"] => Route::Session,
-        ["admin", "dockerRegistrySecrets"] => Route::Secrets,
-        ["admin", "dockerRegistrySecrets", name] => Route::Secret((*name).to_owned()),
-        ["admin", "dockerRegistrySecrets", name, "dockerconfigjson"] => {
-            Route::Pull((*name).to_owned())
-        }
-        ["admin", "dockerRegistrySecrets", name, "check"] => Route::Check((*name).to_owned()),
-        ["admin", "dockerRegistrySecrets", name, "versions"] => Route::Versions((*name).to_owned()),
-        ["admin", "dockerRegistrySecrets", name, "versions", v, "restore"] => {
-            Route::RestoreVersion((*name).to_owned(), (*v).to_owned())
-        }
-        ["admin", "dockerRegistrySecrets", name, "undelete"] => Route::Undelete((*name).to_owned()),
-        ["admin", "dockerRegistrySecrets", name, "purge"] => Route::Purge((*name).to_owned()),
-        ["admin", "backup"] => Route::Backup,
-        ["admin", "restore"] => Route::Restore,
-        ["admin", "registryLoginChecks"] => Route::DryRunCheck,
-        ["admin", "registryCredentials"] => Route::RegistryCredentials,
-        ["admin", "pullableRegistries"] => Route::PullableRegistries,
-        ["admin", "auditEvents"] => Route::Audit,
-        ["admin", "resourceQuota", "dockerRegistrySecrets"] => Route::Quota,
-        ["admin", "tokens"] => Route::Tokens,
-        ["admin", "tokens", id] => Route::Token((*id).to_owned()),
-        ["admin", "encryptionKeys"] => Route::Keys,
-        ["admin", "encryptionKeys", "rewrap"] => Route::Rewrap,
-        _ => return None,
-    })
-}
-
-/// The action a method means on a route, or the methods the route takes
-/// (the `Allow` of its 405). HEAD is GET without the body wherever GET is
-/// served: the same checks, handler and audit record. Every other method
-/// (OPTIONS too: CORS is same origin only, so no preflight is granted) is a
-/// 405, before any token is read.
-fn action(route: &Route, method: Method) -> Result<Option<Action>, &'static str> {
-    use Method::*;
-    let method = if method == Head { Get } else { method };
-    match (route, method) {
-        (Route::Health | Route::OpenApi, Get) => Ok(None),
-        (Route::Health | Route::OpenApi, _) => Err("GET, HEAD"),
-        (Route::Session, Get) => Ok(Some(Action::Session)),
-        (Route::Session, _) => Err("GET, HEAD"),
-        (Route::Secrets, Get) => Ok(Some(Action::List)),
-        (Route::Secrets, Post) => Ok(Some(Action::Create)),
-        (Route::Secrets, _) => Err("GET, HEAD, POST"),
-        (Route::Secret(_), Get) => Ok(Some(Action::Read)),
-        (Route::Secret(_), Patch) => Ok(Some(Action::Modify)),
-        (Route::Secret(_), Delete) => Ok(Some(Action::Delete)),
-        (Route::Secret(_), _) => Err("GET, HEAD, PATCH, DELETE"),
-        (Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries, Get) => {
-            Ok(Some(Action::Pull))
-        }
-        (Route::Check(_) | Route::DryRunCheck, Post) => Ok(Some(Action::CheckLogin)),
-        (Route::Check(_) | Route::DryRunCheck, _) => Err("POST"),
-        (Route::Audit, Get) => Ok(Some(Action::ReadAudit)),
-        (Route::Audit, _) => Err("GET, HEAD"),
-        (Route::Quota, Get) => Ok(Some(Action::ReadQuota)),
-        (Route::Tokens, Get) => Ok(Some(Action::ListTokens)),
-        (Route::Tokens, Post) => Ok(Some(Action::CreateToken)),
-        (Route::Tokens, _) => Err("GET, HEAD, POST"),
-        (Route::Token(_), Delete) => Ok(Some(Action::RevokeToken)),
-        (Route::Token(_), _) => Err("DELETE"),
-        (Route::Keys, Get) => Ok(Some(Action::ReadKeys)),
-        (Route::Keys, _) => Err("GET, HEAD"),
-        (Route::Rewrap, Post) => Ok(Some(Action::Rewrap)),
-        (Route::Versions(_), Get) => Ok(Some(Action::ReadHistory)),
-        (Route::Backup, Get) => Ok(Some(Action::Backup)),
-        (Route::Versions(_) | Route::Backup, _) => Err("GET, HEAD"),
-        (Route::RestoreVersion(..), Post) => Ok(Some(Action::RestoreVersion)),
-        (Route::Undelete(_), Post) => Ok(Some(Action::Undelete)),
-        (Route::Purge(_), Post) => Ok(Some(Action::Purge)),
-        (Route::Restore, Post) => Ok(Some(Action::Restore)),
-        (
-            Route::Rewrap
-            | Route::RestoreVersion(..)
-            | Route::Undelete(_)
-            | Route::Purge(_)
-            | Route::Restore,
-            _,
-        ) => Err("POST"),
-        (
-            Route::Pull(_) | Route::RegistryCredentials | Route::PullableRegistries | Route::Quota,
-            _,
-        ) => Err("GET, HEAD"),
-    }
-}
 
 /// What the front door decided about a request from its head alone.
 pub enum Gate {
@@ -161,8 +39,8 @@ pub enum Gate {
 
 /// A request whose route, method, token and role passed.
 pub struct Admitted {
-    route: Route,
-    action: Action,
+    operation: &'static Operation,
+    params: Params,
     principal: Principal,
     /// A list of deleted secrets (`?deleted=true`), which only the Durable
     /// Object holds.
@@ -170,43 +48,20 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    /// What the Durable Object serves: every write (it orders them), pulls
-    /// (it is the only place that is never stale), and what only its storage
-    /// holds (versions, deleted secrets, key counts over both, backups).
+    /// What the Durable Object serves (the table's `Serves::Object`, and
+    /// the list of deleted secrets).
     pub fn for_writer(&self) -> bool {
-        use Action::*;
-        matches!(
-            self.action,
-            Create
-                | Modify
-                | Delete
-                | Pull
-                | Rewrap
-                | ReadKeys
-                | ReadHistory
-                | RestoreVersion
-                | Undelete
-                | Purge
-                | Backup
-                | Restore
-        ) || self.deleted
+        self.operation.serves == Serves::Object || self.deleted
     }
 
     /// The largest body the route takes.
     pub fn body_cap(&self) -> usize {
-        if self.action == Action::Restore {
-            MAX_RESTORE_BODY_BYTES
-        } else {
-            MAX_BODY_BYTES
-        }
+        self.operation.body.cap()
     }
 
-    /// Whether the route reads the request body (create, modify, checks).
+    /// Whether the route reads the request body as JSON.
     fn reads_body(&self) -> bool {
-        matches!(
-            self.action,
-            Action::Create | Action::Modify | Action::CreateToken | Action::Restore
-        ) || self.route == Route::DryRunCheck
+        matches!(self.operation.body, Body::Json(_))
     }
 }
 
@@ -254,32 +109,35 @@ async fn admit_inner<S: Store>(
     ctx: &Ctx<'_, S>,
     attempt: &mut Attempt,
 ) -> Result<Gate, Response> {
-    let route = route(&req.path).ok_or_else(|| {
-        Response::error(
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!(
-                    "there is no API route {}; the API lives under /v2 (see /v2/openapi.json)",
-                    req.path
-                ),
-            )
-            .with_target(req.path.clone()),
-        )
-    })?;
-    let action = action(&route, req.method).map_err(|allowed| {
-        let mut r = Response::error(
-            ApiError::new(
-                ErrorCode::MethodNotAllowed,
-                format!("{} does not take this method; use {allowed}", req.path),
-            )
-            .with_target(req.path.clone()),
-        );
-        r.headers.push(("allow".into(), allowed.into()));
-        r
-    })?;
-    let Some(action) = action else {
-        return Ok(Gate::Answer(match route {
-            Route::OpenApi => Response::bytes(200, "application/json", OPENAPI.as_bytes().to_vec()),
+    let (operation, params) = match ops::find(req.method, &req.path) {
+        Found::Operation(o, p) => (o, p),
+        Found::NoRoute => {
+            return Err(Response::error(
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "there is no API route {}; the API lives under /v2 (see /v2/openapi.json)",
+                        req.path
+                    ),
+                )
+                .with_target(req.path.clone()),
+            ))
+        }
+        Found::NotAllowed(allowed) => {
+            let mut r = Response::error(
+                ApiError::new(
+                    ErrorCode::MethodNotAllowed,
+                    format!("{} does not take this method; use {allowed}", req.path),
+                )
+                .with_target(req.path.clone()),
+            );
+            r.headers.push(("allow".into(), allowed));
+            return Err(r);
+        }
+    };
+    let Some(action) = operation.action else {
+        return Ok(Gate::Answer(match operation.op {
+            Op::OpenApi => Response::bytes(200, "application/json", OPENAPI.as_bytes().to_vec()),
             _ => Response::json(
                 200,
                 &HealthResponse {
@@ -290,19 +148,8 @@ async fn admit_inner<S: Store>(
         }));
     };
     attempt.action = Some(action);
-    if let Route::Secret(n)
-    | Route::Pull(n)
-    | Route::Check(n)
-    | Route::Versions(n)
-    | Route::RestoreVersion(n, _)
-    | Route::Undelete(n)
-    | Route::Purge(n) = &route
-    {
-        attempt.secret = Some(n.clone());
-    }
-    if let Route::Token(id) = &route {
-        attempt.token = Some(id.clone());
-    }
+    attempt.secret = params.name.clone();
+    attempt.token = params.id.clone();
     let config = ctx.config().map_err(Response::error)?;
     let principal = match authenticate(req, ctx, config)
         .await
@@ -311,7 +158,7 @@ async fn admit_inner<S: Store>(
         Authn::Found(p) => p,
         // Asking who one is without any credential guesses nothing, and the
         // console asks on every load (behind Access it is signed in by it).
-        Authn::Missing if route == Route::Session => {
+        Authn::Missing if operation.op == Op::Session => {
             attempt.unrecorded = true;
             return Err(unauthorized());
         }
@@ -334,12 +181,11 @@ async fn admit_inner<S: Store>(
     attempt.actor = Some(principal.label.clone());
     authorize(&principal, action).map_err(Response::error)?;
     // The list's own rule; a bad value stays at the edge for its 400.
-    let deleted = route == Route::Secrets
-        && action == Action::List
-        && Paging::from_query(pairs(&req.query)).is_ok_and(|p| p.deleted);
+    let deleted =
+        operation.op == Op::List && Paging::from_query(pairs(&req.query)).is_ok_and(|p| p.deleted);
     Ok(Gate::Admitted(Admitted {
-        route,
-        action,
+        operation,
+        params,
         principal,
         deleted,
     }))
@@ -434,11 +280,11 @@ async fn dispatch<S: Store>(
     ctx: &Ctx<'_, S>,
     attempt: &mut Attempt,
 ) -> Result<Response, ApiError> {
-    let action = admitted.action;
     let who = &admitted.principal;
     let scope = who.scope.as_ref();
-    match &admitted.route {
-        Route::Session => Ok(Response::json(
+    let op = admitted.operation.op;
+    match op {
+        Op::Session => Ok(Response::json(
             200,
             &SessionResponse {
                 label: who.label.clone(),
@@ -447,8 +293,8 @@ async fn dispatch<S: Store>(
                 via: who.via,
             },
         )),
-        Route::Secrets if action == Action::List => secrets::list(ctx, &req.query, scope).await,
-        Route::Secrets => {
+        Op::List => secrets::list(ctx, &req.query, scope).await,
+        Op::Create => {
             let (asked, valid) = parse_create_named(&req.body);
             // The audit record names the secret a create was for, even a refused one.
             attempt.secret = asked;
@@ -458,62 +304,61 @@ async fn dispatch<S: Store>(
             }
             secrets::create(ctx, valid, &preconditions(req), &who.label).await
         }
-        Route::Quota => secrets::quota(ctx, &req.query, scope).await,
-        Route::DryRunCheck => login::check_given(ctx, &req.body).await,
-        Route::Audit => audit::list(ctx.store, &req.query, scope).await,
+        Op::Quota => secrets::quota(ctx, &req.query, scope).await,
+        Op::DryRunCheck => login::check_given(ctx, &req.body).await,
+        Op::Audit => audit::list(ctx.store, &req.query, scope).await,
         // The audit record names the secret the registry resolved to.
-        Route::PullableRegistries => resolve::every_registry(ctx, scope).await,
-        Route::RegistryCredentials => {
+        Op::PullableRegistries => resolve::every_registry(ctx, scope).await,
+        Op::RegistryCredentials => {
             resolve::by_registry(ctx, &req.query, scope, &mut attempt.secret).await
         }
-        Route::Tokens if action == Action::ListTokens => managed::list(ctx).await,
-        Route::Tokens => {
+        Op::ListTokens => managed::list(ctx).await,
+        Op::CreateToken => {
             let (resp, id) = managed::create(ctx, &req.body, who).await?;
             attempt.token = Some(id);
             Ok(resp)
         }
-        Route::Token(id) => managed::revoke(ctx, id).await,
-        Route::Keys => keys::list(ctx).await,
-        Route::Rewrap => keys::rewrap(ctx, &req.query).await,
+        Op::RevokeToken => {
+            managed::revoke(ctx, admitted.params.id.as_deref().unwrap_or_default()).await
+        }
+        Op::Keys => keys::list(ctx).await,
+        Op::Rewrap => keys::rewrap(ctx, &req.query).await,
         // Only admins reach these, and an admin is never scoped (tokens and
         // Access roles refuse it where they are parsed).
-        Route::Backup => backup::export(ctx, &req.query).await,
-        Route::Restore => backup::restore(ctx, &req.body).await,
-        Route::Versions(raw)
-        | Route::RestoreVersion(raw, _)
-        | Route::Undelete(raw)
-        | Route::Purge(raw) => {
-            let name = path_name(raw)?;
-            if !who.sees(name.as_str()) {
-                return Err(record::not_found(&name));
-            }
-            match &admitted.route {
-                Route::Versions(_) => history::versions(ctx, &name).await,
-                Route::RestoreVersion(_, v) => {
-                    history::restore_version(ctx, &name, v, &preconditions(req), &who.label).await
-                }
-                Route::Undelete(_) => history::undelete(ctx, &name).await,
-                _ => history::purge(ctx, &name).await,
-            }
-        }
-        Route::Secret(raw) | Route::Pull(raw) | Route::Check(raw) => {
-            let name = path_name(raw)?;
+        Op::Backup => backup::export(ctx, &req.query).await,
+        Op::Restore => backup::restore(ctx, &req.body).await,
+        Op::Get
+        | Op::Modify
+        | Op::Delete
+        | Op::Pull
+        | Op::Check
+        | Op::Versions
+        | Op::RestoreVersion
+        | Op::Undelete
+        | Op::Purge => {
+            let name = path_name(admitted.params.name.as_deref().unwrap_or_default())?;
             // Outside the scope, a secret does not exist.
             if !who.sees(name.as_str()) {
                 return Err(record::not_found(&name));
             }
-            match action {
-                Action::CheckLogin => login::check_stored(ctx, &name).await,
-                Action::Read => secrets::get(ctx, &name).await,
-                Action::Modify => {
-                    secrets::modify(ctx, &name, &req.body, &preconditions(req), &who.label).await
+            let pre = preconditions(req);
+            match op {
+                Op::Get => secrets::get(ctx, &name).await,
+                Op::Modify => secrets::modify(ctx, &name, &req.body, &pre, &who.label).await,
+                Op::Delete => secrets::delete(ctx, &name, &pre).await,
+                Op::Pull => secrets::pull(ctx, &name).await,
+                Op::Check => login::check_stored(ctx, &name).await,
+                Op::Versions => history::versions(ctx, &name).await,
+                Op::RestoreVersion => {
+                    let v = admitted.params.version.as_deref().unwrap_or_default();
+                    history::restore_version(ctx, &name, v, &pre, &who.label).await
                 }
-                Action::Delete => secrets::delete(ctx, &name, &preconditions(req)).await,
-                _ => secrets::pull(ctx, &name).await,
+                Op::Undelete => history::undelete(ctx, &name).await,
+                _ => history::purge(ctx, &name).await,
             }
         }
-        // Answered by `admit` without an action.
-        Route::Health | Route::OpenApi => Err(ApiError::new(
+        // Answered by `admit`, which needs no token for them.
+        Op::Health | Op::OpenApi => Err(ApiError::new(
             ErrorCode::InternalError,
             "route table mismatch",
         )),

@@ -30,6 +30,18 @@ impl Method {
             _ => Method::Other,
         }
     }
+
+    /// The name on the wire (`Allow`, the OpenAPI document).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Other => "OTHER",
+        }
+    }
 }
 
 /// The request headers a route reads; the adapter copies only these into

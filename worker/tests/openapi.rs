@@ -602,3 +602,26 @@ fn served_document_matches_the_types() {
         "worker/openapi.json is out of date; run REGCRED_BLESS=1 cargo test -p regcred-worker --test openapi"
     );
 }
+
+/// The operations table and the served document name the same (method,
+/// path) pairs: neither can gain a route the other lacks.
+#[test]
+fn the_operations_table_is_the_documents_paths() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "patch", "delete", "put"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_ascii_uppercase(), path.clone()));
+            }
+        }
+    }
+    let mut table: Vec<(String, String)> = regcred_worker::ops::OPERATIONS
+        .iter()
+        .map(|o| (o.method.as_str().to_owned(), o.path.to_owned()))
+        .collect();
+    documented.sort();
+    table.sort();
+    assert_eq!(table, documented);
+}
