@@ -6,9 +6,9 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::{
-    AuditList, CreateSecretRequest, CreatedResponse, ErrorBody, IdMessageResponse,
-    LoginCheckResponse, ModifySecretRequest, SecretData, SecretList, SecretStatus, SessionResponse,
-    VersionList,
+    AuditList, CreateSecretRequest, CreatedResponse, EntryEditRequest, ErrorBody,
+    IdMessageResponse, LoginCheckResponse, ModifySecretRequest, QuotaResponse, RegistryUsers,
+    SecretData, SecretList, SecretStatus, SessionResponse, VersionList,
 };
 use shared::apitoken::{CreateTokenRequest, TokenList};
 
@@ -41,6 +41,24 @@ pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
     send(authed(Request::get("/v2/session"), token).build()).await
 }
 
+/// What `GET /v2/health` says about signing in: `"access": true` when the
+/// worker takes Cloudflare Access's identity. Read alone (a missing field
+/// is false), so an older worker's answer reads as "tokens only".
+#[derive(Debug, Default, serde::Deserialize)]
+struct EdgeSignIn {
+    #[serde(default)]
+    access: bool,
+}
+
+/// Whether the edge may sign this browser in by itself (Cloudflare Access
+/// in front): only then is `/v2/session` asked without a token, since
+/// anywhere else that is a 401 the browser logs on every signed-out load.
+pub async fn edge_signs_in() -> bool {
+    send::<EdgeSignIn>(Request::get("/v2/health").build())
+        .await
+        .is_ok_and(|h| h.access)
+}
+
 /// One window of the list, `count` being the total stored.
 pub async fn list(token: &str, top: usize, skip: usize) -> Result<SecretList, CallError> {
     let (top, skip) = (top.to_string(), skip.to_string());
@@ -69,11 +87,22 @@ pub async fn create(
 pub async fn modify(
     token: &str,
     name: &str,
-    dockerconfigjson: &str,
+    change: Change,
     expiry: ExpiryChange,
 ) -> Result<IdMessageResponse, CallError> {
-    let body = modify_body(dockerconfigjson, expiry);
+    let body = modify_body(change, expiry);
     send(authed(Request::patch(&format!("{SECRETS}/{name}")), token).json(&body)).await
+}
+
+/// What a PATCH does to the credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A whole new `.dockerconfigjson` (`data`).
+    Replace(String),
+    /// One registry entry edited, the rest kept (`entry`).
+    Edit(EntryEditRequest),
+    /// Only the expiry changes.
+    Keep,
 }
 
 /// A PATCH body. `ModifySecretRequest` cannot say "clear the expiry"
@@ -87,16 +116,22 @@ pub struct ModifyBody {
     clear_expiry: Option<()>,
 }
 
-pub fn modify_body(dockerconfigjson: &str, expiry: ExpiryChange) -> ModifyBody {
+pub fn modify_body(change: Change, expiry: ExpiryChange) -> ModifyBody {
     let (expires_at, clear_expiry) = match expiry {
         ExpiryChange::Keep => (None, None),
         ExpiryChange::Set(t) => (Some(t), None),
         ExpiryChange::Clear => (None, Some(())),
     };
+    let (data, entry) = match change {
+        Change::Replace(json) => (Some(data(&json)), None),
+        Change::Edit(e) => (None, Some(e)),
+        Change::Keep => (None, None),
+    };
     ModifyBody {
         request: ModifySecretRequest {
-            data: Some(data(dockerconfigjson)),
+            data,
             expires_at,
+            entry,
         },
         clear_expiry,
     }
@@ -132,6 +167,7 @@ pub async fn check_given(
     let body = ModifySecretRequest {
         data: Some(data(dockerconfigjson)),
         expires_at: None,
+        entry: None,
     };
     let req = authed(Request::post("/v2/admin/registryLoginChecks"), token).json(&body);
     send(req).await
@@ -164,6 +200,21 @@ pub async fn deleted(token: &str) -> Result<SecretList, CallError> {
 
 pub async fn undelete(token: &str, name: &str) -> Result<IdMessageResponse, CallError> {
     send(authed(Request::post(&format!("{SECRETS}/{name}/undelete")), token).build()).await
+}
+
+/// The quota and how much of it is used (as far as the session sees).
+pub async fn quota(token: &str) -> Result<QuotaResponse, CallError> {
+    let req = authed(
+        Request::get("/v2/admin/resourceQuota/dockerRegistrySecrets"),
+        token,
+    );
+    send(req.build()).await
+}
+
+/// The registries a puller may read, with the secret and username of each
+/// (never a password).
+pub async fn pullable(token: &str) -> Result<RegistryUsers, CallError> {
+    send(authed(Request::get("/v2/admin/pullableRegistries"), token).build()).await
 }
 
 /// The managed API tokens (never the tokens themselves).
@@ -261,7 +312,7 @@ mod tests {
     #[test]
     fn modify_bodies_keep_set_or_clear_the_expiry() {
         let data = json!({".dockerconfigjson": "{}"});
-        let body = |e| serde_json::to_value(modify_body("{}", e)).unwrap();
+        let body = |e| serde_json::to_value(modify_body(Change::Replace("{}".into()), e)).unwrap();
         assert_eq!(body(ExpiryChange::Keep), json!({"data": data}));
         assert_eq!(
             body(ExpiryChange::Set("2027-01-02T00:00:00Z".into())),
@@ -270,6 +321,36 @@ mod tests {
         assert_eq!(
             body(ExpiryChange::Clear),
             json!({"data": data, "expiresAt": null})
+        );
+        assert_eq!(
+            serde_json::to_value(modify_body(Change::Keep, ExpiryChange::Clear)).unwrap(),
+            json!({"expiresAt": null})
+        );
+    }
+
+    #[test]
+    fn only_a_health_answer_naming_access_asks_the_edge() {
+        let health_says_access = |text| decode::<EdgeSignIn>(200, text).is_ok_and(|h| h.access);
+        assert!(health_says_access(
+            r#"{"status":"ok","version":"1","access":true}"#
+        ));
+        assert!(!health_says_access(
+            r#"{"status":"ok","version":"1","access":false}"#
+        ));
+        assert!(!health_says_access(r#"{"status":"ok","version":"1"}"#));
+        assert!(!health_says_access("<html>"));
+    }
+
+    #[test]
+    fn entry_edits_send_only_what_changes() {
+        let edit = EntryEditRequest {
+            registry: Some("ghcr.io".into()),
+            password: Some("pw".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(modify_body(Change::Edit(edit), ExpiryChange::Keep)).unwrap(),
+            json!({"entry": {"registry": "ghcr.io", "password": "pw"}})
         );
     }
 }

@@ -51,6 +51,24 @@ impl CredentialForm {
                 }]
             });
         }
+        let registry = self.entry_fields(true)?;
+        let entry = RegistryEntry::new(
+            registry,
+            Credentials {
+                username: self.username.clone(),
+                password: self.password.clone(),
+            },
+            Some(self.email.trim().to_owned()),
+        );
+        Ok(ParsedConfig {
+            config: DockerConfig::single(entry),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The registry of the typed entry, once its fields pass; a password is
+    /// needed unless an edit keeps the stored one.
+    pub fn entry_fields(&self, need_password: bool) -> Result<Registry, Vec<FieldError>> {
         let mut errors = Vec::new();
         let registry = match self.kind {
             Kind::DockerHub => Some(Registry::DockerHub),
@@ -65,38 +83,20 @@ impl CredentialForm {
                 }
             },
         };
-        if self.username.is_empty() {
+        if let Err(why) = shared::auth::check_username(&self.username) {
             errors.push(FieldError {
                 field: "username",
-                message: "the username is required".into(),
-            });
-        } else if self.username.contains(':') {
-            errors.push(FieldError {
-                field: "username",
-                message: "a username cannot contain ':' (Docker splits username:password at the first ':')".into(),
+                message: format!("the username {why}"),
             });
         }
-        if self.password.is_empty() {
+        if need_password && self.password.is_empty() {
             errors.push(FieldError {
                 field: "password",
                 message: "the password (or access token) is required".into(),
             });
         }
         match registry {
-            Some(r) if errors.is_empty() => {
-                let entry = RegistryEntry::new(
-                    r,
-                    Credentials {
-                        username: self.username.clone(),
-                        password: self.password.clone(),
-                    },
-                    Some(self.email.trim().to_owned()),
-                );
-                Ok(ParsedConfig {
-                    config: DockerConfig::single(entry),
-                    warnings: Vec::new(),
-                })
-            }
+            Some(r) if errors.is_empty() => Ok(r),
             _ => Err(errors),
         }
     }
@@ -149,10 +149,11 @@ impl CredentialForm {
 }
 
 impl CredentialForm {
-    /// The edit form of a stored secret: what the API shows of it (the
-    /// registry of a one-registry secret, the expiry); credentials are
-    /// never served back, so those fields start empty.
-    pub fn for_stored(status: &SecretStatus) -> CredentialForm {
+    /// The edit form of a stored secret's entry `at` (in `users`, what GET
+    /// shows of each registry: its server key, username and email, never a
+    /// password): those pre-filled, and the expiry; the password starts
+    /// empty, and left empty it is kept.
+    pub fn for_stored(status: &SecretStatus, at: usize) -> CredentialForm {
         let mut form = CredentialForm {
             expires: status
                 .expires_at
@@ -161,15 +162,24 @@ impl CredentialForm {
                 .unwrap_or_default(),
             ..Default::default()
         };
-        if let [only] = status.registries.as_slice() {
-            match Registry::parse(only) {
-                Ok(r) if r.is_docker_hub() => form.kind = Kind::DockerHub,
-                Ok(_) => {
-                    form.kind = Kind::Private;
-                    form.server = only.clone();
-                }
-                Err(_) => {}
+        let login = status.users.get(at);
+        let registry = login
+            .map(|l| l.registry.as_str())
+            .or(match status.registries.as_slice() {
+                [only] => Some(only.as_str()),
+                _ => None,
+            });
+        match registry.map(|r| (r, Registry::parse(r))) {
+            Some((_, Ok(r))) if r.is_docker_hub() => form.kind = Kind::DockerHub,
+            Some((text, Ok(_))) => {
+                form.kind = Kind::Private;
+                form.server = text.to_owned();
             }
+            _ => {}
+        }
+        if let Some(l) = login {
+            form.username = l.username.clone();
+            form.email = l.email.clone().unwrap_or_default();
         }
         form
     }
@@ -278,27 +288,43 @@ mod tests {
 
     #[test]
     fn an_edit_starts_from_what_is_stored() {
-        let mut status = SecretStatus {
-            name: "ci".into(),
-            registries: vec!["registry.example.com:5000".into()],
-            created_at: String::new(),
-            modified_at: String::new(),
-            expires_at: Some("2027-03-04T15:30:00Z".into()),
-            expiry: None,
-            key_id: None,
-            deleted_at: None,
-            purge_after: None,
-        };
-        let f = CredentialForm::for_stored(&status);
+        let mut status: SecretStatus = serde_json::from_value(serde_json::json!({"name": "ci",
+            "registries": ["registry.example.com:5000"], "createdAt": "", "modifiedAt": "",
+            "expiresAt": "2027-03-04T15:30:00Z",
+            "users": [{"registry": "registry.example.com:5000", "username": "ci", "email": "ci@example.com"}]}))
+        .unwrap();
+        let f = CredentialForm::for_stored(&status, 0);
         assert_eq!(
             (f.kind, f.server.as_str(), f.expires.as_str()),
             (Kind::Private, "registry.example.com:5000", "2027-03-04")
         );
-        assert!(f.username.is_empty() && f.password.is_empty());
+        assert_eq!(
+            (f.username.as_str(), f.email.as_str()),
+            ("ci", "ci@example.com")
+        );
+        assert!(f.password.is_empty());
         status.registries = vec!["https://index.docker.io/v1/".into()];
+        status.users.clear();
         status.expires_at = None;
-        let f = CredentialForm::for_stored(&status);
+        let f = CredentialForm::for_stored(&status, 0);
         assert_eq!((f.kind, f.expires.as_str()), (Kind::DockerHub, ""));
+        assert!(f.username.is_empty());
+    }
+
+    #[test]
+    fn several_registries_edit_the_chosen_one() {
+        let status: SecretStatus = serde_json::from_value(serde_json::json!({"name": "ci",
+            "registries": ["ghcr.io", "https://index.docker.io/v1/"], "createdAt": "", "modifiedAt": "",
+            "users": [{"registry": "ghcr.io", "username": "octo"},
+                      {"registry": "https://index.docker.io/v1/", "username": "hubby"}]}))
+        .unwrap();
+        let f = CredentialForm::for_stored(&status, 1);
+        assert_eq!((f.kind, f.username.as_str()), (Kind::DockerHub, "hubby"));
+        let f = CredentialForm::for_stored(&status, 0);
+        assert_eq!(
+            (f.kind, f.server.as_str(), f.username.as_str()),
+            (Kind::Private, "ghcr.io", "octo")
+        );
     }
 
     #[test]

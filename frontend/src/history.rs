@@ -1,7 +1,8 @@
 //! What the console shows of versions and deleted secrets, as plain data:
-//! a version's row, and the line a deleted secret gets.
+//! a version's row, what a restore would change, and the line a deleted
+//! secret gets.
 
-use shared::api::{SecretStatus, VersionInfo};
+use shared::api::{RegistryLogin, SecretStatus, VersionInfo};
 
 use crate::listing::short_time;
 
@@ -44,6 +45,103 @@ pub fn rows(versions: &[VersionInfo]) -> Vec<VersionRow> {
         .collect()
 }
 
+/// One thing a restore changes: what, as it is now, as it would be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub what: &'static str,
+    pub now: String,
+    pub restored: String,
+}
+
+/// What the confirmation of a restore says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestorePlan {
+    pub version: u64,
+    /// "Version 1 was written 2026-12-01 10:00 UTC by ci-bot; the current
+    /// version 3, 2026-12-02 09:00 UTC by test-editor."
+    pub when: String,
+    /// Username(s), registries and expiry, where they differ.
+    pub changes: Vec<Change>,
+}
+
+impl RestorePlan {
+    /// The restore of `old` over `current` (the live version).
+    pub fn new(current: &VersionInfo, old: &VersionInfo) -> RestorePlan {
+        let mut changes = Vec::new();
+        let mut differ = |what, now: String, restored: String| {
+            if now != restored {
+                changes.push(Change {
+                    what,
+                    now,
+                    restored,
+                });
+            }
+        };
+        let several = current.registries.len() > 1 || old.registries.len() > 1;
+        differ(
+            if several { "Usernames" } else { "Username" },
+            usernames(&current.users, several),
+            usernames(&old.users, several),
+        );
+        differ(
+            "Registries",
+            current.registries.join(", "),
+            old.registries.join(", "),
+        );
+        differ("Expiry", expiry(current), expiry(old));
+        RestorePlan {
+            version: old.version,
+            when: format!(
+                "Version {} was written {}; the current version {}, {}.",
+                old.version,
+                written(old),
+                current.version,
+                written(current)
+            ),
+            changes,
+        }
+    }
+
+    /// Said when nothing shown differs: the passwords may, unseen.
+    pub fn same_note(&self) -> Option<&'static str> {
+        self.changes.is_empty().then_some(
+            "Same username, registries and expiry as the current version: only the password (or token) can differ.",
+        )
+    }
+}
+
+/// "ci", or with several registries "ci (ghcr.io), robot (quay.io)"; a
+/// version written before usernames were shown has none: a dash.
+fn usernames(users: &[RegistryLogin], several: bool) -> String {
+    if users.is_empty() {
+        return "—".into();
+    }
+    users
+        .iter()
+        .map(|u| {
+            if several {
+                format!("{} ({})", u.username, u.registry)
+            } else {
+                u.username.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn expiry(v: &VersionInfo) -> String {
+    v.expires_at
+        .as_deref()
+        .map_or_else(|| "none".to_owned(), short_time)
+}
+
+fn written(v: &VersionInfo) -> String {
+    match &v.created_by {
+        Some(by) => format!("{} by {by}", short_time(&v.created_at)),
+        None => short_time(&v.created_at),
+    }
+}
+
 /// "deleted 2026-12-01 10:00 UTC, purged after 2026-12-31 10:00 UTC".
 pub fn deleted_line(s: &SecretStatus) -> String {
     let at = s.deleted_at.as_deref().map(short_time).unwrap_or_default();
@@ -57,17 +155,82 @@ pub fn deleted_line(s: &SecretStatus) -> String {
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
+    /// Built from the wire form, as the console gets it.
     fn v(version: u64, current: bool, deleted: Option<&str>) -> VersionInfo {
-        VersionInfo {
-            version,
-            created_at: "2026-12-01T10:00:00Z".into(),
-            created_by: (version > 1).then(|| "ci-bot".into()),
-            registries: vec!["ghcr.io".into(), "quay.io".into()],
-            expires_at: None,
-            key_id: None,
-            current,
-            deleted_at: deleted.map(str::to_owned),
+        let mut j = json!({"version": version, "createdAt": "2026-12-01T10:00:00Z",
+            "registries": ["ghcr.io", "quay.io"], "current": current,
+            "users": [{"registry": "ghcr.io", "username": "ci"}, {"registry": "quay.io", "username": "robot"}]});
+        if version > 1 {
+            j["createdBy"] = json!("ci-bot");
         }
+        if let Some(d) = deleted {
+            j["deletedAt"] = json!(d);
+        }
+        serde_json::from_value(j).unwrap()
+    }
+
+    fn one(version: u64, user: &str, registry: &str, expires: Option<&str>) -> VersionInfo {
+        let mut j = json!({"version": version, "createdAt": format!("2026-12-0{version}T10:00:00Z"),
+            "createdBy": "test-editor", "registries": [registry], "current": false,
+            "users": [{"registry": registry, "username": user}]});
+        if let Some(e) = expires {
+            j["expiresAt"] = json!(e);
+        }
+        serde_json::from_value(j).unwrap()
+    }
+
+    #[test]
+    fn a_restore_says_what_it_changes() {
+        let now = one(3, "ci", "ghcr.io", None);
+        let old = one(1, "ci-old", "ghcr.io", Some("2027-01-01T00:00:00Z"));
+        let plan = RestorePlan::new(&now, &old);
+        assert_eq!(plan.version, 1);
+        assert_eq!(
+            plan.when,
+            "Version 1 was written 2026-12-01 10:00 UTC by test-editor; the current version 3, 2026-12-03 10:00 UTC by test-editor."
+        );
+        let shown: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.what, c.now.as_str(), c.restored.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Username", "ci", "ci-old"),
+                ("Expiry", "none", "2027-01-01 00:00 UTC")
+            ]
+        );
+        assert_eq!(plan.same_note(), None);
+    }
+
+    #[test]
+    fn a_restore_of_the_same_logins_says_only_the_password_can_differ() {
+        let plan = RestorePlan::new(
+            &one(2, "ci", "ghcr.io", None),
+            &one(1, "ci", "ghcr.io", None),
+        );
+        assert!(plan.changes.is_empty());
+        assert!(plan.same_note().unwrap().contains("only the password"));
+    }
+
+    #[test]
+    fn several_registries_name_each_username() {
+        let now = v(3, true, None);
+        let old = one(1, "ci", "ghcr.io", None);
+        let plan = RestorePlan::new(&now, &old);
+        assert_eq!(plan.changes[0].what, "Usernames");
+        assert_eq!(plan.changes[0].now, "ci (ghcr.io), robot (quay.io)");
+        assert_eq!(plan.changes[0].restored, "ci (ghcr.io)");
+        assert_eq!(plan.changes[1].what, "Registries");
+        let mut unknown = one(1, "x", "ghcr.io", None);
+        unknown.users.clear();
+        assert_eq!(
+            RestorePlan::new(&one(2, "ci", "ghcr.io", None), &unknown).changes[0].restored,
+            "—"
+        );
     }
 
     #[test]
@@ -97,17 +260,10 @@ mod tests {
 
     #[test]
     fn deleted_lines_say_when_it_goes() {
-        let mut s = shared::api::SecretStatus {
-            name: "a".into(),
-            registries: vec![],
-            created_at: String::new(),
-            modified_at: String::new(),
-            expires_at: None,
-            expiry: None,
-            key_id: None,
-            deleted_at: Some("2026-12-01T10:00:00Z".into()),
-            purge_after: Some("2026-12-31T10:00:00Z".into()),
-        };
+        let mut s: SecretStatus = serde_json::from_value(json!({"name": "a", "registries": [],
+            "createdAt": "", "modifiedAt": "", "deletedAt": "2026-12-01T10:00:00Z",
+            "purgeAfter": "2026-12-31T10:00:00Z"}))
+        .unwrap();
         assert_eq!(
             deleted_line(&s),
             "deleted 2026-12-01 10:00 UTC, purged after 2026-12-31 10:00 UTC"

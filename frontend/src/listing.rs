@@ -137,18 +137,11 @@ pub fn short_time(rfc3339: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Built from the wire form, as the console gets it.
     fn s(name: &str, reg: &str) -> SecretStatus {
-        SecretStatus {
-            name: name.into(),
-            registries: vec![reg.into()],
-            created_at: String::new(),
-            modified_at: String::new(),
-            expires_at: None,
-            expiry: None,
-            key_id: None,
-            deleted_at: None,
-            purge_after: None,
-        }
+        serde_json::from_value(serde_json::json!({"name": name, "registries": [reg],
+            "createdAt": "", "modifiedAt": ""}))
+        .unwrap()
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The header's links and the window title, as plain data: which link is
 //! the page the user is on, who sees it, and what the tab says.
 
-use shared::{Action, Role};
+use shared::Role;
+
+use crate::roles::page_needs;
 
 /// The decoder is its own small entry (`decode.html`), not a route of the
 /// console: people open it alone, signed out.
@@ -26,12 +28,10 @@ pub const LINKS: [(&str, &str); 6] = [
 /// Whether the header offers `href` to a session with `role` (None: signed
 /// out). Pages only some roles may use are linked only for them.
 pub fn shown(href: &str, role: Option<Role>) -> bool {
-    let needs = match href {
-        "/activity" => Action::ReadAudit,
-        "/tokens" => Action::ListTokens,
-        _ => return true,
-    };
-    role.is_some_and(|r| r.allows(needs))
+    match page_needs(href) {
+        Some(needs) => role.is_some_and(|r| r.allows(needs)),
+        None => true,
+    }
 }
 
 /// The href of the link that stands for `path`, if any. A secret's own
@@ -85,6 +85,11 @@ mod tests {
         assert!(shown("/activity", Some(Role::Editor)) && shown("/activity", Some(Role::Admin)));
         assert!(!shown("/activity", Some(Role::Viewer)) && !shown("/activity", None));
         assert!(shown("/", None) && shown("/decode", Some(Role::Puller)));
+        for href in ["/secrets/new", "/import"] {
+            assert!(shown(href, Some(Role::Editor)) && shown(href, Some(Role::Admin)));
+            assert!(!shown(href, Some(Role::Viewer)) && !shown(href, Some(Role::Puller)));
+            assert!(!shown(href, None));
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use shared::api::{SessionResponse, SignIn};
 use shared::{Action, DockerConfig, Role, Scope, SecretName};
 
+use crate::roles::Offers;
 use crate::{api, browser};
 
 /// A signed-in caller. `token` is empty when Cloudflare Access vouches for
@@ -87,7 +88,12 @@ impl Ctx {
                     Err(_) => browser::forget_token(),
                 }
             }
-            ctx.ask_edge().await;
+            // No saved session: only Cloudflare Access in front can sign the
+            // browser in by itself; anywhere else `/v2/session` without a
+            // token is a 401 the browser would log on every load.
+            if api::edge_signs_in().await {
+                ctx.ask_edge().await;
+            }
             ctx.restoring.set(false);
         });
         ctx
@@ -146,8 +152,14 @@ impl Ctx {
         self.session.get().is_some_and(|s| s.role.allows(action))
     }
 
-    pub fn can_write(&self) -> bool {
-        self.allows(Action::Create)
+    /// The buttons and pages this session is offered (reactive).
+    pub fn offers(&self) -> Offers {
+        Offers::of(self.session.with(|s| s.as_ref().map(|s| s.role)))
+    }
+
+    /// Whether the session is a puller's, which reads no secrets here.
+    pub fn pulls_only(&self) -> bool {
+        Offers::pulls_only(self.session.with(|s| s.as_ref().map(|s| s.role)))
     }
 }
 

@@ -4,8 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::api::AuditEvent;
 
+use crate::audit::{subject, Subject};
 use crate::listing::short_time;
-use crate::pages::gate::RequireSession;
+use crate::pages::gate::RequireRole;
 use crate::session::use_ctx;
 use crate::{api, browser};
 
@@ -13,11 +14,11 @@ use crate::{api, browser};
 pub fn Activity() -> impl IntoView {
     browser::set_title("Activity");
     view! {
-        <RequireSession>
+        <RequireRole needs=shared::Action::ReadAudit what="read the activity">
             <h1>"Activity"</h1>
             <p class="hint">"Creates, edits, deletes, puller reads, login checks, failed sign-ins and refused attempts. No secret is ever recorded."</p>
             <Events secret=None/>
-        </RequireSession>
+        </RequireRole>
     }
 }
 
@@ -36,8 +37,8 @@ pub fn Events(secret: Option<String>) -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">"Could not load the activity: " {e.message}</p> }.into_any(),
                 Ok(list) if list.resources.is_empty() => view! { <p class="hint">"Nothing recorded yet."</p> }.into_any(),
                 Ok(list) => view! {
-                    <table id="activity">
-                        <thead><tr><th scope="col">"Time"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Secret"</th><th scope="col">"Outcome"</th></tr></thead>
+                    <table id="activity" class="cards">
+                        <thead><tr><th scope="col">"Time"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Secret or token"</th><th scope="col">"Outcome"</th></tr></thead>
                         <tbody>{list.resources.into_iter().map(row).collect_view()}</tbody>
                     </table>
                 }.into_any(),
@@ -48,13 +49,21 @@ pub fn Events(secret: Option<String>) -> impl IntoView {
 
 fn row(e: AuditEvent) -> impl IntoView {
     let class = if e.status < 400 { "ok" } else { "err" };
+    let about = match subject(&e) {
+        Subject::Secret(s) => view! { <A href=format!("/secrets/{s}")>{s.clone()}</A> }.into_any(),
+        // The id `regcred token revoke` takes, as the Tokens page lists it.
+        Subject::Token(id) => {
+            view! { <span class="token-ref">"token " <code>{id}</code></span> }.into_any()
+        }
+        Subject::Nothing => ().into_any(),
+    };
     view! {
         <tr>
-            <td>{short_time(&e.time)}</td>
-            <td>{e.actor}</td>
-            <td>{e.action}</td>
-            <td>{e.secret.map(|s| view! { <A href=format!("/secrets/{s}")>{s.clone()}</A> })}</td>
-            <td class=class>{e.outcome}</td>
+            <td data-label="Time" class="time">{short_time(&e.time)}</td>
+            <td data-label="Who">{e.actor}</td>
+            <td data-label="Action">{e.action}</td>
+            <td data-label="About">{about}</td>
+            <td data-label="Outcome" class=class>{e.outcome}</td>
         </tr>
     }
 }

@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use shared::api::SecretStatus;
 
 use crate::history::deleted_line;
-use crate::pages::gate::RequireSession;
+use crate::pages::gate::RequireRole;
 use crate::session::use_ctx;
 use crate::{api, browser};
 
@@ -13,11 +13,11 @@ use crate::{api, browser};
 pub fn Deleted() -> impl IntoView {
     browser::set_title("Deleted secrets");
     view! {
-        <RequireSession>
+        <RequireRole needs=shared::Action::ReadHistory what="see deleted secrets">
             <h1>"Deleted secrets"</h1>
             <p class="hint">"A deleted secret is gone from lists and pulls, but kept for a while: undelete brings it back as it was."</p>
             <List/>
-        </RequireSession>
+        </RequireRole>
     }
 }
 
@@ -53,7 +53,7 @@ fn List() -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">"Could not load the deleted secrets: " {e.message}</p> }.into_any(),
                 Ok(l) if l.resources.is_empty() => view! { <p class="hint" id="no-deleted">"No deleted secret is kept."</p> }.into_any(),
                 Ok(l) => view! {
-                    <table id="deleted">
+                    <table id="deleted" class="cards">
                         <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Deleted"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                         <tbody>{l.resources.into_iter().map(|s| view! { <Row s=s undelete=undelete/> }).collect_view()}</tbody>
                     </table>
@@ -71,11 +71,11 @@ fn Row(s: SecretStatus, undelete: Callback<String>) -> impl IntoView {
     let line = deleted_line(&s);
     view! {
         <tr>
-            <td>{s.name.clone()}</td>
-            <td>{s.registries.join(", ")}</td>
-            <td>{line}</td>
+            <td data-label="Name"><A href=format!("/secrets/{name}")>{s.name.clone()}</A></td>
+            <td data-label="Registries">{s.registries.join(", ")}</td>
+            <td data-label="Deleted">{line}</td>
             <td class="actions">
-                <Show when=move || ctx.can_write()>
+                <Show when=move || ctx.offers().undelete>
                     {let n = name.clone(); view! {
                         <button type="button" class="small" aria-label=format!("Undelete {n}")
                             on:click=move |_| undelete.run(n.clone())>"Undelete"</button>

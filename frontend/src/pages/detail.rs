@@ -1,12 +1,16 @@
-//! One secret: its metadata and "Use it" snippets that need no credentials.
+//! One secret: its metadata, "Use it" snippets that need no credentials,
+//! Delete (after a confirmation) and its versions. A deleted secret's page
+//! is no dead end: it says when it was deleted and offers Undelete.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use shared::{forms, Registry, SecretName};
+use shared::{forms, Action, Registry, SecretName};
 
+use crate::history::deleted_line;
 use crate::listing::short_time;
-use crate::pages::gate::RequireSession;
+use crate::pages::deleted::undelete_notice;
+use crate::pages::gate::RequireRole;
 use crate::pages::widgets::{route_secret, LoginResults, Snippet};
 use crate::session::use_ctx;
 use crate::{api, browser};
@@ -15,7 +19,7 @@ use crate::{api, browser};
 pub fn Detail() -> impl IntoView {
     let params = use_params_map();
     Effect::new(move || browser::set_title(&params.read().get("name").unwrap_or_default()));
-    view! { <RequireSession><Loaded/></RequireSession> }
+    view! { <RequireRole needs=Action::Read what="read secrets"><Loaded/></RequireRole> }
 }
 
 #[component]
@@ -25,8 +29,13 @@ fn Loaded() -> impl IntoView {
     let status = route_secret();
     let check = RwSignal::new(None);
     let checking = RwSignal::new(false);
+    // Bumped on delete and undelete, so the versions follow.
+    let changed = RwSignal::new(0u32);
+    let notice = RwSignal::new(None::<String>);
+    let asking = RwSignal::new(false);
+    let name = move || params.read_untracked().get("name").unwrap_or_default();
     let test_login = move |_| {
-        let name = params.read_untracked().get("name").unwrap_or_default();
+        let name = name();
         let token = ctx.token();
         checking.set(true);
         leptos::task::spawn_local(async move {
@@ -34,9 +43,34 @@ fn Loaded() -> impl IntoView {
             checking.set(false);
         });
     };
+    let after_change = move |message: String| {
+        notice.set(Some(message));
+        asking.set(false);
+        check.set(None);
+        status.refetch();
+        changed.update(|n| *n += 1);
+    };
+    let delete = move |_| {
+        let name = name();
+        let token = ctx.token();
+        leptos::task::spawn_local(async move {
+            match api::delete(&token, &name).await {
+                Ok(_) => after_change(format!("Deleted \"{name}\".")),
+                Err(e) => notice.set(Some(format!("Could not delete \"{name}\": {}", e.message))),
+            }
+        });
+    };
+    let undelete = Callback::new(move |name: String| {
+        let token = ctx.token();
+        leptos::task::spawn_local(async move {
+            after_change(undelete_notice(&token, &name).await);
+        });
+    });
     view! {
+        {move || notice.get().map(|n| view! { <p class="flash" role="status" id="notice">{n}</p> })}
         <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading…"</p> }>
             {move || status.get().map(|r| match r {
+                Err(e) if e.status == 404 => view! { <Gone name=name() message=e.message undelete=undelete/> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
                 Ok(s) => {
                     let Ok(name) = SecretName::parse(&s.name) else {
@@ -45,20 +79,34 @@ fn Loaded() -> impl IntoView {
                     let registry = s.registries.first().and_then(|r| Registry::parse(r).ok()).unwrap_or(Registry::DockerHub);
                     let image = forms::example_image_for(&registry);
                     let edit_href = format!("/secrets/{}/edit", name.as_str());
+                    let shown = name.to_string();
                     view! {
                         <div class="page-head">
                             <h1 id="secret-title">{s.name.clone()}</h1>
-                            <Show when=move || ctx.can_write()>
-                                <A href=edit_href.clone() attr:class="button">"Edit credentials"</A>
-                            </Show>
+                            <div class="row">
+                                <Show when=move || ctx.offers().edit>
+                                    <A href=edit_href.clone() attr:class="button">"Edit credentials"</A>
+                                </Show>
+                                <Show when=move || ctx.offers().delete>
+                                    <button type="button" class="danger" id="delete-secret" aria-expanded=move || asking.get().to_string()
+                                        on:click=move |_| asking.set(true)>"Delete"</button>
+                                </Show>
+                            </div>
                         </div>
+                        <Show when=move || asking.get()>
+                            <div class="confirm card" role="alertdialog" aria-label="Confirm delete" id="delete-confirm">
+                                <p>{format!("Delete \"{shown}\"? Deployments can no longer pull with it; it stays under Deleted secrets for a while, and this page offers Undelete.")}</p>
+                                <button type="button" class="small danger" on:click=delete>{format!("Delete {shown}")}</button>
+                                <button type="button" class="small" on:click=move |_| asking.set(false)>"Cancel"</button>
+                            </div>
+                        </Show>
                         <dl class="meta">
                             <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
                             <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>
                             <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
                             <dt>"Expires"</dt><dd id="expires-at">{crate::listing::expiry_label(&s).0}</dd>
                         </dl>
-                        <Show when=move || ctx.can_write()>
+                        <Show when=move || ctx.offers().check_login>
                             <button type="button" id="test-login" disabled=move || checking.get() on:click=test_login>
                                 {move || if checking.get() { "Testing the login…" } else { "Test login" }}
                             </button>
@@ -70,7 +118,7 @@ fn Loaded() -> impl IntoView {
                         <Snippet title="SAP AI Core: serving or workflow template" id="snippet-sap" text=forms::sap_ai_core_template(&name)/>
                         <Snippet title="DC/OS Marathon app (secret store)" id="snippet-dcos-app" text=forms::dcos_app(&name, &image)/>
                         <Snippet title="DC/OS Marathon pod (secret store)" id="snippet-dcos-pod" text=forms::dcos_pod(&name, &image)/>
-                        <Show when=move || ctx.allows(shared::Action::ReadAudit)>
+                        <Show when=move || ctx.offers().activity>
                             <h2>"Activity"</h2>
                             <crate::pages::activity::Events secret=Some(s.name.clone())/>
                         </Show>
@@ -81,7 +129,57 @@ fn Loaded() -> impl IntoView {
         // Outside the Suspense: a restore refetches the metadata above, and
         // must not rebuild the table (and its notice) with it.
         {move || params.read().get("name").map(|name| view! {
-            <crate::pages::versions::Versions name=name on_restored=Callback::new(move |_| status.refetch())/>
+            <crate::pages::versions::Versions name=name changed=changed on_restored=Callback::new(move |_| status.refetch())/>
         })}
+    }
+}
+
+/// A name GET does not find: deleted and still kept (when, until when,
+/// Undelete), or never there.
+#[component]
+fn Gone(name: String, message: String, undelete: Callback<String>) -> impl IntoView {
+    let ctx = use_ctx();
+    let n = name.clone();
+    let kept = LocalResource::new(move || {
+        let token = ctx.token();
+        let name = n.clone();
+        async move {
+            api::deleted(&token)
+                .await
+                .ok()
+                .and_then(|l| l.resources.into_iter().find(|s| s.name == name))
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="pending" aria-busy="true">"Loading…"</p> }>
+            {move || kept.get().map(|found| {
+                let (name, message) = (name.clone(), message.clone());
+                match found {
+                    Some(s) => view! {
+                        <section id="deleted-secret">
+                            <h1 id="secret-title">{name.clone()}</h1>
+                            <p class="warning" role="status" id="deleted-line">
+                                {format!("This secret was {}. Deployments cannot pull with it; undelete brings it back as it was.", deleted_line(&s))}
+                            </p>
+                            <dl class="meta">
+                                <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
+                                <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
+                            </dl>
+                            <Show when=move || ctx.offers().undelete>
+                                {let n = name.clone(); view! {
+                                    <button type="button" id="undelete" on:click=move |_| undelete.run(n.clone())>"Undelete"</button>
+                                }}
+                            </Show>
+                            <p><A href="/deleted">"All deleted secrets"</A></p>
+                        </section>
+                    }.into_any(),
+                    None => view! {
+                        <h1 id="secret-title">{name}</h1>
+                        <p class="error" role="alert">{message}</p>
+                        <p><A href="/">"Go to the secrets list"</A></p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

@@ -3,14 +3,16 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use shared::api::SecretStatus;
-use shared::SecretName;
+use shared::api::{EntryEditRequest, RegistryLogin, SecretStatus};
+use shared::{ParsedConfig, SecretName};
 
+use crate::api::Change;
+use crate::edit::{describe, entry_edit};
 use crate::form::{
     error_for, masked_preview, name_error, CredentialForm, ExpiryChange, FieldError, Kind,
 };
 use crate::listing::short_time;
-use crate::pages::gate::RequireSession;
+use crate::pages::gate::RequireRole;
 use crate::pages::widgets::{route_secret, LoginResults};
 use crate::session::{use_ctx, Flash};
 use crate::{api, browser};
@@ -18,7 +20,7 @@ use crate::{api, browser};
 #[component]
 pub fn Create() -> impl IntoView {
     browser::set_title("Create a pull secret");
-    view! { <RequireSession><Editor existing=None/></RequireSession> }
+    view! { <RequireRole needs=shared::Action::Create what="create secrets"><Editor existing=None/></RequireRole> }
 }
 
 #[component]
@@ -28,11 +30,12 @@ pub fn Edit() -> impl IntoView {
         let name = params.read().get("name").unwrap_or_default();
         browser::set_title(&format!("Edit {name}"));
     });
-    view! { <RequireSession><EditLoaded/></RequireSession> }
+    view! { <RequireRole needs=shared::Action::Modify what="edit secrets"><EditLoaded/></RequireRole> }
 }
 
-/// The edit form starts from the stored secret (its registry and expiry),
-/// so an edit is never blind.
+/// The edit form starts from the stored secret (its registry, username,
+/// email and expiry), so an edit is never blind and keeps what it does not
+/// change.
 #[component]
 fn EditLoaded() -> impl IntoView {
     let status = route_secret();
@@ -51,8 +54,19 @@ fn field_for(target: Option<&str>, kind: Kind) -> &'static str {
     match target {
         Some("name") => "name",
         Some(t) if t.starts_with("data") && kind == Kind::Raw => "raw",
+        Some("entry.registry" | "entry.newRegistry") => "server",
+        Some("entry.username") => "username",
+        Some("entry.password") => "password",
         _ => "form",
     }
+}
+
+/// What the form would save: a whole `.dockerconfigjson` (create, or an
+/// edit that pastes one), or an edit of the stored entry it shows.
+#[derive(Clone, PartialEq)]
+enum Plan {
+    Whole(ParsedConfig),
+    Entry(Option<EntryEditRequest>),
 }
 
 #[component]
@@ -67,35 +81,68 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             .unwrap_or_default(),
     );
     let stored_expiry = existing.as_ref().and_then(|s| s.expires_at.clone());
+    let users: Vec<RegistryLogin> = existing
+        .as_ref()
+        .map(|s| s.users.clone())
+        .unwrap_or_default();
+    let several = users.len() > 1;
+    // Which stored entry the form edits (of several registries, one at a time).
+    let at = RwSignal::new(0usize);
+    let users = StoredValue::new(users);
+    let stored = move || users.with_value(|u| u.get(at.get()).cloned());
     let form = RwSignal::new(
         existing
             .as_ref()
-            .map(CredentialForm::for_stored)
+            .map(|s| CredentialForm::for_stored(s, 0))
             .unwrap_or_default(),
     );
+    let status = StoredValue::new(existing.clone());
     let show_password = RwSignal::new(false);
     let touched = RwSignal::new(false);
     let api_error = RwSignal::new(None::<(&'static str, String)>);
     let busy = RwSignal::new(false);
 
-    let checked = Memo::new(move |_| form.with(CredentialForm::check));
+    let plan = Memo::new(move |_| {
+        let f = form.get();
+        match stored() {
+            Some(s) if f.kind != Kind::Raw => entry_edit(&f, &s).map(Plan::Entry),
+            _ => f.check().map(Plan::Whole),
+        }
+    });
     let login = RwSignal::new(None);
     let testing = RwSignal::new(false);
     let test_login = move |_| {
         touched.set(true);
-        let Ok(parsed) = checked.get_untracked() else {
-            return;
-        };
         let token = ctx.token();
+        let secret = name.get_untracked();
+        // Typed credentials are tested as typed; an edit that keeps the
+        // stored password tests what is stored, if nothing else changed.
+        let typed = match plan.get_untracked() {
+            Ok(Plan::Whole(p)) => Some(p.config.to_json()),
+            Ok(Plan::Entry(edit)) => match form.with_untracked(CredentialForm::check) {
+                Ok(p) => Some(p.config.to_json()),
+                Err(_) if edit.is_none() => None,
+                Err(_) => {
+                    api_error.set(Some((
+                        "password",
+                        "type the password too, to test the changed login".into(),
+                    )));
+                    return;
+                }
+            },
+            Err(_) => return,
+        };
         testing.set(true);
         leptos::task::spawn_local(async move {
-            login.set(Some(
-                api::check_given(&token, &parsed.config.to_json()).await,
-            ));
+            let result = match typed {
+                Some(json) => api::check_given(&token, &json).await,
+                None => api::check_stored(&token, &secret).await,
+            };
+            login.set(Some(result));
             testing.set(false);
         });
     };
-    let field_errors = move || checked.get().err().unwrap_or_default();
+    let field_errors = move || plan.get().err().unwrap_or_default();
     let name_problem = move || {
         if editing {
             None
@@ -123,12 +170,22 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             api_error.set(None);
         }
     };
+    let pick_entry = move |ev: leptos::ev::Event| {
+        let Ok(i) = event_target_value(&ev).parse::<usize>() else {
+            return;
+        };
+        at.set(i);
+        if let Some(s) = status.get_value() {
+            form.set(CredentialForm::for_stored(&s, i));
+        }
+        api_error.set(None);
+        login.set(None);
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         touched.set(true);
-        let parsed = match checked.get_untracked() {
-            Ok(p) => p,
-            Err(_) => return,
+        let Ok(planned) = plan.get_untracked() else {
+            return;
         };
         let Ok(expiry) = form.with_untracked(|f| f.expiry_change(stored_expiry.as_deref())) else {
             return;
@@ -139,20 +196,42 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
         let Ok(secret) = SecretName::parse(&name.get_untracked()) else {
             return;
         };
+        let change = match planned.clone() {
+            Plan::Entry(None) if expiry == ExpiryChange::Keep => {
+                api_error.set(Some(("form", "Nothing to save: type a new password, or change the username, registry, email or expiry.".into())));
+                return;
+            }
+            Plan::Entry(None) => Change::Keep,
+            Plan::Entry(Some(e)) => Change::Edit(e),
+            Plan::Whole(p) => Change::Replace(p.config.to_json()),
+        };
+        // The browser holds the whole document only when it was typed in
+        // full: then the next page offers files made from it.
+        let held = match &planned {
+            Plan::Whole(p) => Some(p.config.clone()),
+            Plan::Entry(Some(e)) if e.password.is_some() && !several => form
+                .with_untracked(CredentialForm::check)
+                .ok()
+                .map(|p| p.config),
+            Plan::Entry(_) => None,
+        };
         let kind = form.get_untracked().kind;
         let token = ctx.token();
         let navigate = navigate.clone();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let json = parsed.config.to_json();
             let result = if editing {
-                api::modify(&token, secret.as_str(), &json, expiry)
+                api::modify(&token, secret.as_str(), change, expiry)
                     .await
                     .map(|r| r.warnings)
             } else {
                 let expires_at = match expiry {
                     ExpiryChange::Set(t) => Some(t),
                     ExpiryChange::Keep | ExpiryChange::Clear => None,
+                };
+                let json = match change {
+                    Change::Replace(json) => json,
+                    Change::Edit(_) | Change::Keep => return,
                 };
                 api::create(&token, secret.as_str(), &json, expires_at)
                     .await
@@ -168,7 +247,7 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
                     }
                     ctx.flash.set(Some(Flash {
                         message,
-                        held: Some((secret, parsed.config)),
+                        held: held.map(|config| (secret, config)),
                     }));
                     navigate("/", Default::default());
                 }
@@ -186,7 +265,7 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
         }
     };
     let title = match &existing {
-        Some(s) => format!("Edit \"{}\": new credentials", s.name),
+        Some(s) => format!("Edit \"{}\"", s.name),
         None => "Create a pull secret".to_string(),
     };
     let expiry_hint = match existing.as_ref().map(|s| s.expires_at.as_deref()) {
@@ -196,6 +275,11 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
         ),
         Some(None) => "Now it has no expiry.".to_owned(),
         None => "Leave it empty for no expiry.".to_owned(),
+    };
+    let password_hint = if editing {
+        "Leave it empty to keep the stored one."
+    } else {
+        ""
     };
     view! {
         <h1>{title}</h1>
@@ -207,11 +291,21 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             <p id="name-hint" class="hint">{if editing { "A secret's name never changes." } else { "1-253 characters: a-z, 0-9 and '-', starting and ending with a letter or digit." }}</p>
             <p id="name-error" class="field-error" role="alert">{shown_error("name")}</p>
 
+            {several.then(|| view! {
+                <label for="entry">"Registry to change"</label>
+                <select id="entry" aria-describedby="entry-hint" on:change=pick_entry>
+                    {users.get_value().into_iter().enumerate().map(|(i, u)| view! {
+                        <option value=i.to_string() prop:selected=move || at.get() == i>{format!("{} ({})", u.registry, u.username)}</option>
+                    }).collect_view()}
+                </select>
+                <p id="entry-hint" class="hint">"This secret holds several registries; an edit changes one, and keeps the others as they are."</p>
+            })}
+
             <fieldset>
                 <legend>"Registry"</legend>
                 {kind_radio(Kind::DockerHub, "kind-hub", "Docker Hub")}
                 {kind_radio(Kind::Private, "kind-private", "Private registry")}
-                {kind_radio(Kind::Raw, "kind-raw", "Paste a .dockerconfigjson")}
+                {kind_radio(Kind::Raw, "kind-raw", if editing { "Replace with a pasted .dockerconfigjson" } else { "Paste a .dockerconfigjson" })}
             </fieldset>
 
             <Show when=move || form.get().kind == Kind::Private>
@@ -237,13 +331,14 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
                 <label for="password">"Password or access token"</label>
                 <div class="row">
                     <input id="password" type=move || if show_password.get() { "text" } else { "password" }
-                        autocomplete="new-password" spellcheck="false" aria-describedby="password-error"
+                        autocomplete="new-password" spellcheck="false" aria-describedby="password-hint password-error"
                         prop:value=move || form.get().password on:input=set(|f, v| f.password = v)/>
                     <button type="button" class="small" aria-controls="password" aria-pressed=move || show_password.get().to_string()
                         on:click=move |_| show_password.update(|s| *s = !*s)>
                         {move || if show_password.get() { "Hide" } else { "Reveal" }}
                     </button>
                 </div>
+                <p id="password-hint" class="hint">{password_hint}</p>
                 <p id="password-error" class="field-error" role="alert">{shown_error("password")}</p>
                 <label for="email">"Email (optional)"</label>
                 <input id="email" type="email" autocomplete="off"
@@ -260,9 +355,10 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             <p id="expires-hint" class="hint">{expiry_hint} " Registry tokens often expire (ECR after 12 hours, robot accounts after N days). The list flags secrets that expire within 14 days."</p>
             <p id="expires-error" class="field-error" role="alert">{shown_error("expires")}</p>
 
-            <h2>"What will be stored"</h2>
-            <pre id="preview" class="preview" aria-live="polite">{move || match checked.get() {
-                Ok(p) => masked_preview(&p.config),
+            <h2>{if editing { "What the save changes" } else { "What will be stored" }}</h2>
+            <pre id="preview" class="preview" aria-live="polite">{move || match plan.get() {
+                Ok(Plan::Whole(p)) => masked_preview(&p.config),
+                Ok(Plan::Entry(e)) => stored().map(|s| describe(e.as_ref(), &s)).unwrap_or_default(),
                 Err(errs) => format!("Not ready yet: {}", errs.iter().map(|e: &FieldError| e.message.clone()).collect::<Vec<_>>().join("; ")),
             }}</pre>
             <p id="form-error" class="field-error" role="alert">{shown_error("form")}</p>
@@ -271,7 +367,7 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             </button>
             {move || view! { <LoginResults result=login.get()/> }}
             <button type="submit" disabled=move || busy.get()>
-                {move || match (busy.get(), editing) { (true, _) => "Saving…", (false, true) => "Save new credentials", (false, false) => "Create secret" }}
+                {move || match (busy.get(), editing) { (true, _) => "Saving…", (false, true) => "Save changes", (false, false) => "Create secret" }}
             </button>
         </form>
     }

@@ -1,5 +1,6 @@
 //! Import a Docker `config.json`: one row per registry, importable or not
-//! (and why), with editable suggested names and a per-row result.
+//! (and why), with editable suggested names checked as they are typed, how
+//! many fit in the quota (only those start checked), and a per-row result.
 
 use leptos::prelude::*;
 use shared::{classify, helper_command, ImportStatus, SecretName};
@@ -7,25 +8,35 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::form::name_error;
-use crate::pages::gate::RequireSession;
+use crate::import_plan::{over_quota, preselect, quota_line, shown_first, Room};
+use crate::pages::gate::RequireRole;
 use crate::session::use_ctx;
 use crate::{api, browser};
 
-/// One registry of the file and what the user chose for it. Plain data in
-/// one signal: rows are replaced whenever the input changes.
-#[derive(Clone, PartialEq)]
+/// One registry of the file and what the user chose for it. What the user
+/// changes is a signal per row, so a change redraws that row only (a file
+/// may list thousands).
+#[derive(Clone)]
 struct Row {
+    /// Which paste the row belongs to, and its place: the key of its view.
+    key: (u64, usize),
     server: String,
     status: ImportStatus,
-    selected: bool,
-    name: String,
-    result: Option<Result<String, String>>,
+    selected: RwSignal<bool>,
+    name: RwSignal<String>,
+    result: RwSignal<Option<Result<String, String>>>,
+}
+
+impl Row {
+    fn importable(&self) -> bool {
+        matches!(self.status, ImportStatus::Importable { .. })
+    }
 }
 
 #[component]
 pub fn Import() -> impl IntoView {
     browser::set_title("Import");
-    view! { <RequireSession><Importer/></RequireSession> }
+    view! { <RequireRole needs=shared::Action::Create what="import secrets"><Importer/></RequireRole> }
 }
 
 async fn read_file(file: web_sys::File) -> Option<String> {
@@ -38,12 +49,35 @@ fn Importer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let rows = RwSignal::new(Vec::<Row>::new());
+    let generation = StoredValue::new(0u64);
     let done = RwSignal::new(0usize);
     let total = RwSignal::new(0usize);
     let running = RwSignal::new(false);
+    let refused = RwSignal::new(None::<String>);
+    // The quota's room, asked once; None until known (or if it cannot be).
+    let room = RwSignal::new(None::<Room>);
+    // How many rows are drawn (the rest after "Show all").
+    let limit = RwSignal::new(0usize);
+    {
+        let token = ctx.token();
+        leptos::task::spawn_local(async move {
+            if let Ok(q) = api::quota(&token).await {
+                room.set(Room::of(&q));
+                // Rows pasted before the answer start checked as they fit.
+                let first = rows.with_untracked(|all| check_as_fit(all, Room::of(&q)));
+                limit.update(|l| *l = (*l).max(first));
+            }
+        });
+    }
 
     let analyse = move |input: String| {
         text.set(input.clone());
+        refused.set(None);
+        let generation = {
+            let g = generation.get_value() + 1;
+            generation.set_value(g);
+            g
+        };
         match classify(&input) {
             Ok(found) => {
                 problem.set(if found.is_empty() {
@@ -51,26 +85,28 @@ fn Importer() -> impl IntoView {
                 } else {
                     None
                 });
-                rows.set(
-                    found
-                        .into_iter()
-                        .map(|r| {
-                            let (selected, name) = match &r.status {
-                                ImportStatus::Importable { suggested_name, .. } => {
-                                    (true, suggested_name.to_string())
-                                }
-                                _ => (false, String::new()),
-                            };
-                            Row {
-                                server: r.server,
-                                status: r.status,
-                                selected,
-                                name,
-                                result: None,
+                let all: Vec<Row> = found
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let name = match &r.status {
+                            ImportStatus::Importable { suggested_name, .. } => {
+                                suggested_name.to_string()
                             }
-                        })
-                        .collect(),
-                );
+                            _ => String::new(),
+                        };
+                        Row {
+                            key: (generation, i),
+                            server: r.server,
+                            status: r.status,
+                            selected: RwSignal::new(false),
+                            name: RwSignal::new(name),
+                            result: RwSignal::new(None),
+                        }
+                    })
+                    .collect();
+                limit.set(check_as_fit(&all, room.get_untracked()));
+                rows.set(all);
             }
             Err(e) => {
                 problem.set(Some(format!("This is not a Docker config.json: {e}")));
@@ -106,44 +142,49 @@ fn Importer() -> impl IntoView {
             });
         }
     };
+    let checked = move || {
+        rows.with(|all| {
+            all.iter()
+                .filter(|r| r.importable() && r.selected.get())
+                .count()
+        })
+    };
+    let importable = move || rows.with(|all| all.iter().filter(|r| r.importable()).count());
     let run = move |_| {
-        let chosen: Vec<(usize, Row)> = rows
-            .get_untracked()
-            .into_iter()
-            .enumerate()
-            .filter(|(_, r)| r.selected && matches!(r.status, ImportStatus::Importable { .. }))
-            .collect();
+        let chosen: Vec<Row> = rows.with_untracked(|all| {
+            all.iter()
+                .filter(|r| r.importable() && r.selected.get_untracked())
+                .cloned()
+                .collect()
+        });
+        // A bad name is shown at its field as it is typed; the run starts
+        // only once every checked row has a good one, so nothing is half done.
+        let bad = chosen
+            .iter()
+            .filter(|r| r.name.with_untracked(|n| SecretName::parse(n).is_err()))
+            .count();
+        if bad > 0 {
+            refused.set(Some(format!(
+                "{bad} checked {} a secret name that is not valid (marked above): fix or uncheck {}, then import.",
+                if bad == 1 { "row has" } else { "rows have" },
+                if bad == 1 { "it" } else { "them" }
+            )));
+            return;
+        }
+        refused.set(None);
         total.set(chosen.len());
         done.set(0);
         running.set(true);
         let token = ctx.token();
         leptos::task::spawn_local(async move {
-            for (i, row) in chosen {
-                let outcome = match (SecretName::parse(&row.name), &row.status) {
-                    (Err(e), _) => Err(e.to_string()),
-                    (Ok(name), ImportStatus::Importable { entry, .. }) => {
-                        let json = shared::DockerConfig::single((**entry).clone()).to_json();
-                        match api::create(&token, name.as_str(), &json, None).await {
-                            Ok(_) => Ok(format!("created \"{name}\"")),
-                            Err(e) if e.status == 409 => {
-                                Err(format!("\"{name}\" already exists; not overwritten"))
-                            }
-                            Err(e) => Err(e.message),
-                        }
-                    }
-                    (Ok(_), _) => Err("not importable".into()),
-                };
-                rows.update(|all| {
-                    if let Some(r) = all.get_mut(i).filter(|r| r.server == row.server) {
-                        r.result = Some(outcome);
-                    }
-                });
+            for row in chosen {
+                let outcome = import_one(&token, &row).await;
+                row.result.set(Some(outcome));
                 done.update(|d| *d += 1);
             }
             running.set(false);
         });
     };
-    let indices = move || (0..rows.with(|r| r.len())).collect::<Vec<usize>>();
     view! {
         <h1>"Import a Docker config.json"</h1>
         <p>"Paste the content of "<code>"~/.docker/config.json"</code>", pick the file, or drop it below. It is read in your browser; only the rows you import are sent, one secret per registry."</p>
@@ -155,17 +196,29 @@ fn Importer() -> impl IntoView {
         <textarea id="config-text" rows="8" spellcheck="false" prop:value=move || text.get()
             on:input=move |ev| analyse(event_target_value(&ev))></textarea>
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert" id="import-problem">{p}</p> })}
-        <Show when=move || !rows.get().is_empty()>
-            <table class="import" id="import-rows">
+        <Show when=move || !rows.with(Vec::is_empty)>
+            <p id="import-quota" class="hint">{move || quota_line(importable(), room.get())}</p>
+            <table class="import cards" id="import-rows">
                 <thead><tr><th scope="col">"Import"</th><th scope="col">"Registry"</th><th scope="col">"Secret name"</th></tr></thead>
                 <tbody>
-                    <For each=indices key=|i| *i let:i>
-                        <ImportRowView rows=rows i=i/>
+                    <For each=move || rows.with(|r| r.iter().take(limit.get()).cloned().collect::<Vec<_>>()) key=|r| r.key let:row>
+                        <ImportRowView row=row/>
                     </For>
                 </tbody>
             </table>
+            {move || {
+                let more = rows.with(Vec::len).saturating_sub(limit.get());
+                (more > 0).then(|| view! {
+                    <p class="hint" id="import-more">{format!("{more} more registries are not shown (none of them is checked). ")}
+                        <button type="button" class="small" id="import-show-all" on:click=move |_| limit.set(usize::MAX)>"Show all"</button></p>
+                })
+            }}
+            {move || over_quota(checked(), room.get()).map(|w| view! { <p class="warning" role="alert" id="import-over-quota">{w}</p> })}
+            {move || refused.get().map(|w| view! { <p class="field-error" role="alert" id="import-refused">{w}</p> })}
             <div class="row">
-                <button type="button" id="import-run" disabled=move || running.get() on:click=run>"Import selected"</button>
+                <button type="button" id="import-run" disabled=move || running.get() on:click=run>
+                    {move || format!("Import {} selected", checked())}
+                </button>
                 <progress id="import-progress" max=move || total.get().max(1) value=move || done.get()></progress>
                 <span id="import-count">{move || format!("{} of {}", done.get(), total.get())}</span>
             </div>
@@ -173,49 +226,72 @@ fn Importer() -> impl IntoView {
     }
 }
 
-#[component]
-fn ImportRowView(rows: RwSignal<Vec<Row>>, i: usize) -> impl IntoView {
-    let row = move || rows.with(|r| r.get(i).cloned());
-    let edit = move |f: &dyn Fn(&mut Row)| {
-        rows.update(|r| {
-            if let Some(x) = r.get_mut(i) {
-                f(x)
-            }
-        })
+/// Checks the importable rows that fit in `room`, and unchecks the rest;
+/// answers how many rows to draw so every checked one is seen.
+fn check_as_fit(rows: &[Row], room: Option<Room>) -> usize {
+    let flags: Vec<bool> = rows.iter().map(Row::importable).collect();
+    let checked = preselect(&flags, room);
+    for (row, on) in rows.iter().zip(&checked) {
+        row.selected.set(*on);
+    }
+    shown_first(&checked)
+}
+
+async fn import_one(token: &str, row: &Row) -> Result<String, String> {
+    let Ok(name) = SecretName::parse(&row.name.get_untracked()) else {
+        return Err("not imported".into());
     };
-    move || {
-        row().map(|r| {
-        let importable = matches!(r.status, ImportStatus::Importable { .. });
-        let status = match &r.status {
-            ImportStatus::Importable { entry, warnings, .. } => {
-                let mut s = format!("importable: user \"{}\"", entry.credentials.username);
-                for w in warnings { s.push_str(&format!(" (note: {w})")); }
-                view! { <span class="ok">{s}</span> }.into_any()
-            }
-            ImportStatus::InHelper { helper } => view! {
-                <span class="helper">{format!("credentials held by helper \"{helper}\"; print them with ")}
-                    <code>{helper_command(helper, &r.server)}</code></span>
-            }.into_any(),
-            ImportStatus::Invalid { reason } => view! { <span class="err">{format!("invalid: {reason}")}</span> }.into_any(),
-        };
-        let result = match &r.result {
-            None => String::new(),
-            Some(Ok(m)) => format!("✓ {m}"),
-            Some(Err(m)) => format!("✗ {m}"),
-        };
-        let name_problem = importable.then(|| name_error(&r.name)).flatten();
-        view! {
-            <tr>
-                <td><input type="checkbox" aria-label=format!("Import {}", r.server) disabled=!importable prop:checked=r.selected
-                    on:change=move |ev| { let on = event_target_checked(&ev); edit(&|x| x.selected = on) }/></td>
-                <td class="registry"><strong>{r.server.clone()}</strong><br/>{status}</td>
-                <td class="name">{importable.then(|| view! {
-                    <input aria-label=format!("Secret name for {}", r.server) spellcheck="false" autocomplete="off" prop:value=r.name.clone()
-                        on:change=move |ev| { let v = event_target_value(&ev); edit(&|x| x.name = v.clone()) }/>
-                    <span class="field-error">{name_problem}</span>
-                })}<span class="result">{result}</span></td>
-            </tr>
-        }
+    let Some(config) = (shared::ImportRow {
+        server: row.server.clone(),
+        status: row.status.clone(),
     })
+    .dockerconfig() else {
+        return Err("not importable".into());
+    };
+    match api::create(token, name.as_str(), &config.to_json(), None).await {
+        Ok(_) => Ok(format!("created \"{name}\"")),
+        Err(e) if e.status == 409 => Err(format!("\"{name}\" already exists; not overwritten")),
+        Err(e) => Err(e.message),
+    }
+}
+
+#[component]
+fn ImportRowView(row: Row) -> impl IntoView {
+    let importable = row.importable();
+    let status = match &row.status {
+        ImportStatus::Importable { entry, warnings, .. } => {
+            let mut s = format!("importable: user \"{}\"", entry.credentials.username);
+            for w in warnings {
+                s.push_str(&format!(" (note: {w})"));
+            }
+            view! { <span class="ok">{s}</span> }.into_any()
+        }
+        ImportStatus::InHelper { helper } => view! {
+            <span class="helper">{format!("credentials held by helper \"{helper}\"; print them with ")}
+                <code>{helper_command(helper, &row.server)}</code></span>
+        }
+        .into_any(),
+        ImportStatus::Invalid { reason } => {
+            view! { <span class="err">{format!("invalid: {reason}")}</span> }.into_any()
+        }
+    };
+    let (selected, name, result) = (row.selected, row.name, row.result);
+    let server = row.server.clone();
+    let result_text = move || match result.get() {
+        None => String::new(),
+        Some(Ok(m)) => format!("✓ {m}"),
+        Some(Err(m)) => format!("✗ {m}"),
+    };
+    view! {
+        <tr>
+            <td class="pick"><input type="checkbox" aria-label=format!("Import {server}") disabled=!importable prop:checked=move || selected.get()
+                on:change=move |ev| selected.set(event_target_checked(&ev))/></td>
+            <td class="registry" data-label="Registry"><strong>{server.clone()}</strong><br/>{status}</td>
+            <td class="name" data-label="Secret name">{importable.then(|| view! {
+                <input aria-label=format!("Secret name for {server}") spellcheck="false" autocomplete="off" prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))/>
+                <span class="field-error">{move || name.with(|n| name_error(n))}</span>
+            })}<span class="result">{result_text}</span></td>
+        </tr>
     }
 }

@@ -1,4 +1,5 @@
-//! One module per page; shared widgets in `widgets`, the sign-in gate in `gate`.
+//! One module per page; shared widgets in `widgets`, the sign-in and role
+//! gates in `gate`, a puller token's page in `puller`.
 
 pub mod activity;
 pub mod decoder;
@@ -7,6 +8,7 @@ pub mod detail;
 pub mod editor;
 pub mod gate;
 pub mod import;
+pub mod puller;
 pub mod secrets;
 pub mod signin;
 pub mod tokens;

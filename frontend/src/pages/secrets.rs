@@ -12,14 +12,14 @@ use crate::listing::{
     expiry_label, first_window, from_first, page_window, short_time, shown, Rows,
 };
 use crate::pages::deleted::undelete_notice;
-use crate::pages::gate::RequireSession;
+use crate::pages::gate::RequireRole;
 use crate::pages::widgets::CredentialDownloads;
 use crate::session::use_ctx;
 
 #[component]
 pub fn Secrets() -> impl IntoView {
     browser::set_title("Pull secrets");
-    view! { <RequireSession><SecretList/></RequireSession> }
+    view! { <RequireRole needs=shared::Action::List what="list secrets"><SecretList/></RequireRole> }
 }
 
 /// Which request to make: the first (whole store or its first page), or
@@ -141,7 +141,7 @@ fn SecretList() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Pull secrets"</h1>
-            <Show when=move || ctx.can_write()>
+            <Show when=move || ctx.offers().create>
                 <div class="row">
                     <A href="/secrets/new" attr:class="button">"Create"</A>
                     <A href="/import" attr:class="button secondary">"Import config.json"</A>
@@ -173,7 +173,7 @@ fn SecretList() -> impl IntoView {
             Phase::Failed(message) => view! { <p class="error" role="alert">"Could not load the secrets: " {message}</p> }.into_any(),
             Phase::Empty => view! { <EmptyState/> }.into_any(),
             Phase::Table => view! {
-                <table class="secrets" aria-busy=move || busy.get().to_string()>
+                <table class="secrets cards" aria-busy=move || busy.get().to_string()>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>
                         <For each=move || view_of().map(|v| v.rows).unwrap_or_default() key=|s| s.name.clone() let:s>
@@ -201,52 +201,69 @@ fn Row(
 ) -> impl IntoView {
     let ctx = use_ctx();
     let name = s.name.clone();
-    let actions = {
+    let confirming = {
         let name = name.clone();
-        move || {
-            let n = name.clone();
-            if !ctx.can_write() {
-                ().into_any()
-            } else if confirm.get().as_deref() == Some(n.as_str()) {
-                let m = n.clone();
-                view! {
-                    <span class="confirm" role="alertdialog" aria-label="Confirm delete">
-                        {format!("Delete \"{n}\"? Deployments can no longer pull with it; it stays under Deleted secrets for a while. ")}
-                        <button type="button" class="small danger" on:click=move |_| on_delete.run(m.clone())>{format!("Delete {n}")}</button>
-                        <button type="button" class="small" on:click=move |_| confirm.set(None)>"Cancel"</button>
-                    </span>
-                }.into_any()
-            } else {
-                view! {
+        move || confirm.get().as_deref() == Some(name.as_str())
+    };
+    let ask = {
+        let n = name.clone();
+        view! {
+            <Show when=move || ctx.offers().delete>
+                {let n = n.clone(); view! {
                     <button type="button" class="small danger" aria-label=format!("Delete {n}")
                         on:click=move |_| confirm.set(Some(n.clone()))>"Delete"</button>
+                }}
+            </Show>
+        }
+    };
+    // The question gets its own row under the secret's, so the table
+    // keeps its width and the dates their line.
+    let question = {
+        let n = name.clone();
+        move || {
+            confirming().then(|| {
+                let m = n.clone();
+                view! {
+                    <tr class="confirm-row">
+                        <td colspan="6">
+                            <span class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                {format!("Delete \"{n}\"? Deployments can no longer pull with it; it stays under Deleted secrets for a while. ")}
+                                <button type="button" class="small danger" on:click=move |_| on_delete.run(m.clone())>{format!("Delete {n}")}</button>
+                                <button type="button" class="small" on:click=move |_| confirm.set(None)>"Cancel"</button>
+                            </span>
+                        </td>
+                    </tr>
                 }
-                .into_any()
-            }
+            })
         }
     };
     view! {
         <tr>
-            <td><A href=format!("/secrets/{name}")>{name.clone()}</A></td>
-            <td>{s.registries.join(", ")}</td>
-            <td>{short_time(&s.created_at)}</td>
-            <td>{short_time(&s.modified_at)}</td>
-            <td>{ let (text, class) = expiry_label(&s); view! { <span class=class>{text}</span> } }</td>
-            <td class="actions">{actions}</td>
+            <td data-label="Name" class="name"><A href=format!("/secrets/{name}")>{name.clone()}</A></td>
+            <td data-label="Registries" class="registries">{s.registries.join(", ")}</td>
+            <td data-label="Created" class="time">{short_time(&s.created_at)}</td>
+            <td data-label="Modified" class="time">{short_time(&s.modified_at)}</td>
+            <td data-label="Expires">{ let (text, class) = expiry_label(&s); view! { <span class=class>{text}</span> } }</td>
+            <td class="actions">{ask}</td>
         </tr>
+        {question}
     }
 }
 
 #[component]
 fn EmptyState() -> impl IntoView {
+    let ctx = use_ctx();
     view! {
         <section class="empty" id="empty-state">
             <h2>"No pull secrets yet"</h2>
             <p>"A pull secret holds a registry address and the username and password a deployment needs to pull private images. Store one here once, and every deployer can reference it by name."</p>
-            <div class="row">
-                <A href="/secrets/new" attr:class="button">"Create"</A>
-                <A href="/import" attr:class="button secondary">"Import config.json"</A>
-            </div>
+            <Show when=move || ctx.offers().create
+                fallback=|| view! { <p class="hint">"Your role reads secrets; an editor creates them."</p> }>
+                <div class="row">
+                    <A href="/secrets/new" attr:class="button">"Create"</A>
+                    <A href="/import" attr:class="button secondary">"Import config.json"</A>
+                </div>
+            </Show>
         </section>
     }
 }

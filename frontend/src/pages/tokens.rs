@@ -13,42 +13,17 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, CallError, NewToken as CreatedToken};
 use crate::browser;
 use crate::form::error_for;
-use crate::pages::gate::RequireSession;
+use crate::pages::gate::RequireRole;
 use crate::session::use_ctx;
 use crate::tokens::{field_for, role_hint, row, scope_text, TokenForm};
 
 #[component]
 pub fn Tokens() -> impl IntoView {
     browser::set_title("API tokens");
-    let ctx = use_ctx();
     view! {
-        <RequireSession>
-            <Show when=move || ctx.allows(Action::ListTokens) fallback=NotAdmin>
-                <TokenAdmin/>
-            </Show>
-        </RequireSession>
-    }
-}
-
-#[component]
-fn NotAdmin() -> impl IntoView {
-    let ctx = use_ctx();
-    let who = move || {
-        ctx.session.get().map(|s| {
-            format!(
-                "You are signed in as {} with the {} role.",
-                s.label,
-                s.role.as_str()
-            )
-        })
-    };
-    view! {
-        <section class="card narrow" id="tokens-forbidden">
-            <h1>"API tokens"</h1>
-            <p role="alert">"Only admins create, list and revoke API tokens. " {who}</p>
-            <p>"Ask an admin for the token you need, or sign out and sign in with an admin token. "
-               <a href="/">"Go to the secrets list"</a></p>
-        </section>
+        <RequireRole needs=Action::ListTokens what="list, create and revoke API tokens" id="tokens-forbidden">
+            <TokenAdmin/>
+        </RequireRole>
     }
 }
 
@@ -110,9 +85,9 @@ fn TokenAdmin() -> impl IntoView {
             Some(Err(e)) => view! { <p class="error" role="alert">"Could not load the tokens: " {e.message}</p> }.into_any(),
             Some(Ok(all)) if all.is_empty() => view! { <p class="hint" id="tokens-empty">"No API tokens made here yet."</p> }.into_any(),
             Some(Ok(all)) => view! {
-                <table id="tokens" class="tokens">
+                <table id="tokens" class="tokens cards">
                     <thead><tr>
-                        <th scope="col">"Label"</th><th scope="col">"Role"</th><th scope="col">"Scope"</th>
+                        <th scope="col">"Label"</th><th scope="col">"ID"</th><th scope="col">"Role"</th><th scope="col">"Scope"</th>
                         <th scope="col">"Created (UTC)"</th><th scope="col">"Created by"</th><th scope="col">"Expires (UTC)"</th>
                         <th scope="col">"Last used (UTC)"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr></thead>
@@ -148,7 +123,7 @@ fn Row(
             let pair = (id.clone(), label.clone());
             view! {
                 <tr class="confirm-row">
-                    <td colspan="8">
+                    <td colspan="9">
                         <span class="confirm" role="alertdialog" aria-label="Confirm revoke">
                             {format!("Revoke \"{label}\"? Whatever uses it is refused from then on; this cannot be undone. ")}
                             <button type="button" class="small danger" on:click=move |_| on_revoke.run(pair.clone())>{format!("Revoke {label}")}</button>
@@ -161,13 +136,15 @@ fn Row(
     };
     view! {
         <tr data-id=r.id.clone()>
-            <td>{r.label.clone()}</td>
-            <td>{r.role}</td>
-            <td class="scope">{r.scope}</td>
-            <td class="time">{r.created}</td>
-            <td>{r.created_by}</td>
-            <td class="time">{r.expires}</td>
-            <td class="time">{r.last_used}</td>
+            <td data-label="Label">{r.label.clone()}</td>
+            // The id `regcred token revoke` takes.
+            <td data-label="ID" class="id"><code>{r.id.clone()}</code></td>
+            <td data-label="Role">{r.role}</td>
+            <td data-label="Scope" class="scope">{r.scope}</td>
+            <td data-label="Created (UTC)" class="time">{r.created}</td>
+            <td data-label="Created by">{r.created_by}</td>
+            <td data-label="Expires (UTC)" class="time">{r.expires}</td>
+            <td data-label="Last used (UTC)" class="time">{r.last_used}</td>
             <td class="actions">{ask}</td>
         </tr>
         {question}

@@ -11,7 +11,8 @@ use crate::api::{self, CallError};
 use crate::session::use_ctx;
 use crate::{browser, nav};
 
-/// The header's links, for the console and the decoder's own entry alike:
+/// The header's links, for the console and the decoder's own entry alike,
+/// behind a Menu button on a phone:
 /// those `role` may see (None: signed out), the one for `current` marked
 /// for screen readers (`aria-current`) and the eye (style.css draws a bar
 /// under it). A page with its own entry is a page load, not a route
@@ -22,8 +23,13 @@ where
     R: Fn() -> Option<Role> + Copy + Send + Sync + 'static,
     C: Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
 {
+    // On a phone the links fold behind a Menu button (style.css shows it
+    // below 40rem); a link followed folds them again.
+    let open = RwSignal::new(false);
     view! {
-        <nav aria-label="Main">
+        <button type="button" class="menu-toggle" aria-controls="main-nav" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>"Menu"</button>
+        <nav id="main-nav" aria-label="Main" class:open=move || open.get() on:click=move |_| open.set(false)>
             {nav::LINKS.iter().map(|&(href, label)| view! {
                 <Show when=move || nav::shown(href, role())>
                     <a href=href rel=nav::own_entry(href).then_some("external")
