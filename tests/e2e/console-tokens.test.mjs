@@ -123,10 +123,11 @@ test('an admin makes a scoped puller token and sees it once, with copy and a war
   await waitText(page, '#tokens', /ci-team-a/);
   const row = page.locator('#tokens tbody tr', { hasText: 'ci-team-a' });
   const cells = await row.locator('td').allInnerTexts();
-  assert.deepEqual(cells.slice(0, 3), ['ci-team-a', 'puller', 'team-a-*, ci-pull']);
-  assert.equal(cells[4], 'test-admin');
-  assert.equal(cells[5], `${later} 00:00`);
-  assert.equal(cells[6], 'never');
+  assert.deepEqual(cells.slice(0, 4), ['ci-team-a', await row.getAttribute('data-id'), 'puller', 'team-a-*, ci-pull']);
+  assert.match(cells[1], /^[0-9a-f]{16}$/, 'the id regcred token revoke takes');
+  assert.equal(cells[5], 'test-admin');
+  assert.equal(cells[6], `${later} 00:00`);
+  assert.equal(cells[7], 'never');
   assert.ok(!(await page.locator('#tokens').innerText()).includes(token));
   await shot(page, 'tokens-created');
 
@@ -161,7 +162,7 @@ test('an admin makes a scoped puller token and sees it once, with copy and a war
   assert.ok(!(await page.content()).includes(token), 'the token is not shown again');
   // Used once, so the list says in which hour.
   await waitText(page, '#tokens', /\d\d:00–\d\d:00/);
-  const used = (await row.locator('td').allInnerTexts())[6];
+  const used = (await row.locator('td').allInnerTexts())[7];
   assert.match(used, /^\d{4}-\d\d-\d\d \d\d:00–\d\d:00$/);
 });
 
@@ -200,7 +201,7 @@ test('a scoped session shows its scope and only its secrets; no Tokens link for 
   await shot(page, 'session-scoped');
   await page.goto(`${w.url}/tokens`);
   await page.locator('#tokens-forbidden').waitFor();
-  assert.match(await page.locator('#tokens-forbidden').innerText(), /Only admins .* signed in as team-a-editor with the editor role/s);
+  assert.match(await page.locator('#tokens-forbidden').innerText(), /Only admin tokens list, create and revoke API tokens\. You are signed in as team-a-editor with the editor role/);
   assert.equal(await page.locator('#token-form').count(), 0);
   await shot(page, 'tokens-forbidden');
   await ctx.close();

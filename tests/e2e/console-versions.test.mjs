@@ -56,6 +56,8 @@ test('a secret\'s page lists its versions and restores an old one', async () => 
   assert.equal(await page.locator('#versions').getByText('test-editor').count(), 2);
   assert.equal(await page.getByRole('button', { name: 'Restore version 2' }).count(), 0);
   await page.getByRole('button', { name: 'Restore version 1' }).click();
+  await page.getByRole('alertdialog', { name: 'Confirm restore of version 1' }).waitFor();
+  await page.click('#restore-confirmed');
   await page.locator('#versions-notice').getByText('restored from version 1').waitFor();
   await rows.nth(2).waitFor();
   assert.deepEqual(await rows.locator('td:first-child').allTextContents(), ['3 (current)', '2', '1']);
