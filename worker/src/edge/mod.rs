@@ -2,7 +2,8 @@
 //! Durable Object that orders writes (`durable.rs`), the bindings (KV in
 //! `kv.rs`, Rate Limiting in `ratelimit.rs`, the object's storage in
 //! `storage.rs`), the store type both entry points share (`store.rs`) and
-//! what they take from the runtime (`runtime.rs`). Everything they call is
+//! what they take from the runtime (`runtime.rs`; `tcp.rs` the login
+//! check's bare TCP connection). Everything they call is
 //! plain Rust, tested natively. Nothing here may panic.
 
 mod access;
@@ -13,6 +14,7 @@ mod ratelimit;
 mod runtime;
 mod storage;
 mod store;
+mod tcp;
 
 /// The KV namespace binding (`wrangler.toml`).
 pub const KV_BINDING: &str = "SECRETS";

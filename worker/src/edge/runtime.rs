@@ -8,9 +8,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use shared::api::{ApiError, ErrorCode};
+use shared::fetch_failure::{from_runtime, wants_tcp_check};
 use shared::login::{
-    Failure, FailureKind, ProbeRequest, ProbeResponse, CHECK_BUDGET_MS, MAX_ANSWER_BYTES,
-    REQUEST_TIMEOUT_MS,
+    Failure, FailureKind, ProbeRequest, ProbeResponse, MAX_ANSWER_BYTES, REQUEST_TIMEOUT_MS,
 };
 use wasm_bindgen::JsCast;
 use worker::js_sys::futures::JsFuture;
@@ -178,6 +178,9 @@ pub fn config(env: &Env) -> Rc<std::result::Result<Config, String>> {
     })
 }
 
+/// How long the TCP check after an ambiguous failure may take.
+const TCP_CHECK_MS: i64 = 3_000;
+
 /// One outbound GET, every failure a `Failed` of its kind:
 /// - at most `REQUEST_TIMEOUT_MS`, and never past the request's deadline
 ///   (not sent at all once it has passed); the abort signal also ends a
@@ -185,9 +188,10 @@ pub fn config(env: &Env) -> Rc<std::result::Result<Config, String>> {
 /// - redirects come back as answers (`redirect: "manual"`), never followed;
 /// - the body is read as it streams and given up after
 ///   `MAX_ANSWER_BYTES` + 1 bytes (so the probe can tell it was cut);
-/// - a TLS failure is told apart: workerd reports it as an opaque
-///   "internal error" (the reason is in its log), Cloudflare's edge as a
-///   525 or 526 answer, which the probe reads.
+/// - a TLS failure is told apart from a host name that does not resolve:
+///   workerd reports both as an opaque "internal error" (the reason is in
+///   its log), so a bare TCP connection decides (`tcp.rs`); Cloudflare's
+///   edge answers 525/526 and 530 (error 1016), which the probe reads.
 async fn outbound(req: ProbeRequest) -> ProbeResponse {
     let now = worker::Date::now().as_millis() as i64;
     let (timeout_ms, by_deadline) = match req.deadline_ms {
@@ -200,29 +204,9 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
         Some(deadline) if deadline - now < REQUEST_TIMEOUT_MS => (deadline - now, true),
         _ => (REQUEST_TIMEOUT_MS, false),
     };
-    let https = req.url.starts_with("https:");
+    // The runtime's words decide the kind, in shared (`fetch_failure`).
     let fail = |e: worker::Error| {
-        let text = e.to_string();
-        let lower = text.to_ascii_lowercase();
-        let failure = if lower.contains("abort") || lower.contains("timeout") {
-            let why = if by_deadline {
-                format!(
-                    "no answer before the login check's {} s were up",
-                    CHECK_BUDGET_MS / 1000
-                )
-            } else {
-                format!("no answer within {} s (timeout)", REQUEST_TIMEOUT_MS / 1000)
-            };
-            Failure::new(FailureKind::Timeout, why)
-        } else if https && lower.contains("internal error") {
-            Failure::new(
-                FailureKind::Tls,
-                format!("the runtime says \"{text}\"; its log has the TLS reason"),
-            )
-        } else {
-            Failure::new(FailureKind::Other, text)
-        };
-        ProbeResponse::Failed(failure)
+        ProbeResponse::Failed(from_runtime(&req.url, &e.to_string(), None, by_deadline))
     };
     // web-sys directly: worker::RequestInit drags in serializers for
     // Cloudflare's image options, which a GET to a registry never uses.
@@ -255,7 +239,21 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
         .and_then(|r| r.dyn_into::<web_sys::Response>());
     let raw = match answer {
         Ok(r) => r,
-        Err(e) => return fail(e.into()),
+        Err(e) => {
+            let text = worker::Error::from(e).to_string();
+            // workerd's "internal error" is a name that does not resolve or
+            // a failed handshake: a bare TCP connection tells which.
+            let left = req
+                .deadline_ms
+                .map_or(i64::MAX, |d| d - worker::Date::now().as_millis() as i64);
+            let tcp = if wants_tcp_check(&text) && left > 0 {
+                let ms = u32::try_from(left.min(TCP_CHECK_MS)).unwrap_or(0);
+                Some(super::tcp::opens(&req.url, ms).await)
+            } else {
+                None
+            };
+            return ProbeResponse::Failed(from_runtime(&req.url, &text, tcp, by_deadline));
+        }
     };
     let stream = raw.body();
     let resp = WResponse::from(raw);
