@@ -139,7 +139,7 @@ function decode(args, input = '') {
 test('regcred decode reads a .dockerconfigjson value and whole Secrets', () => {
   const value = decode([VALUE]);
   assert.equal(value.code, 0, value.err);
-  assert.match(value.out, /^REGISTRY\s+USERNAME\s+PASSWORD\nregistry\.example\.com\s+deploy\s+\(12 characters; --reveal shows it\)\n$/);
+  assert.match(value.out, new RegExp(`^REGISTRY\\s+USERNAME\\s+PASSWORD\nregistry\\.example\\.com\\s+deploy\\s+\\(${PASSWORD.length} characters; --reveal shows it\\)\n$`));
   assert.match(value.err, /base64 of a Docker config/);
 
   for (const input of [CREATED, AS_JSON]) {
