@@ -71,6 +71,16 @@ fn shell_quote(s: &str) -> String {
 /// is not a JSON object, or whose `auths`/`credHelpers`/`credsStore` have the
 /// wrong type, is an error; a bad entry is an `Invalid` row.
 pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
+    classify_with(config_json, Rules::Input)
+}
+
+/// [`classify`] with the rules an entry is read by: the decoder reads a
+/// Secret as it was stored (`email: "unused"`, which kubectl never checked,
+/// still shows its credentials); an import makes new secrets, so every rule.
+pub(crate) fn classify_with(
+    config_json: &str,
+    rules: Rules,
+) -> Result<Vec<ImportRow>, ConfigError> {
     let root = parse_object(config_json)?;
     let empty = serde_json::Map::new();
     let auths = match root.get("auths") {
@@ -127,7 +137,7 @@ pub fn classify(config_json: &str) -> Result<Vec<ImportRow>, ConfigError> {
     let mut rows = Vec::new();
     let mut taken = BTreeSet::new();
     for (server, value) in auths {
-        let status = match read_entry(server, value, Rules::Input) {
+        let status = match read_entry(server, value, rules) {
             Ok(EntryRead::Credentials(entry, warning)) => {
                 let suggested_name = unique(entry.registry.suggested_name(), &mut taken);
                 ImportStatus::Importable {

@@ -10,8 +10,8 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::auth::{self, AuthError, Credentials};
-use crate::dockerconfig::parse_object;
-use crate::import::{classify, ImportRow};
+use crate::dockerconfig::{parse_object, Rules};
+use crate::import::{classify_with, ImportRow};
 use crate::manifest::{self, SecretManifest};
 
 /// Most bytes the decoder reads: a Secret with its last-applied annotation
@@ -229,13 +229,14 @@ fn secret(s: &SecretManifest, format: &str) -> Found {
     found(source, rows)
 }
 
-/// A Docker config's rows; a config with no registries is an error.
+/// A Docker config's rows; a config with no registries is an error. Read
+/// as stored: the decoder shows what a Secret holds, also an old email.
 fn config_rows(text: &str) -> Result<Vec<ImportRow>, String> {
     // `classify` reads a config.json; say "not JSON" in the paste's terms.
     if let Err(e) = parse_object(text) {
         return Err(format!("the Docker config {e}"));
     }
-    match classify(text) {
+    match classify_with(text, Rules::Stored) {
         Ok(rows) if rows.is_empty() => Err(
             "the Docker config lists no registries (no \"auths\" and no \"credHelpers\")".into(),
         ),
@@ -344,6 +345,13 @@ mod tests {
             e.0.starts_with("this is base64 of text that starts like JSON"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_secret_with_an_email_kubectl_never_checked_still_decodes() {
+        let config = r#"{"auths":{"r.io":{"username":"u","password":"p","email":"unused"}}}"#;
+        let got = decode_paste(&B64.encode(config)).unwrap();
+        assert_eq!(users(&got), [(None, "r.io".into(), "u".into())]);
     }
 
     #[test]
