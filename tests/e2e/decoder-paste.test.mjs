@@ -127,6 +127,34 @@ test('/decode reads a .dockerconfigjson value and whole Secrets, and sends nothi
   await ctx.close();
 });
 
+test('/decode on a phone: every decoded row fits 390 px, one card per registry', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 800 } });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(20_000);
+  await p.goto(`${w.url}/decode`);
+  await p.locator('#decode-input').waitFor();
+  const long = JSON.stringify({ auths: {
+    'registry.gitlab.platform-team.example.com:5050': { auth: b64('deploy-bot-for-the-platform-team:pw') },
+    'quay.io': { auth: b64('q:p') },
+  } });
+  for (const input of [b64(long), LIST.replace(VALUE, b64(long))]) {
+    await p.fill('#decode-input', input);
+    await p.locator('#decoded-rows tbody tr').first().waitFor();
+    const { over, widest } = await p.evaluate(() => {
+      const vw = window.innerWidth;
+      let right = vw;
+      let widest = '';
+      for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > right + 0.5) { right = r.right; widest = `${el.tagName}#${el.id} (${Math.round(r.right)} px)`; }
+      }
+      return { over: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - vw, widest };
+    });
+    assert.ok(over <= 0, `the decoded rows are ${over} px wider than the screen; widest: ${widest}`);
+  }
+  await ctx.close();
+});
+
 /** The installed CLI, offline (a closed port as its server). */
 function decode(args, input = '') {
   const r = spawnSync(path.join(BIN, 'regcred'), ['decode', ...args], {

@@ -50,10 +50,10 @@ fn configs(found: Vec<Found>) -> impl IntoView {
         .into_iter()
         .flat_map(|f| {
             let secret = f.secret.clone().unwrap_or_default();
-            let cell = move || several.then(|| view! { <td>{secret.clone()}</td> });
+            let cell = move || several.then(|| view! { <td data-label="Secret">{secret.clone()}</td> });
             match f.rows {
                 Err(why) => vec![view! {
-                    <tr>{cell()}<td colspan="4" class="err">{why}</td></tr>
+                    <tr>{cell()}<td colspan="4" class="err" data-label="Problem">{why}</td></tr>
                 }
                 .into_any()],
                 Ok(rows) => rows
@@ -68,7 +68,7 @@ fn configs(found: Vec<Found>) -> impl IntoView {
         .collect_view();
     view! {
         <p class="hint" id="decoded-source">"Read as " {sources} "."</p>
-        <table id="decoded-rows">
+        <table id="decoded-rows" class="cards">
             <thead><tr>
                 {several.then(|| view! { <th scope="col">"Secret"</th> })}
                 <th scope="col">"Registry"</th><th scope="col">"Username"</th><th scope="col">"Password"</th><th scope="col">"Note"</th>
@@ -81,18 +81,18 @@ fn configs(found: Vec<Found>) -> impl IntoView {
 fn row(secret: impl IntoView + 'static, r: ImportRow, i: usize) -> impl IntoView {
     match r.status {
         ImportStatus::Importable { entry, warnings, .. } => view! {
-            <tr>{secret}<td>{r.server.clone()}</td><td>{entry.credentials.username.clone()}</td>
-                <td><Masked value=entry.credentials.password.clone() id=format!("decoded-password-{i}")/></td>
-                <td>{warnings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")}</td></tr>
+            <tr>{secret}<td data-label="Registry">{r.server.clone()}</td><td data-label="Username">{entry.credentials.username.clone()}</td>
+                <td data-label="Password"><Masked value=entry.credentials.password.clone() id=format!("decoded-password-{i}")/></td>
+                <td data-label="Note">{warnings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")}</td></tr>
         }
         .into_any(),
         ImportStatus::InHelper { helper } => view! {
-            <tr>{secret}<td>{r.server.clone()}</td><td colspan="2">"in credential helper \"" {helper.to_string()} "\""</td>
-                <td>"Print it with " <code>{helper_command(&helper, &r.server)}</code></td></tr>
+            <tr>{secret}<td data-label="Registry">{r.server.clone()}</td><td colspan="2" data-label="Credentials">"in credential helper \"" {helper.to_string()} "\""</td>
+                <td data-label="Note">"Print it with " <code>{helper_command(&helper, &r.server)}</code></td></tr>
         }
         .into_any(),
         ImportStatus::Invalid { reason } => view! {
-            <tr>{secret}<td>{r.server.clone()}</td><td colspan="3" class="err">{reason}</td></tr>
+            <tr>{secret}<td data-label="Registry">{r.server.clone()}</td><td colspan="3" class="err" data-label="Problem">{reason}</td></tr>
         }
         .into_any(),
     }
