@@ -50,7 +50,8 @@ fn configs(found: Vec<Found>) -> impl IntoView {
         .into_iter()
         .flat_map(|f| {
             let secret = f.secret.clone().unwrap_or_default();
-            let cell = move || several.then(|| view! { <td data-label="Secret">{secret.clone()}</td> });
+            let cell =
+                move || several.then(|| view! { <td data-label="Secret">{secret.clone()}</td> });
             match f.rows {
                 Err(why) => vec![view! {
                     <tr>{cell()}<td colspan="4" class="err" data-label="Problem">{why}</td></tr>
