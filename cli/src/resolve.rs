@@ -3,7 +3,7 @@
 //! API resolves for the puller token (`GET /v2/admin/registryCredentials`).
 
 use shared::api::RegistryCredentials;
-use shared::{parse_dockerconfigjson, Registry, SecretName};
+use shared::{parse_stored_dockerconfigjson, Registry, SecretName};
 
 use crate::client::{encode, Api};
 use crate::error::{CliError, Result};
@@ -66,7 +66,7 @@ fn by_name(api: &Api, secret: &str, registry: &Registry) -> Result<Option<Resolv
     if a.status >= 300 {
         return Err(a.into_error());
     }
-    let config = parse_dockerconfigjson(&a.body)
+    let config = parse_stored_dockerconfigjson(&a.body)
         .map_err(|e| CliError::new(format!("the secret {name}: {e}")))?
         .config;
     Ok(config

@@ -6,7 +6,9 @@
 
 use crate::api::{ApiError, ErrorCode};
 use crate::auth::Credentials;
-use crate::dockerconfig::{parse_dockerconfigjson, DockerConfig, ParsedConfig, RegistryEntry};
+use crate::dockerconfig::{
+    check_email, parse_stored_dockerconfigjson, DockerConfig, ParsedConfig, RegistryEntry,
+};
 use crate::registry::Registry;
 use crate::requests::config_error;
 
@@ -127,7 +129,14 @@ impl EntryEdit {
         };
         let email = match &self.email {
             None => old.email.clone(),
-            Some(e) => e.clone(),
+            Some(e) => {
+                if let Some(given) = e {
+                    check_email(given).map_err(|why| {
+                        entry_error("email", format!("\"entry\".\"email\": {why}"))
+                    })?;
+                }
+                e.clone()
+            }
         };
         let mut entry = RegistryEntry::new(registry, credentials, email);
         if !moved {
@@ -141,9 +150,10 @@ impl EntryEdit {
         let Some(edited) = DockerConfig::new(entries) else {
             return Err(entry_error("registry", "the edit left no registry".into()));
         };
-        // Every rule of a `.dockerconfigjson` (a ':' in the username, an
-        // empty one, a bad email) holds for the edited entry too.
-        parse_dockerconfigjson(&edited.to_json()).map_err(|e| {
+        // Every rule of a `.dockerconfigjson` holds for the edited document;
+        // an email stored before today's rule stays (the new one was checked
+        // above), so an edit never fails on what it does not name.
+        parse_stored_dockerconfigjson(&edited.to_json()).map_err(|e| {
             let mut err = config_error(e);
             err.target = Some("entry".into());
             err
@@ -154,6 +164,7 @@ impl EntryEdit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dockerconfig::parse_dockerconfigjson;
 
     fn config(text: &str) -> DockerConfig {
         parse_dockerconfigjson(text).unwrap().config
@@ -230,6 +241,29 @@ mod tests {
         };
         let e = onto.apply(&two).unwrap_err();
         assert_eq!(e.target.as_deref(), Some("entry.newRegistry"));
+    }
+
+    #[test]
+    fn an_email_stored_before_the_rule_stays_and_a_new_one_is_checked() {
+        let stored = crate::parse_stored_dockerconfigjson(
+            r#"{"auths":{"r.io":{"username":"u","password":"p","email":"unused"}}}"#,
+        )
+        .unwrap()
+        .config;
+        let new_password = EntryEdit {
+            password: Some("new".into()),
+            ..Default::default()
+        };
+        let out = new_password.apply(&stored).unwrap();
+        assert_eq!(entry(&out, 0).email.as_deref(), Some("unused"));
+        let bad = EntryEdit {
+            email: Some(Some("not-an-email".into())),
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.apply(&stored).unwrap_err().target.as_deref(),
+            Some("entry.email")
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::api::{ApiError, ErrorCode, SecretStatus};
 use shared::time::Timestamp;
-use shared::{parse_dockerconfigjson, DockerConfig, SecretName};
+use shared::{parse_stored_dockerconfigjson, DockerConfig, SecretName};
 
 use crate::crypto::{OpenError, NONCE_LEN};
 use crate::ctx::Ctx;
@@ -168,7 +168,7 @@ pub fn metadata(
 /// The full registry list of a record: its metadata's, or the value's when
 /// the metadata could not hold them all.
 pub fn registries_of(meta: &SecretMeta, text: &str) -> Vec<String> {
-    match parse_dockerconfigjson(text) {
+    match parse_stored_dockerconfigjson(text) {
         Ok(p) if meta.omitted > 0 => p.config.registries(),
         _ => meta.registries.clone(),
     }
@@ -183,7 +183,7 @@ pub fn users_of<S: Store>(
 ) -> Vec<shared::api::RegistryLogin> {
     open(ctx, name, stored)
         .ok()
-        .and_then(|text| parse_dockerconfigjson(&text).ok())
+        .and_then(|text| parse_stored_dockerconfigjson(&text).ok())
         .map(|p| shared::api::RegistryLogin::of(&p.config))
         .unwrap_or_default()
 }

@@ -8,7 +8,9 @@ use shared::api::{
     ApiError, ErrorCode, ErrorDetail, RegistryCredentials, RegistryUser, RegistryUsers,
 };
 use shared::scope::sees;
-use shared::{parse_dockerconfigjson, DockerConfig, Registry, RegistryEntry, Scope, SecretName};
+use shared::{
+    parse_stored_dockerconfigjson, DockerConfig, Registry, RegistryEntry, Scope, SecretName,
+};
 
 use crate::ctx::Ctx;
 use crate::http::{param, Response};
@@ -72,7 +74,7 @@ pub async fn by_registry<S: Store>(
                 let Some(stored) = ctx.store.get(&key(&name)).await? else {
                     continue;
                 };
-                let Ok(parsed) = parse_dockerconfigjson(&open(ctx, &name, &stored)?) else {
+                let Ok(parsed) = parse_stored_dockerconfigjson(&open(ctx, &name, &stored)?) else {
                     continue;
                 };
                 if entry_for(&parsed.config, &asked).is_some() {
@@ -96,7 +98,7 @@ pub async fn by_registry<S: Store>(
         Some(opened) => opened,
         None => {
             let stored = load(ctx, &holder.name).await?;
-            let parsed = parse_dockerconfigjson(&open(ctx, &holder.name, &stored)?)
+            let parsed = parse_stored_dockerconfigjson(&open(ctx, &holder.name, &stored)?)
                 .map_err(|e| unreadable(&holder.name, &e.path))?;
             (stored, parsed.config)
         }
@@ -135,7 +137,7 @@ pub async fn every_registry<S: Store>(
         let Some(stored) = ctx.store.get(&key(&name)).await? else {
             continue;
         };
-        let Ok(parsed) = parse_dockerconfigjson(&open(ctx, &name, &stored)?) else {
+        let Ok(parsed) = parse_stored_dockerconfigjson(&open(ctx, &name, &stored)?) else {
             continue;
         };
         for e in parsed.config.entries() {

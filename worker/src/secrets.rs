@@ -9,7 +9,7 @@ use shared::api::{
 use shared::requests::{parse_modify, CredentialChange, ValidCreate};
 use shared::scope::sees;
 use shared::time::Timestamp;
-use shared::{parse_dockerconfigjson, Scope, SecretName};
+use shared::{parse_stored_dockerconfigjson, Scope, SecretName};
 
 use crate::ctx::Ctx;
 use crate::guards::{check_if_match, check_quota, with_etag, Preconditions};
@@ -97,7 +97,7 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
     let mut status = meta.status(name.as_str(), now);
     // Usernames are shown so an edit can keep them; they live in the value.
     let text = open(ctx, name, &stored)?;
-    if let Ok(parsed) = parse_dockerconfigjson(&text) {
+    if let Ok(parsed) = parse_stored_dockerconfigjson(&text) {
         if omitted > 0 {
             // The metadata could not hold every registry.
             status.registries = parsed.config.registries();
@@ -209,7 +209,8 @@ pub async fn modify<S: Store>(
         Some(CredentialChange::Replace(parsed)) => Some(parsed),
         Some(CredentialChange::Edit(edit)) => {
             let text = open(ctx, name, &stored)?;
-            let current = parse_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
+            let current =
+                parse_stored_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
             edited = edit.apply(&current.config)?;
             Some(&edited)
         }
@@ -225,7 +226,7 @@ pub async fn modify<S: Store>(
             let sealed = seal_text(ctx, name, version + 1, text.as_bytes())?;
             // Re-read the registry list if the metadata could not hold all of it.
             let registries = if old.omitted > 0 {
-                parse_dockerconfigjson(&text)
+                parse_stored_dockerconfigjson(&text)
                     .map_err(shared::requests::config_error)?
                     .config
                     .registries()

@@ -457,6 +457,10 @@ impl Modify for Constraints {
                 "The .dockerconfigjson as JSON text, or base64 of it: {{\"auths\": {{\"<registry>\": {{\"auth\": ...}}}}}}, 1 to {MAX_REGISTRIES} registries, at most {MAX_DOCKERCONFIGJSON_BYTES} bytes."
             ));
         });
+        // An entry's email must be local@domain (shared::dockerconfig).
+        property("EntryEditRequest", "email", &|o| {
+            o.format = Some(SchemaFormat::KnownFormat(KnownFormat::Email));
+        });
         property("RestoreChunk", "restoreId", &|o| {
             o.pattern = Some("^[a-z0-9-]{8,64}$".into());
             o.min_length = Some(8);

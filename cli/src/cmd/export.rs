@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
-use shared::{archive, forms, parse_dockerconfigjson, SecretName};
+use shared::{archive, forms, parse_stored_dockerconfigjson, SecretName};
 
 use crate::args::ExportFormat;
 use crate::client::Api;
@@ -29,7 +29,7 @@ pub fn run(
             None,
         )?
         .body;
-    let config = parse_dockerconfigjson(&text)
+    let config = parse_stored_dockerconfigjson(&text)
         .map_err(|e| CliError::new(format!("the stored secret: {e}")))?
         .config;
     let image_of = || {
