@@ -41,20 +41,11 @@ pub async fn session(token: &str) -> Result<SessionResponse, CallError> {
     send(authed(Request::get("/v2/session"), token).build()).await
 }
 
-/// What `GET /v2/health` says about signing in: `"access": true` when the
-/// worker takes Cloudflare Access's identity. Read alone (a missing field
-/// is false), so an older worker's answer reads as "tokens only".
-#[derive(Debug, Default, serde::Deserialize)]
-struct EdgeSignIn {
-    #[serde(default)]
-    access: bool,
-}
-
 /// Whether the edge may sign this browser in by itself (Cloudflare Access
 /// in front): only then is `/v2/session` asked without a token, since
 /// anywhere else that is a 401 the browser logs on every signed-out load.
 pub async fn edge_signs_in() -> bool {
-    send::<EdgeSignIn>(Request::get("/v2/health").build())
+    send::<shared::api::HealthResponse>(Request::get("/v2/health").build())
         .await
         .is_ok_and(|h| h.access)
 }
@@ -330,7 +321,8 @@ mod tests {
 
     #[test]
     fn only_a_health_answer_naming_access_asks_the_edge() {
-        let health_says_access = |text| decode::<EdgeSignIn>(200, text).is_ok_and(|h| h.access);
+        let health_says_access =
+            |text| decode::<shared::api::HealthResponse>(200, text).is_ok_and(|h| h.access);
         assert!(health_says_access(
             r#"{"status":"ok","version":"1","access":true}"#
         ));

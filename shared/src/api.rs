@@ -381,6 +381,11 @@ pub enum SignIn {
 pub struct HealthResponse {
     pub status: String,
     pub version: String,
+    /// regcred: true when the worker takes Cloudflare Access's identity
+    /// (REGCRED_ACCESS_TEAM_DOMAIN and _AUD set), so the console asks
+    /// `/v2/session` without a token only then. Left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub access: bool,
 }
 
 /// `GET /v2/admin/encryptionKeys`: each key and how many secrets it seals.

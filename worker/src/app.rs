@@ -143,6 +143,9 @@ async fn admit_inner<S: Store>(
                 &HealthResponse {
                     status: "ok".into(),
                     version: VERSION.into(),
+                    // A bad setting is reported by the routes that need it;
+                    // health stays up and just does not claim Access.
+                    access: ctx.config().is_ok_and(|c| c.access.is_some()),
                 },
             ),
         }));
