@@ -2,28 +2,8 @@
 //! has room for, which rows start checked (the first that fit), and what
 //! the page says about it, before and while the user picks rows.
 
-use shared::api::QuotaResponse;
-
-/// Room left under the quota, from `GET /v2/admin/resourceQuota/...`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Room {
-    pub max: u64,
-    pub used: u64,
-}
-
-impl Room {
-    /// None when the answer has no usage (it was asked `quotaOnly`).
-    pub fn of(q: &QuotaResponse) -> Option<Room> {
-        q.usage.as_ref().map(|u| Room {
-            max: q.quota.max_count,
-            used: u.count,
-        })
-    }
-
-    pub fn free(&self) -> u64 {
-        self.max.saturating_sub(self.used)
-    }
-}
+/// Room left under the quota: shared's rule, which the CLI plans with too.
+pub use shared::import::QuotaRoom as Room;
 
 /// Whether each row starts checked: importable rows, in order, as long as
 /// they fit (all of them when the room is unknown).
@@ -99,10 +79,11 @@ mod tests {
 
     #[test]
     fn room_is_read_from_the_quota_answer() {
-        let q: QuotaResponse =
+        let q: shared::api::QuotaResponse =
             serde_json::from_str(r#"{"usage":{"count":7},"quota":{"maxCount":50}}"#).unwrap();
         assert_eq!(Room::of(&q).map(|r| r.free()), Some(43));
-        let q: QuotaResponse = serde_json::from_str(r#"{"quota":{"maxCount":50}}"#).unwrap();
+        let q: shared::api::QuotaResponse =
+            serde_json::from_str(r#"{"quota":{"maxCount":50}}"#).unwrap();
         assert_eq!(Room::of(&q), None);
         assert_eq!(Room { max: 5, used: 9 }.free(), 0);
     }

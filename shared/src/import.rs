@@ -203,6 +203,30 @@ fn unique(base: SecretName, taken: &mut BTreeSet<String>) -> SecretName {
     candidate
 }
 
+/// Room left under the secret quota, from the quota route's answer: how many
+/// new secrets an import may still make. The console and the CLI both plan
+/// imports with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaRoom {
+    pub max: u64,
+    pub used: u64,
+}
+
+impl QuotaRoom {
+    /// None when the answer has no usage (it was asked `quotaOnly`).
+    pub fn of(q: &crate::api::QuotaResponse) -> Option<QuotaRoom> {
+        q.usage.as_ref().map(|u| QuotaRoom {
+            max: q.quota.max_count,
+            used: u.count,
+        })
+    }
+
+    /// How many more secrets fit.
+    pub fn free(&self) -> u64 {
+        self.max.saturating_sub(self.used)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

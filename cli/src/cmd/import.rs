@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
 use shared::api::{CreateSecretRequest, QuotaResponse, SecretData};
+use shared::import::QuotaRoom;
 use shared::{classify, DockerConfig, ImportStatus, Registry, RegistryEntry, SecretName};
 
 use crate::client::Api;
@@ -55,13 +56,12 @@ fn prefixed(prefix: Option<&str>, name: &SecretName) -> std::result::Result<Secr
 /// many more secrets the quota allows.
 pub struct Room {
     pub taken: BTreeSet<String>,
-    pub used: u64,
-    pub max: u64,
+    pub quota: QuotaRoom,
 }
 
 impl Room {
     pub fn free(&self) -> u64 {
-        self.max.saturating_sub(self.used)
+        self.quota.free()
     }
 
     fn read(api: &Api) -> Result<Room> {
@@ -74,8 +74,10 @@ impl Room {
         let q: QuotaResponse = api.get("/v2/admin/resourceQuota/dockerRegistrySecrets")?;
         Ok(Room {
             taken,
-            used: q.usage.map_or(0, |u| u.count),
-            max: q.quota.max_count,
+            quota: QuotaRoom::of(&q).unwrap_or(QuotaRoom {
+                max: q.quota.max_count,
+                used: 0,
+            }),
         })
     }
 }
@@ -140,7 +142,7 @@ pub fn plan(
 fn over_quota(room: &Room) -> String {
     format!(
         "skipped: over the quota ({} of {} secrets exist): pick fewer with --registry, or delete some",
-        room.used, room.max
+        room.quota.used, room.quota.max
     )
 }
 
@@ -159,8 +161,8 @@ pub fn quota_note(rows: &[Row], room: &Room, dry_run: bool) -> Option<String> {
         "The quota allows {} more secret{} ({} of {} exist): this {verb} {fit}; {over} more registr{} skipped (over the quota).",
         room.free(),
         if room.free() == 1 { "" } else { "s" },
-        room.used,
-        room.max,
+        room.quota.used,
+        room.quota.max,
         if over == 1 { "y is" } else { "ies are" },
     ))
 }
@@ -364,8 +366,7 @@ mod tests {
     fn room(taken: &[&str], used: u64, max: u64) -> Room {
         Room {
             taken: taken.iter().map(|s| s.to_string()).collect(),
-            used,
-            max,
+            quota: QuotaRoom { max, used },
         }
     }
 
