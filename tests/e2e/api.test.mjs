@@ -36,9 +36,12 @@ test('create, get, list, pull, modify, delete round trip', async () => {
   assert.equal(g.json.name, 'e2e-hub');
   assert.deepEqual(g.json.registries, ['https://index.docker.io/v1/']);
   assert.match(g.json.createdAt, /^\d{4}-\d\d-\d\dT/);
-  assert.doesNotMatch(g.text, /Pa55|hubuser/);
+  // The username is shown (an edit keeps it); the password never is.
+  assert.deepEqual(g.json.users, [{ registry: 'https://index.docker.io/v1/', username: 'hubuser' }]);
+  assert.doesNotMatch(g.text, /Pa55/);
 
   const l = await as.viewer('GET', S);
+  assert.doesNotMatch(l.text, /Pa55|hubuser/, 'a list holds no usernames either');
   assert.equal(l.status, 200);
   assert.ok(l.json.resources.some((r) => r.name === 'e2e-hub'));
   assert.equal(l.json.count, l.json.resources.length);
