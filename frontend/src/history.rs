@@ -112,7 +112,9 @@ impl RestorePlan {
 
 /// "ci", or with several registries "ci (ghcr.io), robot (quay.io)"; a
 /// version written before usernames were shown has none: a dash.
-fn usernames(users: &[RegistryLogin], several: bool) -> String {
+/// Who logs in: "ci", or "ci (ghcr.io), bot (quay.io)" for several
+/// registries; a dash when the answer has no users.
+pub fn usernames(users: &[RegistryLogin], several: bool) -> String {
     if users.is_empty() {
         return "—".into();
     }

@@ -194,6 +194,9 @@ test('edit can clear an expiry: "No expiry" sends expiresAt null', async () => {
   assert.equal(got.json.expiresAt, undefined, JSON.stringify(got.json));
   await page.goto(`${w.url}/secrets/hub-team`);
   await waitText('#expires-at', /^—$/);
+  // Who logs in is shown; the password never is.
+  await waitText('#usernames', /^hubuser$/);
+  assert.doesNotMatch(await page.content(), /rotated-password-2/);
   await page.goto(`${w.url}/secrets/hub-team/edit`);
   await page.locator('#expires').waitFor();
   assert.equal(await page.inputValue('#expires'), '');

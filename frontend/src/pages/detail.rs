@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use shared::{forms, Action, Registry, SecretName};
 
-use crate::history::deleted_line;
+use crate::history::{deleted_line, usernames};
 use crate::listing::short_time;
 use crate::pages::deleted::undelete_notice;
 use crate::pages::gate::RequireRole;
@@ -102,6 +102,8 @@ fn Loaded() -> impl IntoView {
                         </Show>
                         <dl class="meta">
                             <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
+                            <dt>{if s.users.len() > 1 { "Usernames" } else { "Username" }}</dt>
+                            <dd id="usernames">{usernames(&s.users, s.users.len() > 1)}</dd>
                             <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>
                             <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
                             <dt>"Expires"</dt><dd id="expires-at">{crate::listing::expiry_label(&s).0}</dd>
@@ -163,6 +165,8 @@ fn Gone(name: String, message: String, undelete: Callback<String>) -> impl IntoV
                             </p>
                             <dl class="meta">
                                 <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
+                            <dt>{if s.users.len() > 1 { "Usernames" } else { "Username" }}</dt>
+                            <dd id="usernames">{usernames(&s.users, s.users.len() > 1)}</dd>
                                 <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
                             </dl>
                             <Show when=move || ctx.offers().undelete>
