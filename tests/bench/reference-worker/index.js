@@ -81,8 +81,17 @@ async function get(name, env, cfg) {
   const { value, metadata } = await env.SECRETS.getWithMetadata(PREFIX + name);
   if (value === null) return fail(404, 'NotFound', `there is no docker registry secret named "${name}"`);
   const s = status(name, metadata ?? {});
-  // Like ours, the value is decrypted only when the metadata had to drop registries.
-  if (metadata?.x > 0) s.registries = Object.keys(JSON.parse(await open(cfg, name, value)).auths).sort();
+  // Like ours, the value is decrypted on every get: it shows each registry's
+  // username (the registries too when the metadata had to drop some).
+  const auths = JSON.parse(await open(cfg, name, value)).auths;
+  const servers = Object.keys(auths).sort();
+  if (metadata?.x > 0) s.registries = servers;
+  s.users = servers.map((registry) => {
+    const e = auths[registry];
+    const u = { registry, username: e.username ?? atob(e.auth ?? '').split(':')[0] };
+    if (e.email) u.email = e.email;
+    return u;
+  });
   return reply(200, s, { etag: `"${metadata?.v ?? 1}"` });
 }
 
