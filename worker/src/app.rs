@@ -30,15 +30,18 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const OPENAPI: &str = include_str!("../openapi.json");
 
 /// What the front door decided about a request from its head alone.
-pub enum Gate {
+pub enum Gate<'a> {
     /// Answered without a token (health, OpenAPI) or refused.
     Answer(Response),
     /// Route, method, token and role are right; the body is still unread.
-    Admitted(Admitted),
+    Admitted(Admitted<'a>),
 }
 
-/// A request whose route, method, token and role passed.
-pub struct Admitted {
+/// A request whose route, method, token and role passed, and what that
+/// proved: the settings are readable (handlers take them as `&Config`, never
+/// checking again).
+pub struct Admitted<'a> {
+    config: &'a Config,
     operation: &'static Operation,
     params: Params,
     principal: Principal,
@@ -47,7 +50,7 @@ pub struct Admitted {
     deleted: bool,
 }
 
-impl Admitted {
+impl Admitted<'_> {
     /// What the Durable Object serves (the table's `Serves::Object`, and
     /// the list of deleted secrets).
     pub fn for_writer(&self) -> bool {
@@ -91,24 +94,28 @@ pub async fn conclude<S: Store>(
         .config
         .as_ref()
         .map_or(crate::config::DEFAULT_AUDIT_DAYS, |c| c.audit_days);
-    audit::record(ctx.store, attempt, &resp, &ctx.now, &req.request_id, ttl).await;
+    audit::record(ctx.store, attempt, &resp, ctx.now, &req.request_id, ttl).await;
     finish(resp, &req.request_id)
 }
 
 /// The checks the request head decides: route, method, token (failures
 /// counted per address) and role. Reads no body and touches no secret.
-pub async fn admit<S: Store>(req: &Request, ctx: &Ctx<'_, S>, attempt: &mut Attempt) -> Gate {
+pub async fn admit<'a, S: Store>(
+    req: &Request,
+    ctx: &Ctx<'a, S>,
+    attempt: &mut Attempt,
+) -> Gate<'a> {
     match admit_inner(req, ctx, attempt).await {
         Ok(g) => g,
         Err(r) => Gate::Answer(r),
     }
 }
 
-async fn admit_inner<S: Store>(
+async fn admit_inner<'a, S: Store>(
     req: &Request,
-    ctx: &Ctx<'_, S>,
+    ctx: &Ctx<'a, S>,
     attempt: &mut Attempt,
-) -> Result<Gate, Response> {
+) -> Result<Gate<'a>, Response> {
     let (operation, params) = match ops::find(req.method, &req.path) {
         Found::Operation(o, p) => (o, p),
         Found::NoRoute => {
@@ -187,6 +194,7 @@ async fn admit_inner<S: Store>(
     let deleted =
         operation.op == Op::List && Paging::from_query(pairs(&req.query)).is_ok_and(|p| p.deleted);
     Ok(Gate::Admitted(Admitted {
+        config,
         operation,
         params,
         principal,
@@ -266,7 +274,7 @@ pub fn check_body(admitted: &Admitted, req: &Request) -> Result<(), ApiError> {
 
 /// Runs the handler of an admitted request whose body passed `check_body`.
 pub async fn serve<S: Store>(
-    admitted: &Admitted,
+    admitted: &Admitted<'_>,
     req: &Request,
     ctx: &Ctx<'_, S>,
     attempt: &mut Attempt,
@@ -278,12 +286,13 @@ pub async fn serve<S: Store>(
 }
 
 async fn dispatch<S: Store>(
-    admitted: &Admitted,
+    admitted: &Admitted<'_>,
     req: &Request,
     ctx: &Ctx<'_, S>,
     attempt: &mut Attempt,
 ) -> Result<Response, ApiError> {
     let who = &admitted.principal;
+    let cfg = admitted.config;
     let scope = who.scope.as_ref();
     let op = admitted.operation.op;
     match op {
@@ -296,7 +305,7 @@ async fn dispatch<S: Store>(
                 via: who.via,
             },
         )),
-        Op::List => secrets::list(ctx, &req.query, scope).await,
+        Op::List => secrets::list(ctx, cfg, &req.query, scope).await,
         Op::Create => {
             let (asked, valid) = parse_create_named(&req.body);
             // The audit record names the secret a create was for, even a refused one.
@@ -305,15 +314,15 @@ async fn dispatch<S: Store>(
             if !who.sees(valid.name.as_str()) {
                 return Err(outside_scope(who, &valid.name));
             }
-            secrets::create(ctx, valid, &preconditions(req), &who.label).await
+            secrets::create(ctx, cfg, valid, &preconditions(req), &who.label).await
         }
-        Op::Quota => secrets::quota(ctx, &req.query, scope).await,
-        Op::DryRunCheck => login::check_given(ctx, &req.body).await,
+        Op::Quota => secrets::quota(ctx, cfg, &req.query, scope).await,
+        Op::DryRunCheck => login::check_given(ctx, cfg, &req.body).await,
         Op::Audit => audit::list(ctx.store, &req.query, scope).await,
         // The audit record names the secret the registry resolved to.
-        Op::PullableRegistries => resolve::every_registry(ctx, scope).await,
+        Op::PullableRegistries => resolve::every_registry(ctx, cfg, scope).await,
         Op::RegistryCredentials => {
-            resolve::by_registry(ctx, &req.query, scope, &mut attempt.secret).await
+            resolve::by_registry(ctx, cfg, &req.query, scope, &mut attempt.secret).await
         }
         Op::ListTokens => managed::list(ctx).await,
         Op::CreateToken => {
@@ -324,12 +333,12 @@ async fn dispatch<S: Store>(
         Op::RevokeToken => {
             managed::revoke(ctx, admitted.params.id.as_deref().unwrap_or_default()).await
         }
-        Op::Keys => keys::list(ctx).await,
-        Op::Rewrap => keys::rewrap(ctx, &req.query).await,
+        Op::Keys => keys::list(ctx, cfg).await,
+        Op::Rewrap => keys::rewrap(ctx, cfg, &req.query).await,
         // Only admins reach these, and an admin is never scoped (tokens and
         // Access roles refuse it where they are parsed).
         Op::Backup => backup::export(ctx, &req.query).await,
-        Op::Restore => backup::restore(ctx, &req.body).await,
+        Op::Restore => backup::restore(ctx, cfg, &req.body).await,
         Op::Get
         | Op::Modify
         | Op::Delete
@@ -346,17 +355,17 @@ async fn dispatch<S: Store>(
             }
             let pre = preconditions(req);
             match op {
-                Op::Get => secrets::get(ctx, &name).await,
-                Op::Modify => secrets::modify(ctx, &name, &req.body, &pre, &who.label).await,
-                Op::Delete => secrets::delete(ctx, &name, &pre).await,
-                Op::Pull => secrets::pull(ctx, &name).await,
-                Op::Check => login::check_stored(ctx, &name).await,
-                Op::Versions => history::versions(ctx, &name).await,
+                Op::Get => secrets::get(ctx, cfg, &name).await,
+                Op::Modify => secrets::modify(ctx, cfg, &name, &req.body, &pre, &who.label).await,
+                Op::Delete => secrets::delete(ctx, cfg, &name, &pre).await,
+                Op::Pull => secrets::pull(ctx, cfg, &name).await,
+                Op::Check => login::check_stored(ctx, cfg, &name).await,
+                Op::Versions => history::versions(ctx, cfg, &name).await,
                 Op::RestoreVersion => {
                     let v = admitted.params.version.as_deref().unwrap_or_default();
-                    history::restore_version(ctx, &name, v, &pre, &who.label).await
+                    history::restore_version(ctx, cfg, &name, v, &pre, &who.label).await
                 }
-                Op::Undelete => history::undelete(ctx, &name).await,
+                Op::Undelete => history::undelete(ctx, cfg, &name).await,
                 _ => history::purge(ctx, &name).await,
             }
         }

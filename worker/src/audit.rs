@@ -10,9 +10,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use shared::api::{ApiError, AuditEvent, AuditList, ErrorCode, Paging};
-use shared::time::Timestamp;
 use shared::{Action, Scope, SecretName};
 
+use crate::ctx::Now;
 use crate::http::{pairs, param, Request, Response};
 use crate::paging::{walk, Window};
 use crate::store::Store;
@@ -83,12 +83,7 @@ fn action_word(action: Action) -> Option<&'static str> {
 }
 
 /// The event for this attempt, if it is one that is recorded.
-pub fn event(
-    attempt: &Attempt,
-    resp: &Response,
-    now: &str,
-    request_id: &str,
-) -> Option<AuditEvent> {
+pub fn event(attempt: &Attempt, resp: &Response, now: Now, request_id: &str) -> Option<AuditEvent> {
     // Failed authentications are aggregated per address (`record_failure`).
     let word = match (resp.status, attempt.action) {
         (403, _) => "authorize",
@@ -108,7 +103,7 @@ pub fn event(
         .and_then(|s| SecretName::parse(s).ok())
         .map(|s| s.to_string());
     Some(AuditEvent {
-        time: now.to_owned(),
+        time: now.to_string(),
         actor,
         action: word.to_owned(),
         secret,
@@ -142,8 +137,8 @@ fn outcome_of(resp: &Response) -> String {
     }
 }
 
-fn key(now: &str, request_id: &str) -> String {
-    format!("{PREFIX}{:013}:{request_id}", MAX_MS - epoch_ms(now))
+fn key(now: Now, request_id: &str) -> String {
+    format!("{PREFIX}{:013}:{request_id}", MAX_MS - now.epoch_ms())
 }
 
 /// Records what the attempt was, if the trail keeps it; a failure to record
@@ -152,7 +147,7 @@ pub async fn record<S: Store>(
     store: &S,
     attempt: &Attempt,
     resp: &Response,
-    now: &str,
+    now: Now,
     request_id: &str,
     ttl_days: u32,
 ) {
@@ -165,7 +160,7 @@ pub async fn record<S: Store>(
         return;
     }
     if let Some(e) = event(attempt, resp, now, request_id) {
-        put(store, &key(&e.time, &e.request_id), &e, ttl).await;
+        put(store, &key(now, &e.request_id), &e, ttl).await;
     }
 }
 
@@ -195,18 +190,6 @@ thread_local! {
 /// While an address is past its budget, its record is rewritten at most this often.
 const FLUSH_EVERY_MS: i64 = 5_000;
 
-/// Milliseconds since the epoch of an RFC 3339 time (0 if unreadable).
-pub fn epoch_ms(now: &str) -> i64 {
-    let secs = Timestamp::parse(now).map(|t| t.unix_seconds()).unwrap_or(0);
-    let millis = now
-        .split('.')
-        .nth(1)
-        .and_then(|f| f.get(..3))
-        .and_then(|m| m.parse::<i64>().ok())
-        .unwrap_or(0);
-    secs * 1000 + millis
-}
-
 /// One record per address and minute: `audit:<inverted minute>:auth-<address>`;
 /// its actor is `unknown-token` once any of them presented a token.
 /// Within the budget every failure rewrites it (at most the budget's writes
@@ -217,11 +200,11 @@ async fn record_failure<S: Store>(
     store: &S,
     attempt: &Attempt,
     resp: &Response,
-    now: &str,
+    now: Now,
     request_id: &str,
     ttl: u64,
 ) {
-    let ms = epoch_ms(now);
+    let ms = now.epoch_ms();
     let minute = ms - ms.rem_euclid(60_000);
     let key = format!("{PREFIX}{:013}:auth-{}", MAX_MS - minute, attempt.address);
     let within_budget = resp.status == 401;
@@ -271,9 +254,8 @@ async fn record_failure<S: Store>(
     };
     // Stamped with its minute, as its key sorts, so the trail stays newest
     // first; written like the runtime's clock (millisecond precision).
-    let stamp = Timestamp::from_unix_seconds(minute / 1000).to_string();
     let e = AuditEvent {
-        time: format!("{}.000Z", stamp.trim_end_matches('Z')),
+        time: Now::from_epoch_ms(minute).to_string(),
         actor: if tokens_seen {
             "unknown-token".into()
         } else {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use shared::api::{ApiError, BackupItem, BackupPage, ErrorCode, RestoreChunk, RestoreResult};
 use shared::backup::{RecordKey, RESTORING_KEY, SECRET_PREFIX};
 
+use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::{bounded, Response};
 use crate::record::{open, SecretMeta, MAX_METADATA_BYTES};
@@ -63,7 +64,7 @@ async fn is_empty<S: Store>(store: &S) -> Result<bool, ApiError> {
 
 /// Checks one record: its key, its metadata, and that the keyring opens it
 /// at the version it names.
-fn check<S: Store>(ctx: &Ctx<'_, S>, i: usize, item: &BackupItem) -> Result<bool, ApiError> {
+fn check(cfg: &Config, i: usize, item: &BackupItem) -> Result<bool, ApiError> {
     let at = |m: String| bad_body(format!("record {} ({}): {m}", i + 1, item.key));
     let key = RecordKey::parse(&item.key).map_err(&at)?;
     let meta = SecretMeta::deserialize(&item.metadata)
@@ -83,13 +84,17 @@ fn check<S: Store>(ctx: &Ctx<'_, S>, i: usize, item: &BackupItem) -> Result<bool
         value: item.value.clone(),
         metadata: Some(item.metadata.clone()),
     };
-    open(ctx, key.name(), &stored).map_err(|e| at(e.message))?;
+    open(cfg, key.name(), &stored).map_err(|e| at(e.message))?;
     Ok(live)
 }
 
 /// `POST /v2/admin/restore`: one chunk. Every record is checked before any
 /// is written, so a refused chunk changes nothing.
-pub async fn restore<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn restore<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let chunk: RestoreChunk = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidRequestBody,
@@ -122,9 +127,9 @@ pub async fn restore<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response
     }
     let mut live = 0u64;
     for (i, item) in chunk.items.iter().enumerate() {
-        live += u64::from(check(ctx, i, item)?);
+        live += u64::from(check(cfg, i, item)?);
     }
-    let max = ctx.config()?.max_secrets;
+    let max = cfg.max_secrets;
     let held = ctx.store.count(SECRET_PREFIX, max).await?;
     if held + live > max {
         return Err(ApiError::new(

@@ -3,11 +3,13 @@
 //! the failure throttle. The platform fills it in (`edge/`), tests build
 //! their own; handlers never see which.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
 use shared::api::{ApiError, ErrorCode};
 use shared::login::{ProbeRequest, ProbeResponse};
+use shared::time::Timestamp;
 
 use crate::config::Config;
 
@@ -27,11 +29,42 @@ pub type Throttle<'a> = &'a dyn Fn(&str) -> Pin<Box<dyn Future<Output = bool>>>;
 pub type AccessCheck<'a> =
     &'a dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<shared::access::Identity, String>>>>;
 
+/// A request's arrival to the millisecond: the clock is read once where
+/// the context is built, so no handler parses a time again or decides what
+/// an unreadable one means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Now(i64);
+
+impl Now {
+    pub fn from_epoch_ms(ms: i64) -> Now {
+        Now(ms)
+    }
+
+    pub fn epoch_ms(self) -> i64 {
+        self.0
+    }
+
+    /// To the second: what expiry, retention and token checks compare.
+    pub fn timestamp(self) -> Timestamp {
+        Timestamp::from_unix_seconds(self.0.div_euclid(1000))
+    }
+}
+
+/// RFC 3339 with milliseconds, as JavaScript's `toISOString` writes it: the
+/// form stored in `createdAt`, `modifiedAt`, `deletedAt` and the audit trail.
+impl fmt::Display for Now {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.timestamp().to_string();
+        let secs = secs.strip_suffix('Z').unwrap_or(&secs);
+        write!(f, "{secs}.{:03}Z", self.0.rem_euclid(1000))
+    }
+}
+
 pub struct Ctx<'a, S> {
     pub store: &'a S,
     pub config: &'a Result<Config, String>,
-    /// RFC 3339 time of this request.
-    pub now: String,
+    /// When this request arrived, read once where the context is built.
+    pub now: Now,
     /// Fills the buffer with secure random bytes; false if it cannot.
     pub random: &'a dyn Fn(&mut [u8]) -> bool,
     pub fetch: Fetch<'a>,
@@ -39,15 +72,32 @@ pub struct Ctx<'a, S> {
     pub access: AccessCheck<'a>,
 }
 
-impl<S> Ctx<'_, S> {
+impl<'a, S> Ctx<'a, S> {
     /// The settings. Why they are broken is for the operator's log, never
-    /// for a caller who may not even hold a token.
-    pub fn config(&self) -> Result<&Config, ApiError> {
+    /// for a caller who may not even hold a token. Only `admit` asks; the
+    /// handlers after it take the `&Config` it proved.
+    pub fn config(&self) -> Result<&'a Config, ApiError> {
         self.config.as_ref().map_err(|_| {
             ApiError::new(
                 ErrorCode::InternalError,
                 "the worker is not configured correctly; its operator finds why in the worker's log (wrangler tail)",
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_reads_as_the_runtime_writes_it() {
+        let now = Now::from_epoch_ms(1_795_392_000_250);
+        assert_eq!(now.to_string(), "2026-11-23T00:00:00.250Z");
+        assert_eq!(now.timestamp().to_string(), "2026-11-23T00:00:00Z");
+        assert_eq!(
+            Now::from_epoch_ms(1_795_392_000_000).to_string(),
+            "2026-11-23T00:00:00.000Z"
+        );
     }
 }

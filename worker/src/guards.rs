@@ -5,6 +5,7 @@
 use shared::api::{ApiError, ErrorCode};
 use shared::SecretName;
 
+use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::record::PREFIX;
@@ -55,8 +56,8 @@ pub fn with_etag(mut resp: Response, version: u64) -> Response {
 
 /// Refuses a new secret once the quota is used up (deleted secrets kept
 /// for undelete do not count).
-pub async fn check_quota<S: Store>(ctx: &Ctx<'_, S>) -> Result<(), ApiError> {
-    let max = ctx.config()?.max_secrets;
+pub async fn check_quota<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Result<(), ApiError> {
+    let max = cfg.max_secrets;
     // In the Durable Object this is the count it keeps, not a KV list.
     if ctx.store.count(PREFIX, max).await? >= max {
         return Err(ApiError::new(

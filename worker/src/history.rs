@@ -21,7 +21,8 @@ use shared::scope::sees;
 use shared::time::Timestamp;
 use shared::{Scope, SecretName};
 
-use crate::ctx::Ctx;
+use crate::config::Config;
+use crate::ctx::{Ctx, Now};
 use crate::guards::{check_if_match, check_quota, etag, Preconditions};
 use crate::http::Response;
 use crate::paging::{list_answer, walk, Window};
@@ -49,16 +50,12 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn of<S>(ctx: &Ctx<'_, S>) -> Result<Policy, ApiError> {
-        let cfg = ctx.config()?;
-        let now = Timestamp::parse(&ctx.now).map_err(|_| {
-            ApiError::new(ErrorCode::InternalError, "the worker's clock is unreadable")
-        })?;
-        Ok(Policy {
+    pub fn of(cfg: &Config, now: Now) -> Policy {
+        Policy {
             versions: cfg.versions as usize,
             days: cfg.retention_days,
-            now,
-        })
+            now: now.timestamp(),
+        }
     }
 
     fn ended(&self, deleted_at: &str) -> bool {
@@ -245,20 +242,24 @@ fn no_history(name: &SecretName, days: u32) -> ApiError {
 
 /// `GET .../{name}/versions`: the live (or deleted) version, then the kept
 /// ones, newest first. Never credentials.
-pub async fn versions<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
-    let policy = Policy::of(ctx)?;
+pub async fn versions<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+) -> Result<Response, ApiError> {
+    let policy = Policy::of(cfg, ctx.now);
     let mut resources = Vec::new();
     let deleted_at;
     let head = if let Some(live) = ctx.store.get(&key(name)).await? {
         resources.push(info(
             SecretMeta::of(&live),
             true,
-            users_of(ctx, name, &live),
+            users_of(cfg, name, &live),
         ));
         Head::Live
     } else if let Some((gone, meta)) = deleted(ctx.store, name, &policy).await? {
         deleted_at = meta.deleted_at.clone().unwrap_or_default();
-        resources.push(info(meta, false, users_of(ctx, name, &gone)));
+        resources.push(info(meta, false, users_of(cfg, name, &gone)));
         Head::Deleted(&deleted_at)
     } else {
         return Err(no_history(name, policy.days));
@@ -268,7 +269,7 @@ pub async fn versions<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<R
     for k in kept.drain(..n) {
         // Versions differ mostly by who logs in: open each to say so.
         let users = match ctx.store.get(&k.key).await? {
-            Some(stored) => users_of(ctx, name, &stored),
+            Some(stored) => users_of(cfg, name, &stored),
             None => Vec::new(),
         };
         resources.push(info(k.meta, false, users));
@@ -299,13 +300,14 @@ fn parse_version(raw: &str) -> Result<u64, ApiError> {
 /// and expiry of version `v`. The secret must be live (undelete first).
 pub async fn restore_version<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     name: &SecretName,
     raw_version: &str,
     pre: &Preconditions,
     by: &str,
 ) -> Result<Response, ApiError> {
     let wanted = parse_version(raw_version)?;
-    let policy = Policy::of(ctx)?;
+    let policy = Policy::of(cfg, ctx.now);
     let current = load(ctx, name).await?;
     let cur = SecretMeta::of(&current);
     check_if_match(name, pre, cur.version)?;
@@ -335,19 +337,19 @@ pub async fn restore_version<S: Store>(
             .with_target("version")
         })?
     };
-    let text = open(ctx, name, &source)?;
+    let text = open(cfg, name, &source)?;
     let src = SecretMeta::of(&source);
     let version = cur.version + 1;
-    let (value, key_id) = seal_text(ctx, name, version, text.as_bytes())?;
+    let (value, key_id) = seal_text(ctx, cfg, name, version, text.as_bytes())?;
     let created = if cur.created_at.is_empty() {
-        ctx.now.clone()
+        ctx.now.to_string()
     } else {
         cur.created_at.clone()
     };
     let meta = record::metadata(
         &registries_of(&src, &text),
         &created,
-        &ctx.now,
+        &ctx.now.to_string(),
         src.expires_at.as_deref(),
         version,
         &key_id,
@@ -369,8 +371,12 @@ pub async fn restore_version<S: Store>(
 
 /// `POST .../{name}/undelete`: the deleted record becomes live again, at
 /// the version it had.
-pub async fn undelete<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
-    let policy = Policy::of(ctx)?;
+pub async fn undelete<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+) -> Result<Response, ApiError> {
+    let policy = Policy::of(cfg, ctx.now);
     if ctx.store.get(&key(name)).await?.is_some() {
         return Err(ApiError::new(
             ErrorCode::SecretAlreadyExists,
@@ -381,7 +387,7 @@ pub async fn undelete<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<R
     let Some((gone, mut meta)) = deleted(ctx.store, name, &policy).await? else {
         return Err(no_history(name, policy.days));
     };
-    check_quota(ctx).await?;
+    check_quota(ctx, cfg).await?;
     meta.deleted_at = None;
     let version = meta.version;
     // It fitted KV's limit before it was deleted.
@@ -421,10 +427,11 @@ pub async fn purge<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Resp
 /// when they were deleted and when they go for good. Paged like the list.
 pub async fn list_deleted<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     paging: &Paging,
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
-    let policy = Policy::of(ctx)?;
+    let policy = Policy::of(cfg, ctx.now);
     let window = Window::of(paging, u64::MAX);
     let (resources, total) = walk(ctx.store, DELETED_PREFIX, window, true, |k| {
         let name = k.name.strip_prefix(DELETED_PREFIX).unwrap_or(&k.name);

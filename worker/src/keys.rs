@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use shared::api::{ApiError, EncryptionKeys, ErrorDetail, KeyUsage, RewrapBatch};
 use shared::backup::RecordKey;
 
+use crate::config::Config;
 use crate::crypto::{envelope_key, is_current};
 use crate::ctx::Ctx;
 use crate::http::{bounded, Response};
@@ -28,8 +29,8 @@ fn listed_key(meta: Option<SecretMeta>) -> Option<String> {
 
 /// Counts every record by the key that seals it: live secrets, and kept
 /// versions with deleted secrets (both must be rewrapped before a key goes).
-pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
-    let keyring = &ctx.config()?.keyring;
+pub async fn list<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Result<Response, ApiError> {
+    let keyring = &cfg.keyring;
     let primary = keyring.primary().to_owned();
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut to_rewrap = 0;
@@ -104,11 +105,12 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 /// the primary key at its own version (content, version and ETag stay).
 pub async fn rewrap<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     params: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let limit = bounded(params, "limit", DEFAULT_BATCH, MAX_BATCH)?;
     let after = records::cursor(params)?;
-    let primary = ctx.config()?.keyring.primary().to_owned();
+    let primary = cfg.keyring.primary().to_owned();
     let (keys, next) = records::page(ctx.store, after.as_deref(), limit as usize).await?;
     let mut batch = RewrapBatch {
         examined: 0,
@@ -132,7 +134,7 @@ pub async fn rewrap<S: Store>(
         if is_current(&stored.value, &primary) {
             continue;
         }
-        let text = match open(ctx, name, &stored) {
+        let text = match open(cfg, name, &stored) {
             Ok(t) => t,
             Err(e) => {
                 batch.failed.push(ErrorDetail {
@@ -143,7 +145,7 @@ pub async fn rewrap<S: Store>(
             }
         };
         let mut meta = SecretMeta::of(&stored);
-        let (value, kid) = seal_text(ctx, name, meta.version, text.as_bytes())?;
+        let (value, kid) = seal_text(ctx, cfg, name, meta.version, text.as_bytes())?;
         meta.key_id = Some(kid);
         // A list cut to fit the metadata is read whole from the value.
         let registries = registries_of(&meta, &text);

@@ -9,6 +9,7 @@ use shared::login::{
 use shared::requests::parse_modify_data;
 use shared::{parse_stored_dockerconfigjson, DockerConfig, RegistryEntry, SecretName};
 
+use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::record::{load, open};
@@ -33,10 +34,11 @@ fn not_checked(entry: &RegistryEntry, message: String) -> LoginOutcome {
 /// the probe decided.
 async fn probe_all<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     config: &DockerConfig,
 ) -> Result<Response, ApiError> {
-    let allow_http = ctx.config()?.allow_http_loopback;
-    let deadline = deadline_ms(&ctx.now);
+    let allow_http = cfg.allow_http_loopback;
+    let deadline = Some(deadline_ms(ctx.now.epoch_ms()));
     let entries = config.entries();
     let mut results = Vec::with_capacity(entries.len());
     let mut out_of_time = false;
@@ -104,18 +106,23 @@ async fn probe_all<S: Store>(
 /// `POST /v2/admin/dockerRegistrySecrets/{name}/check`
 pub async fn check_stored<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     name: &SecretName,
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
-    let text = open(ctx, name, &stored)?;
+    let text = open(cfg, name, &stored)?;
     // Stored before today's rules, maybe: read as stored (an old email stays).
     let parsed = parse_stored_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
-    probe_all(ctx, &parsed.config).await
+    probe_all(ctx, cfg, &parsed.config).await
 }
 
 /// `POST /v2/admin/registryLoginChecks` with `{"data": {".dockerconfigjson"}}`:
 /// a dry run for credentials not yet saved.
-pub async fn check_given<S: Store>(ctx: &Ctx<'_, S>, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn check_given<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let parsed = parse_modify_data(body)?;
-    probe_all(ctx, &parsed.config).await
+    probe_all(ctx, cfg, &parsed.config).await
 }

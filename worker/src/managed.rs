@@ -26,7 +26,6 @@ use shared::apitoken::{
 use shared::time::Timestamp;
 use subtle::ConstantTimeEq;
 
-use crate::audit::epoch_ms;
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::paging::{walk, Window};
@@ -65,12 +64,12 @@ fn used_key(id: &str) -> String {
     format!("{USED_PREFIX}{id}")
 }
 
-fn expired(info: &TokenInfo, now: Option<Timestamp>) -> bool {
-    match (info.expires_at.as_deref().map(Timestamp::parse), now) {
-        (None, _) => false,
-        (Some(Ok(e)), Some(now)) => e <= now,
-        // An expiry that cannot be read, or no clock: refuse.
-        _ => true,
+fn expired(info: &TokenInfo, now: Timestamp) -> bool {
+    match info.expires_at.as_deref().map(Timestamp::parse) {
+        None => false,
+        Some(Ok(e)) => e <= now,
+        // An expiry that cannot be read: refuse.
+        Some(Err(_)) => true,
     }
 }
 
@@ -85,7 +84,7 @@ pub async fn authenticate<S: Store>(
     }
     let digest = digest_hex(token);
     let id = &digest[..ID_HEX_LEN];
-    let now_ms = epoch_ms(&ctx.now);
+    let now_ms = ctx.now.epoch_ms();
     let info = match cached(&digest, now_ms) {
         Some(info) => info,
         None => {
@@ -102,13 +101,11 @@ pub async fn authenticate<S: Store>(
             record.info
         }
     };
-    let now = Timestamp::parse(&ctx.now).ok();
+    let now = ctx.now.timestamp();
     if expired(&info, now) {
         return Ok(None);
     }
-    if let Some(now) = now {
-        touch(ctx.store, &digest, &hour_of(now)).await;
-    }
+    touch(ctx.store, &digest, &hour_of(now)).await;
     Ok(Some(Principal {
         label: info.label,
         role: info.role,
@@ -186,12 +183,7 @@ pub async fn create<S: Store>(
     body: &[u8],
     creator: &Principal,
 ) -> Result<(Response, String), ApiError> {
-    let now = Timestamp::parse(&ctx.now).map_err(|_| {
-        ApiError::new(
-            ErrorCode::InternalError,
-            "the worker's clock could not be read; try again",
-        )
-    })?;
+    let now = ctx.now.timestamp();
     let valid = parse_create_token(body, now)?;
     if ctx.store.count(PREFIX, MAX_TOKENS).await? >= MAX_TOKENS {
         return Err(ApiError::new(

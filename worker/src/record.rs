@@ -9,6 +9,7 @@ use shared::api::{ApiError, ErrorCode, SecretStatus};
 use shared::time::Timestamp;
 use shared::{parse_stored_dockerconfigjson, DockerConfig, SecretName};
 
+use crate::config::Config;
 use crate::crypto::{OpenError, NONCE_LEN};
 use crate::ctx::Ctx;
 use crate::store::{Store, Stored};
@@ -176,12 +177,12 @@ pub fn registries_of(meta: &SecretMeta, text: &str) -> Vec<String> {
 
 /// Who logs in to each registry of a stored record; empty when it does not
 /// open (a list of versions still shows the rest).
-pub fn users_of<S: Store>(
-    ctx: &Ctx<'_, S>,
+pub fn users_of(
+    cfg: &Config,
     name: &SecretName,
     stored: &Stored,
 ) -> Vec<shared::api::RegistryLogin> {
-    open(ctx, name, stored)
+    open(cfg, name, stored)
         .ok()
         .and_then(|text| parse_stored_dockerconfigjson(&text).ok())
         .map(|p| shared::api::RegistryLogin::of(&p.config))
@@ -206,23 +207,24 @@ pub fn not_found(name: &SecretName) -> ApiError {
 
 /// The envelope of `config` under the first key, bound to `name` and
 /// `version`, and that key's id.
-pub fn seal<S: Store>(
+pub fn seal<S>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     name: &SecretName,
     version: u64,
     config: &DockerConfig,
 ) -> Result<(String, String), ApiError> {
-    seal_text(ctx, name, version, config.to_json().as_bytes())
+    seal_text(ctx, cfg, name, version, config.to_json().as_bytes())
 }
 
 /// `seal` of plaintext already in its stored form (a rewrap).
-pub fn seal_text<S: Store>(
+pub fn seal_text<S>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     name: &SecretName,
     version: u64,
     plaintext: &[u8],
 ) -> Result<(String, String), ApiError> {
-    let cfg = ctx.config()?;
     let mut nonce = [0u8; NONCE_LEN];
     if !(ctx.random)(&mut nonce) {
         return Err(ApiError::new(
@@ -238,12 +240,7 @@ pub fn seal_text<S: Store>(
 }
 
 /// The stored `.dockerconfigjson` text.
-pub fn open<S: Store>(
-    ctx: &Ctx<'_, S>,
-    name: &SecretName,
-    stored: &Stored,
-) -> Result<String, ApiError> {
-    let cfg = ctx.config()?;
+pub fn open(cfg: &Config, name: &SecretName, stored: &Stored) -> Result<String, ApiError> {
     let version = SecretMeta::of(stored).version;
     let plain = cfg
         .keyring

@@ -12,6 +12,7 @@ use shared::{
     parse_stored_dockerconfigjson, DockerConfig, Registry, RegistryEntry, Scope, SecretName,
 };
 
+use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::{param, Response};
 use crate::paging::{walk, Window};
@@ -40,6 +41,7 @@ struct Holder {
 /// secret's name once it is known (the audit record names it).
 pub async fn by_registry<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     query: &[(String, String)],
     scope: Option<&Scope>,
     resolved: &mut Option<String>,
@@ -74,7 +76,7 @@ pub async fn by_registry<S: Store>(
                 let Some(stored) = ctx.store.get(&key(&name)).await? else {
                     continue;
                 };
-                let Ok(parsed) = parse_stored_dockerconfigjson(&open(ctx, &name, &stored)?) else {
+                let Ok(parsed) = parse_stored_dockerconfigjson(&open(cfg, &name, &stored)?) else {
                     continue;
                 };
                 if entry_for(&parsed.config, &asked).is_some() {
@@ -98,7 +100,7 @@ pub async fn by_registry<S: Store>(
         Some(opened) => opened,
         None => {
             let stored = load(ctx, &holder.name).await?;
-            let parsed = parse_stored_dockerconfigjson(&open(ctx, &holder.name, &stored)?)
+            let parsed = parse_stored_dockerconfigjson(&open(cfg, &holder.name, &stored)?)
                 .map_err(|e| unreadable(&holder.name, &e.path))?;
             (stored, parsed.config)
         }
@@ -123,6 +125,7 @@ pub async fn by_registry<S: Store>(
 /// list`). Every secret is opened: usernames are only in the values.
 pub async fn every_registry<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
     let everything = Window::all();
@@ -137,7 +140,7 @@ pub async fn every_registry<S: Store>(
         let Some(stored) = ctx.store.get(&key(&name)).await? else {
             continue;
         };
-        let Ok(parsed) = parse_stored_dockerconfigjson(&open(ctx, &name, &stored)?) else {
+        let Ok(parsed) = parse_stored_dockerconfigjson(&open(cfg, &name, &stored)?) else {
             continue;
         };
         for e in parsed.config.entries() {

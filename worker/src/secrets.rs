@@ -11,6 +11,7 @@ use shared::scope::sees;
 use shared::time::Timestamp;
 use shared::{parse_stored_dockerconfigjson, Scope, SecretName};
 
+use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::guards::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::history::{self, Policy};
@@ -22,14 +23,15 @@ use crate::store::Store;
 /// A scoped caller's list holds, and counts, only secrets inside its scope.
 pub async fn list<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     query: &[(String, String)],
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(pairs(query))?;
     if paging.deleted {
-        return history::list_deleted(ctx, &paging, scope).await;
+        return history::list_deleted(ctx, cfg, &paging, scope).await;
     }
-    let now = Timestamp::parse(&ctx.now).ok();
+    let now = ctx.now.timestamp();
     let window = Window::of(&paging, u64::MAX);
     // With the expiry filter, only matching secrets count.
     let days = paging.expiring_within_days;
@@ -42,15 +44,14 @@ pub async fn list<S: Store>(
         let status = k
             .read_metadata::<SecretMeta>()
             .unwrap_or_default()
-            .status(name, now);
-        let wanted = match (days, now) {
-            (None, _) => true,
-            (Some(days), Some(now)) => status
+            .status(name, Some(now));
+        let wanted = match days {
+            None => true,
+            Some(days) => status
                 .expires_at
                 .as_deref()
                 .and_then(|e| Timestamp::parse(e).ok())
                 .is_some_and(|t| t.days_after(now) < days as i64),
-            (Some(_), None) => false,
         };
         wanted.then_some(status)
     })
@@ -62,11 +63,12 @@ pub async fn list<S: Store>(
 /// SAP's `quotaOnly=true` answers the quota alone, without walking KV.
 pub async fn quota<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     query: &[(String, String)],
     scope: Option<&Scope>,
 ) -> Result<Response, ApiError> {
     let asked = shared::api::QuotaQuery::from_query(pairs(query))?;
-    let max_count = ctx.config()?.max_secrets;
+    let max_count = cfg.max_secrets;
     let usage = if asked.quota_only {
         None
     } else {
@@ -89,14 +91,17 @@ pub async fn quota<S: Store>(
     ))
 }
 
-pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
+pub async fn get<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
-    let now = Timestamp::parse(&ctx.now).ok();
     let meta = SecretMeta::of(&stored);
     let (omitted, version) = (meta.omitted, meta.version);
-    let mut status = meta.status(name.as_str(), now);
+    let mut status = meta.status(name.as_str(), Some(ctx.now.timestamp()));
     // Usernames are shown so an edit can keep them; they live in the value.
-    let text = open(ctx, name, &stored)?;
+    let text = open(cfg, name, &stored)?;
     if let Ok(parsed) = parse_stored_dockerconfigjson(&text) {
         if omitted > 0 {
             // The metadata could not hold every registry.
@@ -109,9 +114,13 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respon
 
 /// The assembled `.dockerconfigjson`; its expiry, if any, in `Expires-At`
 /// (the body is the plain document a client merges into its config).
-pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Response, ApiError> {
+pub async fn pull<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
-    let text = open(ctx, name, &stored)?;
+    let text = open(cfg, name, &stored)?;
     let mut resp = Response::bytes(200, "application/json", text.into_bytes());
     if let Some(e) = SecretMeta::of(&stored).expires_at.filter(|e| !e.is_empty()) {
         resp.headers.push(("expires-at".into(), e));
@@ -122,6 +131,7 @@ pub async fn pull<S: Store>(ctx: &Ctx<'_, S>, name: &SecretName) -> Result<Respo
 /// Creates the secret a parsed create body describes.
 pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     valid: ValidCreate,
     pre: &Preconditions,
     by: &str,
@@ -147,16 +157,18 @@ pub async fn create<S: Store>(
         )
         .with_target("name"));
     }
-    check_quota(ctx).await?;
+    check_quota(ctx, cfg).await?;
     // A name deleted before goes on from its last version.
-    let version = history::next_version(ctx.store, &valid.name, &Policy::of(ctx)?).await?;
+    let policy = Policy::of(cfg, ctx.now);
+    let version = history::next_version(ctx.store, &valid.name, &policy).await?;
     let config = &valid.config.config;
-    let (value, key_id) = seal(ctx, &valid.name, version, config)?;
+    let (value, key_id) = seal(ctx, cfg, &valid.name, version, config)?;
     let expires = valid.expires_at.map(|t| t.to_string());
+    let now = ctx.now.to_string();
     let meta = metadata(
         &config.registries(),
-        &ctx.now,
-        &ctx.now,
+        &now,
+        &now,
         expires.as_deref(),
         version,
         &key_id,
@@ -183,6 +195,7 @@ fn warnings(w: &[shared::ConfigWarning]) -> Vec<String> {
 
 pub async fn modify<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     name: &SecretName,
     body: &[u8],
     pre: &Preconditions,
@@ -194,7 +207,7 @@ pub async fn modify<S: Store>(
     let version = old.version;
     check_if_match(name, pre, version)?;
     let created = if old.created_at.is_empty() {
-        ctx.now.clone()
+        ctx.now.to_string()
     } else {
         old.created_at
     };
@@ -208,7 +221,7 @@ pub async fn modify<S: Store>(
     let replaced = match &valid.change {
         Some(CredentialChange::Replace(parsed)) => Some(parsed),
         Some(CredentialChange::Edit(edit)) => {
-            let text = open(ctx, name, &stored)?;
+            let text = open(cfg, name, &stored)?;
             let current =
                 parse_stored_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
             edited = edit.apply(&current.config)?;
@@ -218,12 +231,12 @@ pub async fn modify<S: Store>(
     };
     let ((value, key_id), registries) = match replaced {
         Some(parsed) => (
-            seal(ctx, name, version + 1, &parsed.config)?,
+            seal(ctx, cfg, name, version + 1, &parsed.config)?,
             parsed.config.registries(),
         ),
         None => {
-            let text = open(ctx, name, &stored)?;
-            let sealed = seal_text(ctx, name, version + 1, text.as_bytes())?;
+            let text = open(cfg, name, &stored)?;
+            let sealed = seal_text(ctx, cfg, name, version + 1, text.as_bytes())?;
             // Re-read the registry list if the metadata could not hold all of it.
             let registries = if old.omitted > 0 {
                 parse_stored_dockerconfigjson(&text)
@@ -239,13 +252,13 @@ pub async fn modify<S: Store>(
     let meta = metadata(
         &registries,
         &created,
-        &ctx.now,
+        &ctx.now.to_string(),
         expires.as_deref(),
         version + 1,
         &key_id,
         by,
     );
-    history::keep(ctx.store, name, &stored, &Policy::of(ctx)?).await?;
+    history::keep(ctx.store, name, &stored, &Policy::of(cfg, ctx.now)).await?;
     ctx.store.put(&key(name), &value, &meta).await?;
     let warnings_of = replaced.map(|p| warnings(&p.warnings)).unwrap_or_default();
     let resp = Response::json(
@@ -261,13 +274,15 @@ pub async fn modify<S: Store>(
 
 pub async fn delete<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config,
     name: &SecretName,
     pre: &Preconditions,
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     check_if_match(name, pre, SecretMeta::of(&stored).version)?;
     // Kept for undelete; gone from list, get and pull.
-    history::retire(ctx.store, name, &stored, &Policy::of(ctx)?, &ctx.now).await?;
+    let policy = Policy::of(cfg, ctx.now);
+    history::retire(ctx.store, name, &stored, &policy, &ctx.now.to_string()).await?;
     Ok(Response::json(
         202,
         &IdMessageResponse {

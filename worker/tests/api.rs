@@ -1099,14 +1099,16 @@ fn the_object_serves_writes_and_pulls_only() {
     let s = SECRETS;
     let gate = |method: Method, path: &str, token: &str| {
         let req = request(method, path, json_headers(Some(token)), None);
-        let gate = api.with_ctx(|ctx| pollster::block_on(admit(&req, ctx, &mut Attempt::of(&req))));
-        match gate {
-            Gate::Admitted(a) => Some(a.for_writer()),
-            Gate::Answer(r) => {
-                assert!(r.status >= 400, "{path}");
-                None
-            }
-        }
+        // The gate borrows the context's settings, so it is read inside.
+        api.with_ctx(
+            |ctx| match pollster::block_on(admit(&req, ctx, &mut Attempt::of(&req))) {
+                Gate::Admitted(a) => Some(a.for_writer()),
+                Gate::Answer(r) => {
+                    assert!(r.status >= 400, "{path}");
+                    None
+                }
+            },
+        )
     };
     for (method, path, write) in [
         (Post, s.to_string(), true),

@@ -150,14 +150,7 @@ impl SecretWriter {
     async fn sweep(&self, store: &EdgeStore<'_>) {
         let config = runtime::config(&self.env);
         let Ok(cfg) = config.as_ref() else { return };
-        let Ok(now) = shared::time::Timestamp::parse(&runtime::now_rfc3339()) else {
-            return;
-        };
-        let policy = crate::history::Policy {
-            versions: cfg.versions as usize,
-            days: cfg.retention_days,
-            now,
-        };
+        let policy = crate::history::Policy::of(cfg, runtime::now());
         match crate::history::sweep(store, &policy).await {
             Ok(0) => {}
             Ok(n) => {
@@ -196,7 +189,7 @@ async fn serve(req: Request, env: &Env, store: &EdgeStore<'_>) -> Result<Respons
     let ctx = Ctx {
         store,
         config: &config,
-        now: runtime::now_rfc3339(),
+        now: runtime::now(),
         random: &runtime::random,
         fetch: &runtime::fetch,
         throttle: &throttle,

@@ -59,7 +59,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
     let ctx = Ctx {
         store: &store,
         config: &config,
-        now: runtime::now_rfc3339(),
+        now: runtime::now(),
         random: &runtime::random,
         fetch: &runtime::fetch,
         throttle: &throttle,

@@ -18,6 +18,7 @@ use worker::js_sys::{Reflect, Uint8Array};
 use worker::{Env, Headers, Request as WRequest, Response as WResponse, Result};
 
 use crate::config::Config;
+use crate::ctx::Now;
 use crate::http::{finish, Method, Request, Response, READ_HEADERS};
 
 /// The method as the client sent it: `req.method()` would turn every name
@@ -328,11 +329,9 @@ pub fn to_worker(resp: Response) -> Result<WResponse> {
         .with_headers(headers))
 }
 
-pub fn now_rfc3339() -> String {
-    worker::js_sys::Date::new_0()
-        .to_iso_string()
-        .as_string()
-        .unwrap_or_default()
+/// The clock, read once per request (or alarm).
+pub fn now() -> Now {
+    Now::from_epoch_ms(worker::Date::now().as_millis() as i64)
 }
 
 /// 128 random bits as hex; falls back to the clock if randomness is refused.

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use regcred_worker::app::handle;
 use regcred_worker::config::Config;
-use regcred_worker::ctx::Ctx;
+use regcred_worker::ctx::{Ctx, Now};
 use regcred_worker::http::{Method, Request, Response};
 use regcred_worker::store::Store;
 use regcred_worker::throttle::{FailureBudget, DEFAULT_FAILURES_PER_MINUTE};
@@ -27,6 +27,18 @@ pub const NOW: &str = "2026-11-23T00:00:00.000Z";
 /// [`NOW`] in epoch milliseconds.
 pub const NOW_MS: i64 = 1_795_392_000_000;
 pub const SECRETS: &str = "/v2/admin/dockerRegistrySecrets";
+
+/// A test clock's RFC 3339 reading (`...SS.mmmZ`) as the platform gives it.
+pub fn now_of(text: &str) -> Now {
+    let secs = shared::time::Timestamp::parse(text)
+        .expect("a test clock reads RFC 3339")
+        .unix_seconds();
+    let millis = text
+        .split_once('.')
+        .and_then(|(_, f)| f.get(..3))
+        .map_or(0, |m| m.parse::<i64>().expect("milliseconds"));
+    Now::from_epoch_ms(secs * 1000 + millis)
+}
 
 /// The test settings, each replaced by `overrides` where given.
 pub fn config(overrides: &[(&str, &str)]) -> Result<Config, String> {
@@ -117,7 +129,7 @@ impl<S: Store> TestEnv<S> {
         let ctx = Ctx {
             store: &self.store,
             config: &self.config,
-            now: self.clock.borrow().clone(),
+            now: now_of(&self.clock.borrow()),
             random: &random,
             fetch: &fetch,
             throttle: &throttle,
