@@ -20,6 +20,10 @@ fn target_of(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// Kinds whose input is not bytes from outside (a SigV4 signer and its
+/// request are built by us): they make no seed.
+const NOT_FUZZED: [&str; 1] = ["sigv4"];
+
 fn main() -> Result<(), String> {
     let out = std::env::args()
         .nth(1)
@@ -36,6 +40,9 @@ fn main() -> Result<(), String> {
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let case: Value =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if case["kind"].as_str().is_some_and(|k| NOT_FUZZED.contains(&k)) {
+            continue;
+        }
         let target = case["kind"]
             .as_str()
             .and_then(target_of)

@@ -24,6 +24,7 @@ pub mod requests;
 pub mod retention;
 pub mod roles;
 pub mod scope;
+pub mod sigv4;
 pub mod time;
 
 pub use auth::{AuthError, Credentials};

@@ -1,6 +1,6 @@
 //! Runs every case in `tests/vectors/*.json`. A new case is a new file.
 //!
-//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import" | "name" | "paste",
+//! A case: `{"description", "kind": "auth" | "dockerconfigjson" | "import" | "name" | "paste" | "sigv4",
 //! "input": <JSON value> | "input_text": "<raw text>", "expect": {...}}`.
 //! An error case may say `error_contains`, `error_path` and `error_lacks`
 //! (a secret the message must not repeat).
@@ -64,6 +64,7 @@ fn run(case: &Value) -> Result<(), String> {
         Some("import") => check_import(&input, expect),
         Some("name") => check_name(&input, expect),
         Some("paste") => check_paste(&input, expect),
+        Some("sigv4") => check_sigv4(&case["input"], expect),
         other => Err(format!("unknown kind {other:?}")),
     }
 }
@@ -349,4 +350,53 @@ fn every_outbound_vector_holds() {
         "failed vectors:\n{}",
         failures.join("\n")
     );
+}
+
+/// An AWS SigV4 vector: `input` = `{"signer": {...}, "request": {"method", "path",
+/// "query", "headers": [[name, value]], "payload"}}`; `expect` = the
+/// `authorization`, and optionally `canonical_sha256` and `signing_key` (hex).
+fn check_sigv4(input: &Value, expect: &Value) -> Result<(), String> {
+    use shared::sigv4::{self, Signer, Unsigned};
+    let s = &input["signer"];
+    let signer = Signer {
+        access_key_id: str_of(&s["access_key_id"]),
+        secret_access_key: str_of(&s["secret_access_key"]),
+        region: str_of(&s["region"]),
+        service: str_of(&s["service"]),
+        amz_date: str_of(&s["amz_date"]),
+    };
+    let r = &input["request"];
+    let headers: Vec<(&str, &str)> = r["headers"]
+        .as_array()
+        .ok_or("request.headers is not a list")?
+        .iter()
+        .map(|h| (str_of(&h[0]), str_of(&h[1])))
+        .collect();
+    let req = Unsigned {
+        method: str_of(&r["method"]),
+        path: str_of(&r["path"]),
+        query: str_of(&r["query"]),
+        headers: &headers,
+        payload: str_of(&r["payload"]).as_bytes(),
+    };
+    if let Some(want) = expect.get("canonical_sha256") {
+        let got = sigv4::sha256_hex(sigv4::canonical_request(&req).0.as_bytes());
+        if got != str_of(want) {
+            return Err(format!("canonical request hash {got}, want {want}"));
+        }
+    }
+    if let Some(want) = expect.get("signing_key") {
+        let got = shared::apitoken::hex(&sigv4::signing_key(&signer));
+        if got != str_of(want) {
+            return Err(format!("signing key {got}, want {want}"));
+        }
+    }
+    let got = sigv4::authorization(&signer, &req);
+    if got != str_of(&expect["authorization"]) {
+        return Err(format!(
+            "authorization {got:?}, want {}",
+            expect["authorization"]
+        ));
+    }
+    Ok(())
 }
