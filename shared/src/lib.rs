@@ -25,6 +25,7 @@ pub mod retention;
 pub mod roles;
 pub mod scope;
 pub mod sigv4;
+pub mod source;
 pub mod time;
 
 pub use auth::{AuthError, Credentials};
