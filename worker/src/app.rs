@@ -13,13 +13,13 @@ use crate::audit::{self, Attempt};
 use crate::backup;
 use crate::config::Config;
 use crate::ctx::Ctx;
-use crate::guards;
 use crate::history;
 use crate::http::{finish, pairs, Request, Response};
 use crate::keys;
 use crate::login;
 use crate::managed;
 use crate::ops::{self, Body, Found, Op, Operation, Params, Serves};
+use crate::preconditions::Preconditions;
 use crate::record;
 use crate::resolve;
 use crate::secrets;
@@ -459,8 +459,8 @@ fn check_content_type(req: &Request) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn preconditions(req: &Request) -> guards::Preconditions {
-    guards::Preconditions {
+fn preconditions(req: &Request) -> Preconditions {
+    Preconditions {
         if_match: req.header("if-match").map(str::to_owned),
         if_none_match: req.header("if-none-match").map(str::to_owned),
     }

@@ -12,9 +12,9 @@ use shared::backup::{RecordKey, RESTORING_KEY, SECRET_PREFIX};
 
 use crate::config::Config;
 use crate::ctx::Ctx;
+use crate::every_record;
 use crate::http::{bounded, Response};
 use crate::record::{open, SecretMeta, MAX_METADATA_BYTES};
-use crate::records;
 use crate::store::{Store, Stored};
 
 pub const DEFAULT_PAGE: u64 = 200;
@@ -26,8 +26,8 @@ pub async fn export<S: Store>(
     params: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let limit = bounded(params, "limit", DEFAULT_PAGE, MAX_PAGE)? as usize;
-    let after = records::cursor(params)?;
-    let (keys, next) = records::page(ctx.store, after.as_deref(), limit).await?;
+    let after = every_record::cursor(params)?;
+    let (keys, next) = every_record::page(ctx.store, after.as_deref(), limit).await?;
     let mut items = Vec::with_capacity(keys.len());
     for k in keys {
         if let Some(s) = ctx.store.get(&k.name).await? {
@@ -54,7 +54,7 @@ fn valid_id(id: &str) -> bool {
 
 /// Whether the store holds no record a restore could collide with.
 async fn is_empty<S: Store>(store: &S) -> Result<bool, ApiError> {
-    for prefix in records::ORDER {
+    for prefix in every_record::ORDER {
         if !store.list(prefix, None, 1).await?.keys.is_empty() {
             return Ok(false);
         }

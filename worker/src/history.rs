@@ -23,9 +23,9 @@ use shared::{Scope, SecretName};
 
 use crate::config::Config;
 use crate::ctx::{Ctx, Now};
-use crate::guards::{check_if_match, check_quota, etag, Preconditions};
 use crate::http::Response;
 use crate::paging::{list_answer, walk, Window};
+use crate::preconditions::{check_if_match, check_quota, etag, Preconditions};
 use crate::record::{self, key, load, open, registries_of, seal_text, users_of, SecretMeta};
 use crate::store::{Store, StoreError, Stored, KV_PAGE};
 

@@ -13,9 +13,9 @@ use shared::backup::RecordKey;
 use crate::config::Config;
 use crate::crypto::{envelope_key, is_current};
 use crate::ctx::Ctx;
+use crate::every_record;
 use crate::http::{bounded, Response};
 use crate::record::{fit, open, registries_of, seal_text, SecretMeta, PREFIX};
-use crate::records;
 use crate::store::{Store, KV_PAGE};
 
 pub const DEFAULT_BATCH: u64 = 100;
@@ -36,7 +36,8 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Result<Response, 
     let mut to_rewrap = 0;
     let mut after: Option<String> = None;
     loop {
-        let (keys, next) = records::page(ctx.store, after.as_deref(), KV_PAGE as usize).await?;
+        let (keys, next) =
+            every_record::page(ctx.store, after.as_deref(), KV_PAGE as usize).await?;
         for k in keys {
             // Metadata names the key only since envelopes bind the version,
             // so a named key is a version-2 envelope; only older records are read.
@@ -109,9 +110,9 @@ pub async fn rewrap<S: Store>(
     params: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let limit = bounded(params, "limit", DEFAULT_BATCH, MAX_BATCH)?;
-    let after = records::cursor(params)?;
+    let after = every_record::cursor(params)?;
     let primary = cfg.keyring.primary().to_owned();
-    let (keys, next) = records::page(ctx.store, after.as_deref(), limit as usize).await?;
+    let (keys, next) = every_record::page(ctx.store, after.as_deref(), limit as usize).await?;
     let mut batch = RewrapBatch {
         examined: 0,
         rewrapped: 0,

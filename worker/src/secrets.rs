@@ -13,10 +13,10 @@ use shared::{parse_stored_dockerconfigjson, Scope, SecretName};
 
 use crate::config::Config;
 use crate::ctx::Ctx;
-use crate::guards::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::history::{self, Policy};
 use crate::http::{pairs, Response};
 use crate::paging::{list_answer, walk, Window};
+use crate::preconditions::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::record::{key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
 

@@ -11,8 +11,8 @@ use std::task::{Context, Poll};
 use futures_util::future::join_all;
 use regcred_worker::app::handle;
 use regcred_worker::http::{Method, Request};
-use regcred_worker::serial::Turnstile;
 use regcred_worker::store::{ListPage, MemoryStore, Store, StoreError, Stored};
+use regcred_worker::turnstile::Turnstile;
 use serde_json::{json, Value};
 use support::{json_headers, request, TestEnv, EDITOR, SECRETS};
 

@@ -23,7 +23,7 @@ use crate::edge::runtime::{self, head_of, read_body, to_worker};
 use crate::edge::storage::ObjectStorage;
 use crate::edge::store::EdgeStore;
 use crate::edge::KV_BINDING;
-use crate::serial::Turnstile;
+use crate::turnstile::Turnstile;
 use crate::writethrough::WriteThrough;
 
 // `alarm` also binds `fetch`.
