@@ -40,7 +40,10 @@ fn main() -> Result<(), String> {
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let case: Value =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        if case["kind"].as_str().is_some_and(|k| NOT_FUZZED.contains(&k)) {
+        if case["kind"]
+            .as_str()
+            .is_some_and(|k| NOT_FUZZED.contains(&k))
+        {
             continue;
         }
         let target = case["kind"]

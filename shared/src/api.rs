@@ -544,6 +544,8 @@ pub enum ErrorCode {
     EncryptionKeyMissing,
     /// A restore needs an empty store (or the restore it continues).
     StoreNotEmpty,
+    /// A cloud refused to mint a brokered secret's credential.
+    MintFailed,
     InternalError,
 }
 
@@ -567,6 +569,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::QuotaExceeded | ErrorCode::TooManyFailedAttempts => 429,
             ErrorCode::InternalError | ErrorCode::EncryptionKeyMissing => 500,
+            ErrorCode::MintFailed => 502,
         }
     }
 
@@ -591,6 +594,7 @@ impl ErrorCode {
             ErrorCode::InternalError => "InternalError",
             ErrorCode::EncryptionKeyMissing => "EncryptionKeyMissing",
             ErrorCode::StoreNotEmpty => "StoreNotEmpty",
+            ErrorCode::MintFailed => "MintFailed",
         }
     }
 }

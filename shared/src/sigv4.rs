@@ -7,6 +7,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::login::query_escape;
 use crate::time::Timestamp;
 
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -65,19 +66,6 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// RFC 3986 unreserved characters stay; everything else is `%XX`.
-fn uri_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -106,8 +94,8 @@ fn canonical_query(query: &str) -> String {
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             (
-                uri_encode(&percent_decode(k)),
-                uri_encode(&percent_decode(v)),
+                query_escape(&percent_decode(k)),
+                query_escape(&percent_decode(v)),
             )
         })
         .collect();
