@@ -13,7 +13,6 @@ use crate::audit::{self, Attempt};
 use crate::backup;
 use crate::config::Config;
 use crate::ctx::Ctx;
-use crate::history;
 use crate::http::{finish, pairs, Request, Response};
 use crate::keys;
 use crate::login;
@@ -25,6 +24,7 @@ use crate::resolve;
 use crate::secrets;
 use crate::store::Store;
 use crate::tokens::{bearer, Principal};
+use crate::versions;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const OPENAPI: &str = include_str!("../openapi.json");
@@ -360,13 +360,13 @@ async fn dispatch<S: Store>(
                 Op::Delete => secrets::delete(ctx, cfg, &name, &pre).await,
                 Op::Pull => secrets::pull(ctx, cfg, &name).await,
                 Op::Check => login::check_stored(ctx, cfg, &name).await,
-                Op::Versions => history::versions(ctx, cfg, &name).await,
+                Op::Versions => versions::versions(ctx, cfg, &name).await,
                 Op::RestoreVersion => {
                     let v = admitted.params.version.as_deref().unwrap_or_default();
-                    history::restore_version(ctx, cfg, &name, v, &pre, &who.label).await
+                    versions::restore_version(ctx, cfg, &name, v, &pre, &who.label).await
                 }
-                Op::Undelete => history::undelete(ctx, cfg, &name).await,
-                _ => history::purge(ctx, &name).await,
+                Op::Undelete => versions::undelete(ctx, cfg, &name).await,
+                _ => versions::purge(ctx, &name).await,
             }
         }
         // Answered by `admit`, which needs no token for them.

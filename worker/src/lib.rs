@@ -26,4 +26,5 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 pub mod turnstile;
+pub mod versions;
 pub mod writethrough;

@@ -19,6 +19,7 @@ use crate::paging::{list_answer, walk, Window};
 use crate::preconditions::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::record::{key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
+use crate::versions;
 
 /// A scoped caller's list holds, and counts, only secrets inside its scope.
 pub async fn list<S: Store>(
@@ -29,7 +30,7 @@ pub async fn list<S: Store>(
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(pairs(query))?;
     if paging.deleted {
-        return history::list_deleted(ctx, cfg, &paging, scope).await;
+        return versions::list_deleted(ctx, cfg, &paging, scope).await;
     }
     let now = ctx.now.timestamp();
     let window = Window::of(&paging, u64::MAX);
