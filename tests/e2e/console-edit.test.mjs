@@ -7,12 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser, shot, signIn } from './browser.mjs';
 import { ARTIFACTS, client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const S = '/v2/admin/dockerRegistrySecrets';
 const LOCAL = 'http://127.0.0.1:5055';
 
@@ -20,7 +17,7 @@ let w, browser, editor, puller;
 before(async () => {
   // The default quota (50 secrets).
   w = await startWorker();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   await mkdir(ARTIFACTS, { recursive: true });
   editor = client(w.url, 'editor');
   puller = client(w.url, 'puller');
@@ -34,18 +31,8 @@ after(async () => {
   await w?.stop();
 });
 
-async function signedIn(token) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(30_000);
-  await page.goto(`${w.url}/signin`);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.locator('#whoami').waitFor();
-  return { ctx, page };
-}
+const signedIn = (token) => signIn(browser, w.url, token, { height: 900, timeout: 30_000 });
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 test('an edit of only the password keeps the registry, username and email', async () => {
   const { ctx, page } = await signedIn(TOKENS.editor);

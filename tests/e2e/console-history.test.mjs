@@ -8,20 +8,17 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser, shot, signIn } from './browser.mjs';
 import { ARTIFACTS, client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
 import { startRegistry } from './registry.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const S = '/v2/admin/dockerRegistrySecrets';
 
 let w, reg, browser, editor, puller;
 before(async () => {
   reg = await startRegistry('deployer', 'right-password');
   w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   await mkdir(ARTIFACTS, { recursive: true });
   editor = client(w.url, 'editor');
   puller = client(w.url, 'puller');
@@ -42,18 +39,8 @@ after(async () => {
   await reg?.stop();
 });
 
-async function signedIn(token) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${w.url}/signin`);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.locator('#whoami').waitFor();
-  return { ctx, page };
-}
+const signedIn = (token) => signIn(browser, w.url, token, { height: 900 });
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const pulled = async (name) => (await puller('GET', `${S}/${name}/dockerconfigjson`)).json?.auths;
 
 test('restore asks first, says what differs, and offers a login test after', async () => {

@@ -8,12 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './browser.mjs';
 import { ARTIFACTS, client, startWorker, TOKENS } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const S = '/v2/admin/dockerRegistrySecrets';
 const WIDTHS = [360, 390, 1280];
 // A name as long as names get in practice, and one secret with several registries.
@@ -23,7 +20,7 @@ const MANY = 'mirrors';
 let w, browser, admin, editor, tokenId;
 before(async () => {
   w = await startWorker();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   await mkdir(ARTIFACTS, { recursive: true });
   admin = client(w.url, 'admin');
   editor = client(w.url, 'editor');

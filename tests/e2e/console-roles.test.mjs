@@ -8,18 +8,15 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser, shot, signIn } from './browser.mjs';
 import { ARTIFACTS, client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const S = '/v2/admin/dockerRegistrySecrets';
 
 let w, browser;
 before(async () => {
   w = await startWorker();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   await mkdir(ARTIFACTS, { recursive: true });
   const editor = client(w.url, 'editor');
   for (const [name, server] of [['web', 'ghcr.io'], ['hub', 'https://index.docker.io/v1/'], ['old', 'quay.io']]) {
@@ -34,18 +31,8 @@ after(async () => {
   await w?.stop();
 });
 
-async function signedIn(token, width = 1280) {
-  const ctx = await browser.newContext({ viewport: { width, height: 800 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${w.url}/signin`);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.locator('#whoami').waitFor();
-  return { ctx, page };
-}
+const signedIn = (token, width = 1280) => signIn(browser, w.url, token, { width });
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const buttons = (page) => page.locator('main button, main a.button').allInnerTexts();
 
 test('a viewer is shown only what a viewer may do', async () => {

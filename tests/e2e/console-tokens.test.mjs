@@ -11,13 +11,9 @@ import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser, shot } from './browser.mjs';
 import { ARTIFACTS, client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// Without the networking switches Chromium floods the closed network.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1280, height: 800 };
 const SECRETS = '/v2/admin/dockerRegistrySecrets';
 const TOKEN_SHAPE = /^rc_[0-9a-f]{48}$/;
@@ -25,7 +21,7 @@ const TOKEN_SHAPE = /^rc_[0-9a-f]{48}$/;
 let w, browser, admin, editor;
 before(async () => {
   w = await startWorker();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   await mkdir(ARTIFACTS, { recursive: true });
   admin = client(w.url, 'admin');
   editor = client(w.url, 'editor');
@@ -57,7 +53,6 @@ async function signIn(page, token) {
   await page.locator('#whoami').waitFor();
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const navLinks = (page) => page.locator('header nav a').allInnerTexts();
 async function waitText(page, sel, re) {
   await page.waitForFunction(([s, src]) => {

@@ -8,13 +8,9 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './browser.mjs';
 import { ARTIFACTS, client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// Without the networking switches Chromium floods the closed network.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1280, height: 800 };
 const SECRETS = '/v2/admin/dockerRegistrySecrets';
 const HUB_PASSWORD = 'hub-Pa55:word';
@@ -25,7 +21,7 @@ before(async () => {
   // The paging test stores more secrets than the default quota of 50.
   w = await startWorker({ vars: { REGCRED_MAX_SECRETS: '500' } });
   // Playwright gives every launch a new empty profile directory.
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchBrowser();
   await mkdir(ARTIFACTS, { recursive: true });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'regcred-console-'));
   page = await (await browser.newContext({ acceptDownloads: true, viewport: VIEWPORT })).newPage();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './browser.mjs';
 import { ARTIFACTS, client, dockerconfig, freePort, startWorker, TOKENS } from './harness.mjs';
 import { startRegistry } from './registry.mjs';
 
@@ -82,9 +82,7 @@ test('plain http to a non-loopback host is refused', async () => {
 });
 
 test('the console tests a login on a secret page and on the create form', async () => {
-  const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: FLAGS });
+  const browser = await launchBrowser();
   try {
     const ctx = await browser.newContext();
     await ctx.addInitScript((t) => sessionStorage.setItem('regcred.token', t), TOKENS.editor);
