@@ -35,15 +35,27 @@ pub const REQUEST_TIMEOUT_MS: i64 = 10_000;
 /// body longer than this was cut.
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// A request the caller must send. Headers are (name, value).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request the caller must send through the outbound rails. Headers are
+/// (name, value). A GET, or a POST of `body` (a mint's form or JSON).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProbeRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// `None`: a GET. `Some`: a POST of this body.
+    pub body: Option<String>,
     /// Epoch milliseconds after which the request must not be sent, or
     /// must be given up (the check's overall budget); `None`: only the
     /// per-request timeout.
     pub deadline_ms: Option<i64>,
+}
+
+// Headers carry Basic credentials and bodies carry cloud secrets: only
+// what is safe to log is shown.
+impl fmt::Debug for ProbeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let method = if self.body.is_some() { "POST" } else { "GET" };
+        write!(f, "ProbeRequest({method} {})", self.url)
+    }
 }
 
 impl ProbeRequest {
@@ -285,6 +297,7 @@ impl Probe {
         ProbeRequest {
             url: format!("{}/v2/", self.base),
             headers,
+            body: None,
             deadline_ms: None,
         }
     }
@@ -581,6 +594,7 @@ impl Probe {
         Step::Send(ProbeRequest {
             url,
             headers: vec![("authorization".into(), basic(&self.credentials))],
+            body: None,
             deadline_ms: None,
         })
     }
@@ -630,6 +644,7 @@ mod tests {
                 Step::Send(ProbeRequest {
                     url: "https://r.example.com:5000/v2/".into(),
                     headers: vec![],
+                    body: None,
                     deadline_ms: None
                 })
             );

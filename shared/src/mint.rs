@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::api::{ApiError, ErrorCode};
-use crate::login::query_escape;
+use crate::login::{query_escape, ProbeRequest};
 use crate::source::SourceType;
 use crate::time::Timestamp;
 
@@ -24,6 +24,18 @@ pub struct MintRequest {
 impl fmt::Debug for MintRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "MintRequest({} {})", self.method, self.url)
+    }
+}
+
+impl From<MintRequest> for ProbeRequest {
+    /// Sent through the login check's fetch and rails, as a POST.
+    fn from(m: MintRequest) -> ProbeRequest {
+        ProbeRequest {
+            url: m.url,
+            headers: m.headers,
+            body: Some(m.body),
+            deadline_ms: None,
+        }
     }
 }
 

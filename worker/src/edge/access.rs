@@ -150,6 +150,7 @@ async fn fetch_keys(url: &str) -> Result<Vec<(String, web_sys::CryptoKey)>, Stri
     let answer = runtime::fetch(ProbeRequest {
         url: url.to_owned(),
         headers: vec![("accept".to_owned(), "application/json".to_owned())],
+        body: None,
         deadline_ms: None,
     })
     .await;

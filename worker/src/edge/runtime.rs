@@ -12,7 +12,7 @@ use shared::fetch_failure::{from_runtime, wants_tcp_check};
 use shared::login::{
     Failure, FailureKind, ProbeRequest, ProbeResponse, MAX_ANSWER_BYTES, REQUEST_TIMEOUT_MS,
 };
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::{Env, Headers, Request as WRequest, Response as WResponse, Result};
@@ -212,7 +212,14 @@ async fn outbound(req: ProbeRequest) -> ProbeResponse {
     // web-sys directly: worker::RequestInit drags in serializers for
     // Cloudflare's image options, which a GET to a registry never uses.
     let init = web_sys::RequestInit::new();
-    init.set_method("GET");
+    match &req.body {
+        // A mint's form or JSON; the caller set its content type.
+        Some(body) => {
+            init.set_method("POST");
+            init.set_body(&JsValue::from_str(body));
+        }
+        None => init.set_method("GET"),
+    }
     // Set as a plain property: web-sys's RequestRedirect is one more feature.
     if let Err(e) = Reflect::set(&init, &"redirect".into(), &"manual".into()) {
         return fail(e.into());
