@@ -7,7 +7,7 @@ use shared::backup::{RecordKey, DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX};
 use shared::SecretName;
 
 use crate::http::{bad_query, param};
-use crate::store::{ListedKey, Store, StoreError};
+use crate::store::{ListedKey, Pages, Store, StoreError};
 
 pub const ORDER: [&str; 3] = [DELETED_PREFIX, SECRET_PREFIX, VERSION_PREFIX];
 
@@ -24,23 +24,18 @@ pub async fn page<S: Store>(
         .unwrap_or(0);
     let mut out: Vec<ListedKey> = Vec::new();
     for (i, prefix) in ORDER.iter().enumerate().skip(start) {
-        let mut cursor = if i == start {
+        let from = if i == start {
             after.map(str::to_owned)
         } else {
             None
         };
-        loop {
-            let room = (limit - out.len()) as u32;
-            let page = store.list(prefix, cursor.as_deref(), room).await?;
-            out.extend(page.keys);
+        let mut pages = Pages::after(store, prefix, from);
+        while let Some(keys) = pages.next_up_to((limit - out.len()) as u32).await? {
+            out.extend(keys);
             if out.len() >= limit {
                 // The next page may turn out empty; it then has no `next`.
                 let next = out.last().map(|k| k.name.clone());
                 return Ok((out, next));
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
             }
         }
     }

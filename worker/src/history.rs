@@ -22,7 +22,7 @@ use shared::SecretName;
 use crate::config::Config;
 use crate::ctx::Now;
 use crate::record::{key, SecretMeta};
-use crate::store::{Store, StoreError, Stored, KV_PAGE};
+use crate::store::{Store, StoreError, Stored};
 
 pub fn version_key(name: &SecretName, version: u64) -> String {
     RecordKey::Version(name.clone(), version).to_string()
@@ -71,17 +71,12 @@ pub struct Kept {
 pub async fn earlier<S: Store>(store: &S, name: &SecretName) -> Result<Vec<Kept>, StoreError> {
     let prefix = RecordKey::versions_of(name);
     let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = store.list(&prefix, cursor.as_deref(), KV_PAGE).await?;
-        out.extend(page.keys.iter().map(|k| Kept {
+    let mut pages = store.pages(&prefix);
+    while let Some(keys) = pages.next().await? {
+        out.extend(keys.iter().map(|k| Kept {
             key: k.name.clone(),
             meta: k.read_metadata().unwrap_or_default(),
         }));
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
     }
     out.reverse();
     Ok(out)
@@ -213,22 +208,15 @@ pub async fn deleted<S: Store>(
 /// Durable Object's alarm). Answers how many names went.
 pub async fn sweep<S: Store>(store: &S, policy: &Policy) -> Result<u64, StoreError> {
     let mut ended = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = store
-            .list(DELETED_PREFIX, cursor.as_deref(), KV_PAGE)
-            .await?;
-        for k in &page.keys {
+    let mut pages = store.pages(DELETED_PREFIX);
+    while let Some(keys) = pages.next().await? {
+        for k in &keys {
             let meta: SecretMeta = k.read_metadata().unwrap_or_default();
             if meta.deleted_at.as_deref().is_some_and(|d| policy.ended(d)) {
                 if let Ok(RecordKey::Deleted(name)) = RecordKey::parse(&k.name) {
                     ended.push(name);
                 }
             }
-        }
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
         }
     }
     for name in &ended {

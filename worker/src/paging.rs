@@ -6,7 +6,7 @@
 use shared::api::{Paging, SecretList, SecretStatus};
 
 use crate::http::Response;
-use crate::store::{ListedKey, Store, StoreError, KV_PAGE};
+use crate::store::{ListedKey, Store, StoreError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
@@ -59,10 +59,9 @@ pub async fn walk<S: Store, T>(
 ) -> Result<(Vec<T>, u64), StoreError> {
     let mut seen = 0u64;
     let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = store.list(prefix, cursor.as_deref(), KV_PAGE).await?;
-        for k in &page.keys {
+    let mut pages = store.pages(prefix);
+    while let Some(keys) = pages.next().await? {
+        for k in &keys {
             let full = out.len() as u64 >= window.top;
             if full && !window.count_all {
                 break;
@@ -79,9 +78,8 @@ pub async fn walk<S: Store, T>(
             }
         }
         let full = out.len() as u64 >= window.top;
-        match page.cursor {
-            Some(c) if window.count_all || !full => cursor = Some(c),
-            _ => break,
+        if full && !window.count_all {
+            break;
         }
     }
     Ok((out, seen))

@@ -84,16 +84,61 @@ pub trait Store {
     /// stops there).
     async fn count(&self, prefix: &str, at_most: u64) -> Result<u64, StoreError> {
         let mut seen = 0u64;
-        let mut cursor: Option<String> = None;
+        let mut pages = self.pages(prefix);
         while seen < at_most {
-            let page = self.list(prefix, cursor.as_deref(), KV_PAGE).await?;
-            seen += page.keys.len() as u64;
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
+            let Some(keys) = pages.next().await? else {
+                break;
+            };
+            seen += keys.len() as u64;
         }
         Ok(seen.min(at_most))
+    }
+
+    /// Every page of the keys with `prefix`, in key order.
+    fn pages<'a>(&'a self, prefix: &'a str) -> Pages<'a, Self> {
+        Pages::after(self, prefix, None)
+    }
+}
+
+/// The pages of one prefix, walked with the store's cursor: one `list`
+/// call per page, and none once a page said it was the last. The one
+/// cursor loop every walk over a prefix uses; a caller that has seen
+/// enough just stops asking.
+pub struct Pages<'a, S: ?Sized> {
+    store: &'a S,
+    prefix: &'a str,
+    cursor: Option<String>,
+    done: bool,
+}
+
+impl<'a, S: Store + ?Sized> Pages<'a, S> {
+    /// The pages that follow `cursor` (from the start when `None`).
+    pub fn after(store: &'a S, prefix: &'a str, cursor: Option<String>) -> Pages<'a, S> {
+        Pages {
+            store,
+            prefix,
+            cursor,
+            done: false,
+        }
+    }
+
+    /// The next page of at most [`KV_PAGE`] keys; `None` after the last.
+    pub async fn next(&mut self) -> Result<Option<Vec<ListedKey>>, StoreError> {
+        self.next_up_to(KV_PAGE).await
+    }
+
+    /// The next page of at most `limit` keys; `None` after the last.
+    pub async fn next_up_to(&mut self, limit: u32) -> Result<Option<Vec<ListedKey>>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self
+            .store
+            .list(self.prefix, self.cursor.as_deref(), limit)
+            .await?;
+        self.done = page.cursor.is_none();
+        self.cursor = page.cursor;
+        Ok(Some(page.keys))
     }
 }
 

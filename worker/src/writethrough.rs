@@ -26,7 +26,7 @@ use std::cell::Cell;
 
 use serde_json::Value;
 
-use crate::store::{ListPage, Store, StoreError, Stored, KV_PAGE};
+use crate::store::{ListPage, Store, StoreError, Stored};
 
 /// The keys the authority counts and lists.
 pub const COUNTED_PREFIX: &str = "secret:";
@@ -100,13 +100,9 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
     /// Makes KV match the authority for every key with an intent.
     pub async fn repair(&self) -> Result<Repaired, StoreError> {
         let mut done = Repaired::default();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .authority
-                .list(INTENT_PREFIX, cursor.as_deref(), KV_PAGE)
-                .await?;
-            for k in &page.keys {
+        let mut pages = self.authority.pages(INTENT_PREFIX);
+        while let Some(keys) = pages.next().await? {
+            for k in &keys {
                 let key = &k.name[INTENT_PREFIX.len()..];
                 if self.sync(key).await.is_ok() {
                     self.authority.delete(&k.name).await?;
@@ -114,10 +110,6 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
                 } else {
                     done.left += 1;
                 }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
             }
         }
         Ok(done)
@@ -177,20 +169,12 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
     /// Adopts every KV-only secret that was never deleted, then counts the
     /// authority's once.
     async fn recount(&self) -> Result<u64, StoreError> {
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .kv
-                .list(COUNTED_PREFIX, cursor.as_deref(), KV_PAGE)
-                .await?;
-            for k in &page.keys {
+        let mut pages = self.kv.pages(COUNTED_PREFIX);
+        while let Some(keys) = pages.next().await? {
+            for k in &keys {
                 if self.authority.get(&k.name).await?.is_none() {
                     self.adopt(&k.name).await?;
                 }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
             }
         }
         let n = self.authority.count(COUNTED_PREFIX, u64::MAX).await?;

@@ -24,6 +24,38 @@ fn lists_in_pages_with_a_cursor() {
     });
 }
 
+/// Every prefix walk pages with `Pages`: one `list` per page, none after
+/// the last, and a walk that stops early asks no further.
+#[test]
+fn pages_walk_a_prefix_with_one_list_per_page() {
+    let s = MemoryStore::default();
+    pollster::block_on(async {
+        for i in 0..2001 {
+            s.put(&format!("a:{i:05}"), "v", &Value::Null)
+                .await
+                .unwrap();
+        }
+        s.put("b:0", "v", &Value::Null).await.unwrap();
+        s.reset_calls();
+        let mut pages = s.pages("a:");
+        let mut sizes = Vec::new();
+        while let Some(keys) = pages.next().await.unwrap() {
+            sizes.push(keys.len());
+        }
+        assert_eq!(sizes, [1000, 1000, 1]);
+        assert_eq!(pages.next().await.unwrap().map(|k| k.len()), None);
+        assert_eq!(s.calls().list, 3);
+
+        s.reset_calls();
+        let mut from = Pages::after(&s, "a:", Some("a:00001".into()));
+        let first = from.next_up_to(2).await.unwrap().unwrap();
+        let names: Vec<&str> = first.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["a:00002", "a:00003"]);
+        assert_eq!(s.count("a:", 1500).await.unwrap(), 1500);
+        assert_eq!(s.calls().list, 3, "a count stops once it has seen enough");
+    });
+}
+
 fn stored(v: &str) -> Stored {
     Stored {
         value: v.into(),
