@@ -16,6 +16,7 @@ pub mod http;
 pub mod keys;
 pub mod login;
 pub mod managed;
+pub mod mint;
 pub mod ops;
 pub mod paging;
 pub mod preconditions;
