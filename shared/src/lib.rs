@@ -15,6 +15,7 @@ pub mod entry_edit;
 pub mod fetch_failure;
 pub mod forms;
 pub mod gcp;
+pub mod health;
 pub mod helper;
 pub mod import;
 pub mod kubelet;
@@ -31,6 +32,7 @@ pub mod scope;
 pub mod sigv4;
 pub mod source;
 pub mod time;
+pub mod webhook;
 
 pub use auth::{AuthError, Credentials};
 pub use dockerconfig::{
