@@ -1,4 +1,6 @@
-//! Who may do what. Each API token carries exactly one role.
+//! Who may do what. Each API token, and each Access identity that
+//! `REGCRED_ACCESS_ROLES` names, carries exactly one role; `Role::allows` is
+//! the one table, and every role may ask who it is (`Action::Session`).
 
 use std::fmt;
 
@@ -8,13 +10,18 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Lists and reads metadata.
+    /// Lists secrets and reads their metadata, the quota and their history
+    /// (versions, deleted secrets); never credentials.
     Viewer,
-    /// Viewer, plus create, modify and delete.
+    /// Viewer, plus create, modify, delete, restore a version, undelete,
+    /// the registry login checks and the audit trail.
     Editor,
-    /// Only reads the assembled `.dockerconfigjson` of a secret by name.
+    /// Only pulls: a secret's `.dockerconfigjson` by name, the credentials
+    /// for a registry, the registries it may pull. Nothing else, not even a
+    /// list.
     Puller,
-    /// Editor, plus managing API tokens.
+    /// Editor, plus managed API tokens, the encryption keys and rewrap,
+    /// purge, backup and restore. Not a puller: it never reads credentials.
     Admin,
 }
 
