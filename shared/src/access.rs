@@ -8,5 +8,7 @@ mod jwt;
 mod key_set;
 
 pub use access_roles::AccessRoles;
-pub use jwt::{check, Checked, Identity, JwtError, ALG, LEEWAY_SECONDS, MAX_JWT_BYTES};
+pub use jwt::{
+    check, read, Checked, Identity, JwtError, Token, ALG, LEEWAY_SECONDS, MAX_JWT_BYTES,
+};
 pub use key_set::{certs_url, normalize_team_domain, parse_keys, Jwk, MIN_MODULUS_BITS};

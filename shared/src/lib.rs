@@ -33,6 +33,7 @@ pub mod sigv4;
 pub mod source;
 pub mod time;
 pub mod webhook;
+pub mod workload;
 
 pub use auth::{AuthError, Credentials};
 pub use dockerconfig::{

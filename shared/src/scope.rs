@@ -134,9 +134,10 @@ pub fn sees(optional: Option<&Scope>, name: &str) -> bool {
     optional.is_none_or(|s| s.allows(name))
 }
 
-/// `*` matches any run of bytes (names are ASCII), everything else itself.
-/// Backtracks only to the last `*`, so it is linear in practice.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
+/// Whether `text` matches `pattern`: `*` is any run of bytes (`/` and `:`
+/// too), everything else itself. Scopes and workload identity claims match
+/// this way. Backtracks only to the last `*`, so it is linear in practice.
+pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

@@ -61,7 +61,7 @@ pub enum JwtError {
     BadJson {
         part: &'static str,
     },
-    /// `alg` is missing or not RS256 (`none` and `HS256` included).
+    /// `alg` is missing or not one accepted (`none` and `HS256` included).
     BadAlg,
     NoKid,
     /// The header has `crit`: extensions this code does not understand.
@@ -82,14 +82,14 @@ impl fmt::Display for JwtError {
             JwtError::NotCompact => f.write_str("the assertion is not a JWT (three parts separated by dots)"),
             JwtError::BadBase64 { part } => write!(f, "the JWT's {part} is not base64url without padding"),
             JwtError::BadJson { part } => write!(f, "the JWT's {part} is not a JSON object of the expected shape"),
-            JwtError::BadAlg => write!(f, "the JWT's alg is not {ALG}, the only one accepted"),
+            JwtError::BadAlg => f.write_str("the JWT's alg is not one accepted (RS256; ES256 for workload identity)"),
             JwtError::NoKid => f.write_str("the JWT's header names no key (kid)"),
             JwtError::Critical => f.write_str("the JWT's header has crit extensions, which are not supported"),
-            JwtError::WrongAudience => f.write_str("the JWT's aud does not hold REGCRED_ACCESS_AUD (another Access application's token?)"),
-            JwtError::WrongIssuer => f.write_str("the JWT's iss is not REGCRED_ACCESS_TEAM_DOMAIN (another team's token?)"),
+            JwtError::WrongAudience => f.write_str("the JWT's aud does not hold the expected audience (REGCRED_ACCESS_AUD, or a trust rule's; another application's token?)"),
+            JwtError::WrongIssuer => f.write_str("the JWT's iss is not the expected issuer (REGCRED_ACCESS_TEAM_DOMAIN, or a trust rule's)"),
             JwtError::NoExpiry => f.write_str("the JWT has no exp"),
             JwtError::Expired => f.write_str("the JWT has expired (exp)"),
-            JwtError::NotYetValid => f.write_str("the JWT is not valid yet (nbf)"),
+            JwtError::NotYetValid => f.write_str("the JWT is not valid yet (nbf or iat in the future)"),
             JwtError::NoIdentity => f.write_str("the JWT names no email or service token (common_name)"),
         }
     }
@@ -117,8 +117,7 @@ struct Claims {
     iss: Option<String>,
     exp: Option<f64>,
     nbf: Option<f64>,
-    email: Option<String>,
-    common_name: Option<String>,
+    iat: Option<f64>,
 }
 
 fn decode(part: &'static str, text: &str) -> Result<Vec<u8>, JwtError> {
@@ -127,11 +126,31 @@ fn decode(part: &'static str, text: &str) -> Result<Vec<u8>, JwtError> {
         .map_err(|_| JwtError::BadBase64 { part })
 }
 
-/// Checks everything about `jwt` but its signature: the header
-/// (RS256, a `kid`), `aud` holds `aud`, `iss` equals `team_domain`, `exp`
-/// and `nbf` against `now` (unix seconds), and an identity. The caller
-/// must still verify [`Checked::signature`] with the key [`Checked::kid`].
-pub fn check(jwt: &str, team_domain: &str, aud: &str, now: i64) -> Result<Checked, JwtError> {
+/// A JWT whose header and standard claims hold; its signature is still
+/// to be verified with the key `kid` (WebCrypto, in the worker).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// `base64url(header) "." base64url(payload)`, as sent.
+    pub signing_input: String,
+    pub signature: Vec<u8>,
+    pub kid: String,
+    /// One of the algorithms the caller accepted.
+    pub alg: String,
+    /// Every claim, for the caller's own (identity, trust rules).
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Checks everything about `jwt` but its signature: the header (`alg` one
+/// of `algs`, a `kid`, no `crit`), `aud` holding `aud`, `iss` equal to
+/// `issuer`, `exp` later and `nbf` and `iat` not later than `now` (unix
+/// seconds), each with [`LEEWAY_SECONDS`].
+pub fn read(
+    jwt: &str,
+    algs: &[&str],
+    issuer: &str,
+    aud: &str,
+    now: i64,
+) -> Result<Token, JwtError> {
     if jwt.len() > MAX_JWT_BYTES {
         return Err(JwtError::TooLong);
     }
@@ -146,9 +165,10 @@ pub fn check(jwt: &str, team_domain: &str, aud: &str, now: i64) -> Result<Checke
     }
     let header: Header = serde_json::from_slice(&decode("header", h)?)
         .map_err(|_| JwtError::BadJson { part: "header" })?;
-    if header.alg.as_deref() != Some(ALG) {
-        return Err(JwtError::BadAlg);
-    }
+    let alg = header
+        .alg
+        .filter(|a| algs.contains(&a.as_str()))
+        .ok_or(JwtError::BadAlg)?;
     if header.crit.is_some() {
         return Err(JwtError::Critical);
     }
@@ -156,8 +176,11 @@ pub fn check(jwt: &str, team_domain: &str, aud: &str, now: i64) -> Result<Checke
         .kid
         .filter(|k| !k.is_empty())
         .ok_or(JwtError::NoKid)?;
-    let claims: Claims = serde_json::from_slice(&decode("payload", p)?)
-        .map_err(|_| JwtError::BadJson { part: "payload" })?;
+    let payload = decode("payload", p)?;
+    let claims: Claims =
+        serde_json::from_slice(&payload).map_err(|_| JwtError::BadJson { part: "payload" })?;
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&payload).map_err(|_| JwtError::BadJson { part: "payload" })?;
     let signature = decode("signature", s)?;
     let audience_holds = match &claims.aud {
         Some(Audience::One(a)) => a == aud,
@@ -167,7 +190,7 @@ pub fn check(jwt: &str, team_domain: &str, aud: &str, now: i64) -> Result<Checke
     if aud.is_empty() || !audience_holds {
         return Err(JwtError::WrongAudience);
     }
-    if team_domain.is_empty() || claims.iss.as_deref() != Some(team_domain) {
+    if issuer.is_empty() || claims.iss.as_deref() != Some(issuer) {
         return Err(JwtError::WrongIssuer);
     }
     let now = now as f64;
@@ -177,19 +200,34 @@ pub fn check(jwt: &str, team_domain: &str, aud: &str, now: i64) -> Result<Checke
     if exp + leeway <= now {
         return Err(JwtError::Expired);
     }
-    if claims.nbf.is_some_and(|nbf| nbf - leeway > now) {
+    let future = |t: Option<f64>| t.is_some_and(|t| t - leeway > now);
+    if future(claims.nbf) || future(claims.iat) {
         return Err(JwtError::NotYetValid);
     }
-    let email = [claims.email, claims.common_name]
+    Ok(Token {
+        signing_input: format!("{h}.{p}"),
+        signature,
+        kid,
+        alg,
+        claims: all,
+    })
+}
+
+/// An Access assertion: [`read`] with RS256 only and the team domain as
+/// issuer, and an identity: `email`, or a service token's `common_name`.
+pub fn check(jwt: &str, team_domain: &str, aud: &str, now: i64) -> Result<Checked, JwtError> {
+    let token = read(jwt, &[ALG], team_domain, aud, now)?;
+    let text = |name: &str| token.claims.get(name).and_then(|v| v.as_str());
+    let email = [text("email"), text("common_name")]
         .into_iter()
         .flatten()
         .map(|e| e.trim().to_owned())
         .find(|e| !e.is_empty())
         .ok_or(JwtError::NoIdentity)?;
     Ok(Checked {
-        signing_input: format!("{h}.{p}"),
-        signature,
-        kid,
+        signing_input: token.signing_input,
+        signature: token.signature,
+        kid: token.kid,
         identity: Identity { email },
     })
 }
