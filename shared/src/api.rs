@@ -716,6 +716,17 @@ fn non_negative(key: &str, value: &str) -> Result<u64, ApiError> {
         })
 }
 
+/// A `.dockerconfigjson` problem as an API error; the target is the path
+/// inside the body, e.g. `data..dockerconfigjson.auths["r.io"].auth`.
+pub fn config_error(e: crate::dockerconfig::ConfigError) -> ApiError {
+    let inner = e.path.strip_prefix('$').unwrap_or(&e.path);
+    ApiError::new(
+        ErrorCode::InvalidDockerConfigJson,
+        format!(".dockerconfigjson {}: {}", e.path, e.problem),
+    )
+    .with_target(format!("data..dockerconfigjson{inner}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

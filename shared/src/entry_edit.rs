@@ -4,13 +4,12 @@
 //! never holds the other registries' passwords, so the merge happens here,
 //! on the stored document.
 
-use crate::api::{ApiError, ErrorCode};
+use crate::api::{config_error, ApiError, ErrorCode};
 use crate::auth::Credentials;
 use crate::dockerconfig::{
     check_email, parse_stored_dockerconfigjson, DockerConfig, ParsedConfig, RegistryEntry,
 };
 use crate::registry::Registry;
-use crate::requests::config_error;
 
 /// A checked `entry`: every field optional, at least one change.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::api::EntryEditRequest;
 use crate::api::{ApiError, ErrorCode};
-use crate::dockerconfig::{parse_dockerconfigjson, ConfigError, ParsedConfig};
+use crate::dockerconfig::{parse_dockerconfigjson, ParsedConfig};
 use crate::entry_edit::EntryEdit;
 use crate::name::SecretName;
 use crate::registry::Registry;
@@ -251,16 +251,7 @@ fn parse_data(data: Option<&Value>, shape: &str) -> Result<ParsedConfig, ApiErro
     parse_dockerconfigjson(raw).map_err(config_error)
 }
 
-/// A `.dockerconfigjson` problem as an API error; the target is the path
-/// inside the body, e.g. `data..dockerconfigjson.auths["r.io"].auth`.
-pub fn config_error(e: ConfigError) -> ApiError {
-    let inner = e.path.strip_prefix('$').unwrap_or(&e.path);
-    ApiError::new(
-        ErrorCode::InvalidDockerConfigJson,
-        format!(".dockerconfigjson {}: {}", e.path, e.problem),
-    )
-    .with_target(format!("data..dockerconfigjson{inner}"))
-}
+pub use crate::api::config_error;
 
 #[cfg(test)]
 mod tests {
