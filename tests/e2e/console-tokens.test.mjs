@@ -234,6 +234,8 @@ test('behind Cloudflare Access the console signs in by itself', async () => {
   });
   await new Promise((resolve) => certs.listen(0, '127.0.0.1', resolve));
   const iss = `http://127.0.0.1:${certs.address().port}`;
+  // The certs server is closed even when the worker does not start: an
+  // open server keeps the test process, and so the whole run, waiting.
   const aw = await startWorker({
     vars: {
       REGCRED_ACCESS_TEAM_DOMAIN: iss,
@@ -241,6 +243,9 @@ test('behind Cloudflare Access the console signs in by itself', async () => {
       REGCRED_ACCESS_ROLES: 'alice@example.com:admin,bob@example.com:editor:team-a-*',
       REGCRED_ALLOW_HTTP_LOOPBACK: 'true',
     },
+  }).catch(async (e) => {
+    await new Promise((resolve) => certs.close(resolve));
+    throw e;
   });
   const tabs = [];
   const accessTab = async (email) => {

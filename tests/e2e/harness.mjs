@@ -61,7 +61,20 @@ export async function startWorker({ timeoutMs = 180_000, vars = {}, state } = {}
  * answering `GET /v2/health`; `args` go to wrangler as they are. Benchmarks
  * start other workers this way.
  */
-export async function startWranglerDev({ config: configOf, timeoutMs = 180_000, vars = {}, args = [], state }) {
+export async function startWranglerDev(options) {
+  // A free port is found, then closed, then bound by workerd: another
+  // process (workerd's own inspector and proxy ports among them) can take it
+  // in between. That race is the only failure worth a second try.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(e?.message))) throw e;
+    }
+  }
+}
+
+async function startOnce({ config: configOf, timeoutMs = 180_000, vars = {}, args = [], state }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-e2e-'));
   const envFile = path.join(dir, 'test.vars');
   const tokens = Object.entries(TOKENS).map(([role, t]) => `test-${role}:${role}:${t}`).join(',');
