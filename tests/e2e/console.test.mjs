@@ -358,6 +358,10 @@ test('every page has its own title and the header marks where you are', async ()
   assert.deepEqual((await marked()).current, ['Import']);
   await page.click('header nav >> text=Decoder');
   await page.waitForFunction(() => document.title === 'Decoder · regcred');
+  // The decoder's entry loads anew: its header may mark the link a moment
+  // after the title is set.
+  await page.waitForFunction(() => [...document.querySelectorAll('header nav a')]
+    .some((a) => a.getAttribute('aria-current') === 'page'));
   assert.deepEqual((await marked()).current, ['Decoder']);
 });
 
