@@ -51,10 +51,32 @@ pub struct Admitted<'a> {
 }
 
 impl Admitted<'_> {
-    /// What the Durable Object serves (the table's `Serves::Object`, and
-    /// the list of deleted secrets).
-    pub fn for_writer(&self) -> bool {
-        self.operation.serves == Serves::Object || self.deleted
+    /// Where the request is served: the table says, and the list of
+    /// deleted secrets is the directory's.
+    pub fn serves(&self) -> Serves {
+        if self.deleted {
+            return Serves::Directory;
+        }
+        self.operation.serves
+    }
+
+    /// The secret whose object serves the request: the path names it, or
+    /// a create's body. `None` when it names no valid one (the handler,
+    /// run at the edge, then refuses the request without writing).
+    pub fn secret(&self, body: &[u8]) -> Option<SecretName> {
+        match self.operation.op {
+            Op::Create => parse_create_named(body).1.ok().map(|v| v.name),
+            _ => SecretName::parse(self.params.name.as_deref()?).ok(),
+        }
+    }
+
+    pub fn op(&self) -> Op {
+        self.operation.op
+    }
+
+    /// The settings `admit` proved readable.
+    pub fn config(&self) -> &Config {
+        self.config
     }
 
     /// The largest body the route takes.

@@ -88,13 +88,8 @@ fn check(cfg: &Config, i: usize, item: &BackupItem) -> Result<bool, ApiError> {
     Ok(live)
 }
 
-/// `POST /v2/admin/restore`: one chunk. Every record is checked before any
-/// is written, so a refused chunk changes nothing.
-pub async fn restore<S: Store>(
-    ctx: &Ctx<'_, S>,
-    cfg: &Config,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+/// A restore chunk from its body, its id checked.
+pub fn parse_chunk(body: &[u8]) -> Result<RestoreChunk, ApiError> {
     let chunk: RestoreChunk = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidRequestBody,
@@ -108,35 +103,70 @@ pub async fn restore<S: Store>(
         )
         .with_target("restoreId"));
     }
-    let under_way = ctx.store.get(RESTORING_KEY).await?.map(|s| s.value);
-    match &under_way {
-        Some(id) if *id == chunk.restore_id => {}
-        Some(id) => {
-            return Err(ApiError::new(
-                ErrorCode::StoreNotEmpty,
-                format!("the restore {id} is under way; send its chunks (restoreId {id}) to finish it"),
-            ))
-        }
-        None if !is_empty(ctx.store).await? => {
-            return Err(ApiError::new(
-                ErrorCode::StoreNotEmpty,
-                "a restore needs an empty store, and this one holds secrets (live, deleted or kept versions); restore into a new deployment",
-            ))
-        }
-        None => {}
+    Ok(chunk)
+}
+
+/// The restore fence: a chunk may write when it continues the restore
+/// under way, or starts one into an empty store (`empty` is asked only then).
+pub async fn fence(
+    under_way: Option<&str>,
+    chunk: &RestoreChunk,
+    empty: impl std::future::Future<Output = Result<bool, ApiError>>,
+) -> Result<(), ApiError> {
+    match under_way {
+        Some(id) if id == chunk.restore_id => Ok(()),
+        Some(id) => Err(ApiError::new(
+            ErrorCode::StoreNotEmpty,
+            format!("the restore {id} is under way; send its chunks (restoreId {id}) to finish it"),
+        )),
+        None if !empty.await? => Err(ApiError::new(
+            ErrorCode::StoreNotEmpty,
+            "a restore needs an empty store, and this one holds secrets (live, deleted or kept versions); restore into a new deployment",
+        )),
+        None => Ok(()),
     }
+}
+
+/// Checks every record of a chunk (none is written unless all pass) and
+/// that its live ones fit the quota beside the `held` ones; answers how
+/// many are live.
+pub fn check_all(cfg: &Config, chunk: &RestoreChunk, held: u64) -> Result<u64, ApiError> {
     let mut live = 0u64;
     for (i, item) in chunk.items.iter().enumerate() {
         live += u64::from(check(cfg, i, item)?);
     }
     let max = cfg.max_secrets;
-    let held = ctx.store.count(SECRET_PREFIX, max).await?;
     if held + live > max {
         return Err(ApiError::new(
             ErrorCode::QuotaExceeded,
             format!("the backup holds more secrets than the quota of {max}; raise REGCRED_MAX_SECRETS and restore again"),
         ));
     }
+    Ok(live)
+}
+
+pub fn restored(chunk: &RestoreChunk) -> Response {
+    Response::json(
+        200,
+        &RestoreResult {
+            restored: chunk.items.len() as u64,
+            done: chunk.done,
+        },
+    )
+}
+
+/// `POST /v2/admin/restore`: one chunk, into one store. Every record is
+/// checked before any is written, so a refused chunk changes nothing.
+pub async fn restore<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let chunk = parse_chunk(body)?;
+    let under_way = ctx.store.get(RESTORING_KEY).await?.map(|s| s.value);
+    fence(under_way.as_deref(), &chunk, is_empty(ctx.store)).await?;
+    let held = ctx.store.count(SECRET_PREFIX, cfg.max_secrets).await?;
+    check_all(cfg, &chunk, held)?;
     if under_way.is_none() {
         ctx.store
             .put(RESTORING_KEY, &chunk.restore_id, &serde_json::Value::Null)
@@ -150,11 +180,5 @@ pub async fn restore<S: Store>(
     if chunk.done {
         ctx.store.delete(RESTORING_KEY).await?;
     }
-    Ok(Response::json(
-        200,
-        &RestoreResult {
-            restored: chunk.items.len() as u64,
-            done: chunk.done,
-        },
-    ))
+    Ok(restored(&chunk))
 }

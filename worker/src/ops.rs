@@ -42,11 +42,15 @@ pub enum Op {
 /// Where an admitted request is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Serves {
-    /// The fetch handler, from KV at the edge.
+    /// The fetch handler, from KV at the edge (a pull by registry asks the
+    /// secret's object for the credentials it hands out).
     Edge,
-    /// The Durable Object: it orders every write, is the only place a pull
-    /// is never stale, and alone holds versions and deleted secrets.
-    Object,
+    /// The named secret's own object: it orders the name's writes, is
+    /// where a pull is never stale, and alone holds its versions.
+    Secret,
+    /// The directory: what spans names (the deleted list, backup and
+    /// restore, key counts and the rewrap, which ask each secret's object).
+    Directory,
 }
 
 /// The request body an operation reads.
@@ -104,7 +108,7 @@ const fn row(
 
 use Body::Unread;
 use Method::{Delete, Get, Patch, Post};
-use Serves::{Edge, Object};
+use Serves::{Directory, Edge, Secret};
 
 /// Every operation. HEAD is served wherever GET is (the same row).
 pub const OPERATIONS: &[Operation] = &[
@@ -132,7 +136,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Create,
         Some(Action::Create),
         JSON,
-        Object,
+        Secret,
     ),
     row(Get, SECRET, Op::Get, Some(Action::Read), Unread, Edge),
     row(
@@ -141,7 +145,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Modify,
         Some(Action::Modify),
         JSON,
-        Object,
+        Secret,
     ),
     row(
         Delete,
@@ -149,7 +153,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Delete,
         Some(Action::Delete),
         Unread,
-        Object,
+        Secret,
     ),
     row(
         Get,
@@ -157,7 +161,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Pull,
         Some(Action::Pull),
         Unread,
-        Object,
+        Secret,
     ),
     row(
         Get,
@@ -165,7 +169,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::RegistryCredentials,
         Some(Action::Pull),
         Unread,
-        Object,
+        Edge,
     ),
     row(
         Get,
@@ -173,7 +177,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::PullableRegistries,
         Some(Action::Pull),
         Unread,
-        Object,
+        Edge,
     ),
     row(
         Post,
@@ -237,7 +241,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Keys,
         Some(Action::ReadKeys),
         Unread,
-        Object,
+        Directory,
     ),
     row(
         Post,
@@ -245,7 +249,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Rewrap,
         Some(Action::Rewrap),
         Unread,
-        Object,
+        Directory,
     ),
     row(
         Get,
@@ -253,7 +257,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Versions,
         Some(Action::ReadHistory),
         Unread,
-        Object,
+        Secret,
     ),
     row(
         Post,
@@ -261,7 +265,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::RestoreVersion,
         Some(Action::RestoreVersion),
         Unread,
-        Object,
+        Secret,
     ),
     row(
         Post,
@@ -269,7 +273,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Undelete,
         Some(Action::Undelete),
         Unread,
-        Object,
+        Secret,
     ),
     row(
         Post,
@@ -277,7 +281,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Purge,
         Some(Action::Purge),
         Unread,
-        Object,
+        Secret,
     ),
     row(
         Get,
@@ -285,7 +289,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Backup,
         Some(Action::Backup),
         Unread,
-        Object,
+        Directory,
     ),
     row(
         Post,
@@ -293,7 +297,7 @@ pub const OPERATIONS: &[Operation] = &[
         Op::Restore,
         Some(Action::Restore),
         Body::Json(MAX_RESTORE_BODY_BYTES),
-        Object,
+        Directory,
     ),
 ];
 

@@ -8,7 +8,6 @@ use shared::SecretName;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::Response;
-use crate::record::PREFIX;
 use crate::store::Store;
 
 pub fn etag(version: u64) -> String {
@@ -54,12 +53,16 @@ pub fn with_etag(mut resp: Response, version: u64) -> Response {
     resp
 }
 
-/// Refuses a new secret once the quota is used up (deleted secrets kept
-/// for undelete do not count).
-pub async fn check_quota<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Result<(), ApiError> {
+/// Takes `name`'s place under the quota, or refuses once it is used up
+/// (deleted secrets kept for undelete do not count).
+pub async fn check_quota<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+) -> Result<(), ApiError> {
     let max = cfg.max_secrets;
-    // In the Durable Object this is the count it keeps, not a KV list.
-    if ctx.store.count(PREFIX, max).await? >= max {
+    // In a secret's object the directory decides, for every name at once.
+    if !ctx.store.reserve(name, max).await? {
         return Err(ApiError::new(
             ErrorCode::QuotaExceeded,
             format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),

@@ -47,6 +47,9 @@ pub async fn by_registry<S: Store>(
     resolved: &mut Option<String>,
 ) -> Result<Response, ApiError> {
     let asked = asked_registry(query)?;
+    if let Some(indexed) = ctx.store.indexed(&asked.host_key()).await? {
+        return by_index(ctx, cfg, &asked, indexed, scope, resolved).await;
+    }
     let everything = Window::all();
     let (listed, _) = walk(ctx.store, PREFIX, everything, true, |k| {
         let name = SecretName::parse(k.name.strip_prefix(PREFIX)?).ok()?;
@@ -107,17 +110,87 @@ pub async fn by_registry<S: Store>(
     };
     // The metadata said so, but the value decides.
     let entry = entry_for(&config, &asked).ok_or_else(|| not_held(&asked))?;
-    Ok(Response::json(
+    Ok(credentials(&holder.name, &stored, entry))
+}
+
+/// The names among `names` the caller may read.
+fn seen(names: Vec<String>, scope: Option<&Scope>) -> Vec<SecretName> {
+    names
+        .into_iter()
+        .filter_map(|n| SecretName::parse(&n).ok())
+        .filter(|n| sees(scope, n.as_str()))
+        .collect()
+}
+
+/// `by_registry` through the registry index (at the edge, in KV). One
+/// candidate is asked for its credentials as its object holds them now;
+/// none, several, or one that no longer holds the registry are settled by
+/// the directory, which knows every name's registries now. So a secret
+/// just created is found at once; only a second holder of a registry may
+/// answer late, until KV shows its index key (about 60 s).
+async fn by_index<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    asked: &Registry,
+    indexed: Vec<String>,
+    scope: Option<&Scope>,
+    resolved: &mut Option<String>,
+) -> Result<Response, ApiError> {
+    let candidates = seen(indexed, scope);
+    if let [only] = candidates.as_slice() {
+        if let Some(answer) = confirmed(ctx, cfg, asked, only).await? {
+            *resolved = Some(only.to_string());
+            return Ok(answer);
+        }
+    }
+    let holders = seen(ctx.store.holders(&asked.host_key()).await?, scope);
+    match holders.as_slice() {
+        [] => Err(not_held(asked)),
+        [only] => {
+            *resolved = Some(only.to_string());
+            confirmed(ctx, cfg, asked, only)
+                .await?
+                .ok_or_else(|| not_held(asked))
+        }
+        _ => {
+            let holders: Vec<Holder> = holders
+                .into_iter()
+                .map(|name| Holder { name, opened: None })
+                .collect();
+            Err(ambiguous(asked, &holders))
+        }
+    }
+}
+
+/// The credentials `name` holds for `asked`, read from its authority;
+/// `None` if it no longer holds them.
+async fn confirmed<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    asked: &Registry,
+    name: &SecretName,
+) -> Result<Option<Response>, ApiError> {
+    let Some(stored) = ctx.store.fresh(&key(name)).await? else {
+        return Ok(None);
+    };
+    let Ok(parsed) = parse_stored_dockerconfigjson(&open(cfg, name, &stored)?) else {
+        return Ok(None);
+    };
+    Ok(entry_for(&parsed.config, asked).map(|entry| credentials(name, &stored, entry)))
+}
+
+fn credentials(name: &SecretName, stored: &Stored, entry: &RegistryEntry) -> Response {
+    Response::json(
         200,
         &RegistryCredentials {
             registry: entry.server.clone(),
-            secret: holder.name.to_string(),
+            secret: name.to_string(),
             username: entry.credentials.username.clone(),
             password: entry.credentials.password.clone(),
             identitytoken: entry.identitytoken.clone(),
-            expires_at: SecretMeta::of(&stored).expires_at.filter(|e| !e.is_empty()),
+            expires_at: SecretMeta::of(stored).expires_at.filter(|e| !e.is_empty()),
         },
-    ))
+    )
 }
 
 /// `GET /v2/admin/pullableRegistries`: every registry the token may read,

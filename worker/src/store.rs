@@ -94,6 +94,35 @@ pub trait Store {
         Ok(seen.min(at_most))
     }
 
+    /// Takes a place among at most `max` live secrets for `name` (which
+    /// holds none yet); false when none is free. A store that holds every
+    /// secret counts them; a secret's object asks the directory, which
+    /// orders every name's places.
+    async fn reserve(&self, name: &shared::SecretName, max: u64) -> Result<bool, StoreError> {
+        let _ = name;
+        Ok(self.count(shared::backup::SECRET_PREFIX, max).await? < max)
+    }
+
+    /// The names the registry index lists for a registry host; `None`
+    /// when this store keeps no index (the secrets' metadata is walked).
+    async fn indexed(&self, host_key: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let _ = host_key;
+        Ok(None)
+    }
+
+    /// The names that hold a registry host, as the directory knows them
+    /// now (the index may lag); only asked where `indexed` is kept.
+    async fn holders(&self, host_key: &str) -> Result<Vec<String>, StoreError> {
+        let _ = host_key;
+        Ok(Vec::new())
+    }
+
+    /// A record as its authority holds it now: at the edge, from the
+    /// secret's object rather than KV.
+    async fn fresh(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+        self.get(key).await
+    }
+
     /// Every page of the keys with `prefix`, in key order.
     fn pages<'a>(&'a self, prefix: &'a str) -> Pages<'a, Self> {
         Pages::after(self, prefix, None)

@@ -194,7 +194,7 @@ pub async fn undelete<S: Store>(
     let Some((gone, mut meta)) = deleted(ctx.store, name, &policy).await? else {
         return Err(no_history(name, policy.days));
     };
-    check_quota(ctx, cfg).await?;
+    check_quota(ctx, cfg, name).await?;
     meta.deleted_at = None;
     let version = meta.version;
     // It fitted KV's limit before it was deleted.

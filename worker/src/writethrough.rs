@@ -1,6 +1,7 @@
-//! The Durable Object's store: the object's own storage is the authority for
-//! secrets, and every write of one goes there first, then to KV, which reads
-//! at the edge use. It cannot drift:
+//! A Durable Object's store: the object's own storage is the authority for
+//! the keys its room publishes (a secret's `secret:<name>`, the directory's
+//! registry index `reg:`), and every write of one goes there first, then to
+//! KV, which reads at the edge use. It cannot drift:
 //!
 //! - Before a secret changes, an intent (`repair:<key>`) is stored; it is
 //!   removed once KV took the write. A KV write that fails leaves it, the
@@ -14,13 +15,12 @@
 //!   or all at once by the recount that makes the count; after that a miss in
 //!   the authority is final and costs no KV read.
 //!
-//! The authority also keeps the number of secrets (`COUNT_KEY`), so the quota
-//! is decided where writes are ordered. When the count is missing, every
-//! KV-only secret is adopted and the authority's secrets are counted once;
-//! from then on the authority holds every secret and lists them itself.
-//! Kept versions, deleted secrets and the restore marker (`history.rs`,
-//! `backup.rs`) live in the authority only: nothing at the edge reads them.
-//! Everything else (audit records, managed tokens) lives in KV only.
+//! Which keys a store publishes, keeps to itself or leaves to KV is its
+//! [`Room`]. The legacy room (the one object of releases before objects per
+//! secret) also keeps the number of secrets (`COUNT_KEY`) and adopts KV-only
+//! secrets when it counts; it is only read now, by the move
+//! (`migration.rs`). Everything else (audit records, managed tokens) lives
+//! in KV only.
 
 use std::cell::Cell;
 
@@ -37,7 +37,43 @@ pub const INTENT_PREFIX: &str = "repair:";
 /// A deleted `<key>`.
 pub const TOMB_PREFIX: &str = "tomb:";
 
+/// Which object a store serves, and so which keys it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// One secret's object: its live record (published to KV), deleted
+    /// record and kept versions (its own). A miss is final: it adopted
+    /// what the legacy object held on its first touch.
+    Secret,
+    /// The directory: the registry index (published to KV as `reg:`), the
+    /// names it counts, the deleted list and the restore fence (its own).
+    Directory,
+    /// The one object of earlier releases, keeping the count and adopting
+    /// KV-only secrets as it did.
+    Legacy,
+}
+
+impl Room {
+    /// The keys written to the authority, then KV.
+    fn published(self, key: &str) -> bool {
+        match self {
+            Room::Secret | Room::Legacy => key.starts_with(COUNTED_PREFIX),
+            Room::Directory => key.starts_with(crate::directory::INDEX_PREFIX),
+        }
+    }
+
+    /// The keys only the authority holds (KV never sees them).
+    pub fn own(self, key: &str) -> bool {
+        match self {
+            Room::Secret | Room::Legacy => private(key),
+            Room::Directory => crate::directory::OWN_PREFIXES
+                .iter()
+                .any(|p| key.starts_with(p)),
+        }
+    }
+}
+
 pub struct WriteThrough<'a, D, K> {
+    pub room: Room,
     pub authority: &'a D,
     pub kv: &'a K,
     /// Set when a KV write failed: the caller schedules `repair`.
@@ -46,14 +82,11 @@ pub struct WriteThrough<'a, D, K> {
     crash_after_commit: bool,
 }
 
-/// The keys the authority holds: secrets (and their count).
-fn authoritative(key: &str) -> bool {
-    key.starts_with(COUNTED_PREFIX)
-}
-
-/// The keys only the authority holds (KV never sees them).
+/// A secret's records that only its object holds.
 pub fn private(key: &str) -> bool {
-    key.starts_with(shared::backup::VERSION_PREFIX)
+    key.starts_with(crate::name_state::PUBLISHED_KEY)
+        || key.starts_with(crate::secret_room::READY_KEY)
+        || key.starts_with(shared::backup::VERSION_PREFIX)
         || key.starts_with(shared::backup::DELETED_PREFIX)
         || key.starts_with(shared::backup::RESTORING_KEY)
 }
@@ -76,8 +109,15 @@ pub struct Repaired {
 }
 
 impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
+    /// The store of a legacy-shaped object (every secret in one), as the
+    /// native tests and the move out of the legacy object use it.
     pub fn new(authority: &'a D, kv: &'a K) -> Self {
+        Self::of(Room::Legacy, authority, kv)
+    }
+
+    pub fn of(room: Room, authority: &'a D, kv: &'a K) -> Self {
         WriteThrough {
+            room,
             authority,
             kv,
             pending: Cell::new(false),
@@ -147,7 +187,12 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
         }
     }
 
+    /// The legacy room's count; the other rooms keep none (their misses
+    /// are final, and the directory counts secrets).
     async fn stored_count(&self) -> Result<Option<u64>, StoreError> {
+        if self.room != Room::Legacy {
+            return Ok(Some(0));
+        }
         Ok(self
             .authority
             .get(COUNT_KEY)
@@ -157,6 +202,9 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
 
     /// Moves the stored count by `delta`, if one is kept yet.
     async fn bump(&self, delta: i64) -> Result<(), StoreError> {
+        if self.room != Room::Legacy {
+            return Ok(());
+        }
         if let Some(n) = self.stored_count().await? {
             let n = n.saturating_add_signed(delta);
             self.authority
@@ -201,10 +249,10 @@ impl<'a, D: Store, K: Store> WriteThrough<'a, D, K> {
 
 impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        if private(key) {
+        if self.room.own(key) {
             return self.authority.get(key).await;
         }
-        if !authoritative(key) {
+        if !self.room.published(key) {
             return self.kv.get(key).await;
         }
         if let Some(found) = self.authority.get(key).await? {
@@ -223,10 +271,10 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
     }
 
     async fn put(&self, key: &str, value: &str, metadata: &Value) -> Result<(), StoreError> {
-        if private(key) {
+        if self.room.own(key) {
             return self.authority.put(key, value, metadata).await;
         }
-        if !authoritative(key) {
+        if !self.room.published(key) {
             return self.kv.put(key, value, metadata).await;
         }
         let new = self.authority.get(key).await?.is_none();
@@ -249,17 +297,17 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         metadata: &Value,
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
-        if authoritative(key) || private(key) {
+        if self.room.published(key) || self.room.own(key) {
             return self.put(key, value, metadata).await;
         }
         self.kv.put_expiring(key, value, metadata, ttl_secs).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        if private(key) {
+        if self.room.own(key) {
             return self.authority.delete(key).await;
         }
-        if !authoritative(key) {
+        if !self.room.published(key) {
             return self.kv.delete(key).await;
         }
         let existed = self.authority.get(key).await?.is_some();
@@ -280,23 +328,24 @@ impl<D: Store, K: Store> Store for WriteThrough<'_, D, K> {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<ListPage, StoreError> {
-        if prefix == COUNTED_PREFIX {
-            if self.stored_count().await?.is_none() {
-                self.recount().await?;
-            }
-            return self.authority.list(prefix, cursor, limit).await;
+        if self.room == Room::Legacy
+            && prefix == COUNTED_PREFIX
+            && self.stored_count().await?.is_none()
+        {
+            self.recount().await?;
         }
-        if private(prefix) {
+        if self.room.own(prefix) || self.room.published(prefix) {
             return self.authority.list(prefix, cursor, limit).await;
         }
         self.kv.list(prefix, cursor, limit).await
     }
 
     async fn count(&self, prefix: &str, at_most: u64) -> Result<u64, StoreError> {
-        if private(prefix) {
+        let legacy_count = self.room == Room::Legacy && prefix == COUNTED_PREFIX;
+        if !legacy_count && (self.room.own(prefix) || self.room.published(prefix)) {
             return self.authority.count(prefix, at_most).await;
         }
-        if prefix != COUNTED_PREFIX {
+        if !legacy_count {
             return self.kv.count(prefix, at_most).await;
         }
         let n = match self.stored_count().await? {

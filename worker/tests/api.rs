@@ -7,7 +7,7 @@ use regcred_worker::http::{Method, Response};
 use regcred_worker::store::MemoryStore;
 use serde_json::{json, Value};
 use shared::login::ProbeResponse;
-use support::{json_headers, request, TestEnv, EDITOR, PULLER, SECRETS, VIEWER};
+use support::{json_headers, request, TestEnv, ADMIN, EDITOR, PULLER, SECRETS, VIEWER};
 
 const PASSWORD: &str = "s3cr3t:pa\"ss\\wörd";
 
@@ -1088,21 +1088,24 @@ fn etag_if_match_and_if_none_match() {
     assert_eq!(with(Method::Delete, "if-match", "\"3\"", None).status, 202);
 }
 
-/// The fetch handler forwards exactly these to the Durable Object, and
-/// only once their token and role passed.
+/// The fetch handler forwards exactly these to an object, and only once
+/// their token and role passed: a secret's writes and pulls by name to its
+/// own object, what spans names to the directory; reads and pulls by
+/// registry stay at the edge.
 #[test]
-fn the_object_serves_writes_and_pulls_only() {
+fn each_request_is_served_where_the_table_says() {
     use regcred_worker::app::{admit, Gate};
     use regcred_worker::audit::Attempt;
     use regcred_worker::http::Method::*;
+    use regcred_worker::ops::Serves::{self, Directory, Edge, Secret};
     let api = api();
     let s = SECRETS;
-    let gate = |method: Method, path: &str, token: &str| {
+    let gate = |method: Method, path: &str, token: &str| -> Option<Serves> {
         let req = request(method, path, json_headers(Some(token)), None);
         // The gate borrows the context's settings, so it is read inside.
         api.with_ctx(
             |ctx| match pollster::block_on(admit(&req, ctx, &mut Attempt::of(&req))) {
-                Gate::Admitted(a) => Some(a.for_writer()),
+                Gate::Admitted(a) => Some(a.serves()),
                 Gate::Answer(r) => {
                     assert!(r.status >= 400, "{path}");
                     None
@@ -1110,29 +1113,43 @@ fn the_object_serves_writes_and_pulls_only() {
             },
         )
     };
-    for (method, path, write) in [
-        (Post, s.to_string(), true),
-        (Post, format!("{s}/"), true),
-        (Patch, format!("{s}/a"), true),
-        (Delete, format!("{s}/a"), true),
-        (Get, s.to_string(), false),
-        (Get, format!("{s}/a"), false),
-        (Post, format!("{s}/a/check"), false),
-        (Post, "/v2/admin/registryLoginChecks".to_string(), false),
+    for (method, path, serves) in [
+        (Post, s.to_string(), Secret),
+        (Post, format!("{s}/"), Secret),
+        (Patch, format!("{s}/a"), Secret),
+        (Delete, format!("{s}/a"), Secret),
+        (Post, format!("{s}/a/undelete"), Secret),
+        (Get, format!("{s}/a/versions"), Secret),
+        (Get, s.to_string(), Edge),
+        (Get, format!("{s}?deleted=true"), Directory),
+        (Get, format!("{s}/a"), Edge),
+        (Post, format!("{s}/a/check"), Edge),
+        (Post, "/v2/admin/registryLoginChecks".to_string(), Edge),
     ] {
         assert_eq!(
             gate(method, &path, EDITOR),
-            Some(write),
+            Some(serves),
             "{method:?} {path}"
         );
     }
-    // Pulls are served by the object too: it is never stale.
-    for path in [
-        format!("{s}/a/dockerconfigjson"),
-        "/v2/admin/registryCredentials?registry=r.io".to_string(),
-        "/v2/admin/pullableRegistries".to_string(),
+    for (path, serves) in [
+        (format!("{s}/a/dockerconfigjson"), Secret),
+        // The index at the edge finds the secret; its object answers.
+        (
+            "/v2/admin/registryCredentials?registry=r.io".to_string(),
+            Edge,
+        ),
+        ("/v2/admin/pullableRegistries".to_string(), Edge),
     ] {
-        assert_eq!(gate(Get, &path, PULLER), Some(true), "{path}");
+        assert_eq!(gate(Get, &path, PULLER), Some(serves), "{path}");
+    }
+    for (method, path) in [
+        (Get, "/v2/admin/backup"),
+        (Post, "/v2/admin/restore"),
+        (Get, "/v2/admin/encryptionKeys"),
+        (Post, "/v2/admin/encryptionKeys/rewrap"),
+    ] {
+        assert_eq!(gate(method, path, ADMIN), Some(Directory), "{path}");
     }
     // Refused at the front door: nothing is forwarded.
     assert_eq!(gate(Post, s, "not-a-token-at-all"), None);

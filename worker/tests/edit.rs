@@ -6,7 +6,7 @@ mod support;
 
 use regcred_worker::http::{Method, Response};
 use regcred_worker::store::MemoryStore;
-use regcred_worker::writethrough::WriteThrough;
+use regcred_worker::writethrough::{Room, WriteThrough};
 use serde_json::{json, Value};
 use support::{json_headers, request, TestEnv, EDITOR, PULLER, SECRETS, VIEWER};
 
@@ -15,7 +15,7 @@ type Env = TestEnv<WriteThrough<'static, MemoryStore, MemoryStore>>;
 fn env() -> Env {
     let authority: &'static MemoryStore = Box::leak(Box::default());
     let kv: &'static MemoryStore = Box::leak(Box::default());
-    TestEnv::new(WriteThrough::new(authority, kv), &[])
+    TestEnv::new(WriteThrough::of(Room::Secret, authority, kv), &[])
 }
 
 fn call(env: &Env, token: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {

@@ -1,4 +1,4 @@
-//! The fault matrix of the write-through store, natively: KV refuses puts
+//! The fault matrix of a secret's object (`Room::Secret`), natively: KV refuses puts
 //! or deletes at chosen points, or the object stops between its commit and
 //! the KV write. Every case must end with KV equal to the authority after
 //! repair, no acknowledged write lost and no deleted secret served.
@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use regcred_worker::http::Method;
 use regcred_worker::store::{ListPage, MemoryStore, Store, StoreError, Stored};
-use regcred_worker::writethrough::WriteThrough;
+use regcred_worker::writethrough::{Room, WriteThrough};
 use serde_json::{json, Value};
 use support::{json_headers, request, TestEnv, EDITOR, PULLER, SECRETS};
 
@@ -78,7 +78,7 @@ fn run(write: Write, fault: Fault) {
     let authority: &'static MemoryStore = Box::leak(Box::default());
     let kv: &'static FlakyKv = Box::leak(Box::default());
     let call = |crash: bool, method, path: &str, body: Option<&str>| {
-        let wt = WriteThrough::new(authority, kv);
+        let wt = WriteThrough::of(Room::Secret, authority, kv);
         let wt = if crash {
             wt.crashing_after_commit()
         } else {
@@ -123,7 +123,7 @@ fn run(write: Write, fault: Fault) {
         assert_eq!(pending, kv_refused, "{case}: repair scheduled");
     }
     // The authority's view is the truth from now on, even before repair.
-    let env = TestEnv::new(WriteThrough::new(authority, kv), &[]);
+    let env = TestEnv::new(WriteThrough::of(Room::Secret, authority, kv), &[]);
     let pull = |env: &TestEnv<WriteThrough<'_, MemoryStore, FlakyKv>>| {
         let resp = env.run(&request(
             Method::Get,
@@ -182,7 +182,7 @@ fn every_write_meets_every_fault_and_is_repaired() {
 #[test]
 fn a_failed_kv_delete_is_redone_not_undone() {
     let (authority, kv) = (MemoryStore::default(), FlakyKv::default());
-    let wt = WriteThrough::new(&authority, &kv);
+    let wt = WriteThrough::of(Room::Secret, &authority, &kv);
     pollster::block_on(async {
         wt.put("secret:a", "v", &Value::Null).await.unwrap();
         kv.refuse_deletes.set(true);

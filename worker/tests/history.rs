@@ -7,7 +7,7 @@ mod support;
 use regcred_worker::history::{sweep, Policy};
 use regcred_worker::http::{Method, Response};
 use regcred_worker::store::{MemoryStore, Stored};
-use regcred_worker::writethrough::WriteThrough;
+use regcred_worker::writethrough::{Room, WriteThrough};
 use serde_json::{json, Value};
 use shared::time::Timestamp;
 use support::{json_headers, request, TestEnv, ADMIN, EDITOR, PULLER, SECRETS, VIEWER};
@@ -18,7 +18,7 @@ fn env(overrides: &[(&str, &str)]) -> (Env, &'static MemoryStore, &'static Memor
     let authority: &'static MemoryStore = Box::leak(Box::default());
     let kv: &'static MemoryStore = Box::leak(Box::default());
     (
-        TestEnv::new(WriteThrough::new(authority, kv), overrides),
+        TestEnv::new(WriteThrough::of(Room::Secret, authority, kv), overrides),
         authority,
         kv,
     )
@@ -648,7 +648,7 @@ fn key_counts_and_rewrap_cover_kept_and_deleted_records() {
     create(&env, "b", "pb");
     call(&env, EDITOR, Method::Delete, &format!("{SECRETS}/b"), None);
     let rotated = TestEnv::new(
-        WriteThrough::new(authority, kv),
+        WriteThrough::of(Room::Secret, authority, kv),
         &[("REGCRED_KEYS", &format!("k2:{},{old}", "cd".repeat(32)))],
     );
     let keys = json_of(&call(
@@ -683,7 +683,7 @@ fn key_counts_and_rewrap_cover_kept_and_deleted_records() {
     assert_eq!(rewrapped, 3);
     // Only the new key is left: every kept version still restores.
     let only_new = TestEnv::new(
-        WriteThrough::new(authority, kv),
+        WriteThrough::of(Room::Secret, authority, kv),
         &[("REGCRED_KEYS", &format!("k2:{}", "cd".repeat(32)))],
     );
     let keys = json_of(&call(

@@ -40,7 +40,7 @@ const MAX_AGE_MS: f64 = 3_600_000.0;
 const WAIT_MAX_MS: f64 = 11_000.0;
 const WAIT_STEP_MS: i32 = 20;
 
-type Answer = Pin<Box<dyn Future<Output = Result<Identity, String>>>>;
+pub type Answer = Pin<Box<dyn Future<Output = Result<Identity, String>>>>;
 
 /// The `AccessCheck` of both entry points: verifies with the settings of
 /// `config` (the hook gets only the JWT) and logs why it refused.

@@ -4,7 +4,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use worker::js_sys::Uint8Array;
 use worker::{event, Context, Env, Request as WRequest, Response as WResponse, Result};
 
 use crate::app::{self, Gate};
@@ -12,10 +11,12 @@ use crate::audit::Attempt;
 use crate::ctx::Ctx;
 use crate::edge::kv::Kv;
 use crate::edge::ratelimit::RateLimiter;
+use crate::edge::rooms::EdgeRooms;
 use crate::edge::runtime::{self, head_of, internal, read_body, to_worker};
 use crate::edge::store::EdgeStore;
 use crate::edge::{KV_BINDING, WRITER_BINDING};
-use crate::http::{Method, Request};
+use crate::ops::Serves;
+use crate::rooms::Target;
 use crate::throttle::FailureBudget;
 
 /// The Rate Limiting binding for failed authentications (`wrangler.toml`).
@@ -40,7 +41,8 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
             "the worker has no KV binding named {KV_BINDING}; check wrangler.toml"
         ));
     };
-    let store = EdgeStore::Kv(&kv);
+    let rooms = EdgeRooms::new(&env);
+    let store = EdgeStore::Kv(&kv, &rooms);
     let limiter = RateLimiter::from_env(&env, AUTH_LIMIT_BINDING).map(Rc::new);
     let throttle = move |address: &str| -> Pin<Box<dyn Future<Output = bool>>> {
         let limiter = limiter.clone();
@@ -72,49 +74,29 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
         Gate::Admitted(admitted) => {
             (ours.body, ours.body_oversize) =
                 read_body(&req, ours.method, admitted.body_cap()).await;
-            match app::check_body(&admitted, &ours) {
-                Err(e) => e.into(),
-                Ok(()) if admitted.for_writer() => {
-                    return match forward_to_writer(&req, &ours, &env).await {
+            let name = match admitted.serves() {
+                Serves::Secret => admitted.secret(&ours.body),
+                _ => None,
+            };
+            let target = match (admitted.serves(), &name) {
+                (Serves::Secret, Some(n)) => Some(Target::Secret(n)),
+                (Serves::Directory, _) => Some(Target::Directory),
+                // A create naming no valid secret is refused at the edge.
+                _ => None,
+            };
+            match (app::check_body(&admitted, &ours), target) {
+                (Err(e), _) => e.into(),
+                (Ok(()), Some(to)) => {
+                    return match rooms.forward(to, &req, &ours).await {
                         Ok(resp) => Ok(resp),
                         Err(_) => internal(format!(
-                            "the write could not reach the {WRITER_BINDING} Durable Object; check wrangler.toml and try again"
+                            "the request could not reach its {WRITER_BINDING} Durable Object; check wrangler.toml and try again"
                         )),
                     };
                 }
-                Ok(()) => app::serve(&admitted, &ours, &ctx, &mut attempt).await,
+                (Ok(()), None) => app::serve(&admitted, &ours, &ctx, &mut attempt).await,
             }
         }
     };
     to_worker(app::conclude(resp, &attempt, &ours, &ctx).await)
-}
-
-/// One Durable Object instance for all secrets: it orders every write. It
-/// gets a new request with the body already read, so it never waits on a
-/// client.
-async fn forward_to_writer(original: &WRequest, ours: &Request, env: &Env) -> Result<WResponse> {
-    let headers = web_sys::Headers::new()?;
-    for (name, value) in &ours.headers {
-        if name != "content-length" {
-            headers.set(name, value)?;
-        }
-    }
-    let init = web_sys::RequestInit::new();
-    // A HEAD pull is the GET pull to the object (it only reads, and takes
-    // the object's no-turn path); the runtime drops the body for the client.
-    let method = match ours.method {
-        Method::Head => "GET".to_owned(),
-        _ => original.inner().method(),
-    };
-    init.set_method(&method);
-    init.set_headers(&headers);
-    if !ours.body.is_empty() {
-        init.set_body(&Uint8Array::from(ours.body.as_slice()));
-    }
-    let request = web_sys::Request::new_with_str_and_init(&original.inner().url(), &init)?;
-    let stub = env
-        .durable_object(WRITER_BINDING)?
-        .id_from_name("secrets")?
-        .get_stub()?;
-    stub.fetch_with_request(WRequest::from(request)).await
 }

@@ -11,6 +11,7 @@ mod durable;
 mod fetch;
 mod kv;
 mod ratelimit;
+mod rooms;
 mod runtime;
 mod storage;
 mod store;
