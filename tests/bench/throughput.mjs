@@ -1,4 +1,4 @@
-// Throughput of get and a 50-item list: our built worker against a plain JS
+// Throughput of get, a 50-item list and a pull by name: our built worker against a plain JS
 // reference worker (tests/bench/reference-worker) with the same routes, KV
 // layout and crypto, both in workerd under `wrangler dev` on loopback. wrk
 // runs alternate between the two (order flipped each round) so drift in the
@@ -37,9 +37,9 @@ function ms(text) {
   return Number(m[1]) * { us: 1e-3, ms: 1, s: 1e3, m: 6e4 }[m[2]];
 }
 
-async function wrk(url, seconds) {
+async function wrk(url, seconds, role = 'viewer') {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency',
-    '-H', `Authorization: Bearer ${TOKENS.viewer}`, url];
+    '-H', `Authorization: Bearer ${TOKENS[role]}`, url];
   const { stdout } = await promisify(execFile)('wrk', args);
   // wrk prints these lines only when something went wrong; a figure with errors is worthless.
   if (/Non-2xx or 3xx responses|Socket errors/.test(stdout)) throw new Error(`wrk saw errors on ${url}:\n${stdout}`);
@@ -94,14 +94,19 @@ try {
   }
   await check(ours, ref);
 
-  for (const [figure, route] of [['throughput_get', `${S}/bench-025`], ['throughput_list_50', `${S}?$top=50`]]) {
+  const routes = [
+    ['throughput_get', `${S}/bench-025`, 'viewer'],
+    ['throughput_list_50', `${S}?$top=50`, 'viewer'],
+    ['throughput_pull', `${S}/bench-025/dockerconfigjson`, 'puller'],
+  ];
+  for (const [figure, route, role] of routes) {
     const targets = { ours: `${ours.url}${route}`, reference: `${ref.url}${route}` };
     // Discarded warm-up: JIT and wasm tiering should not count against the first runner.
-    for (const url of Object.values(targets)) await wrk(url, 1);
+    for (const url of Object.values(targets)) await wrk(url, 1, role);
     const runs = { ours: [], reference: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 ? ['reference', 'ours'] : ['ours', 'reference'];
-      for (const who of order) runs[who].push(await wrk(targets[who], SECONDS));
+      for (const who of order) runs[who].push(await wrk(targets[who], SECONDS, role));
     }
     const fig = (who, k) => +median(runs[who].map((r) => r[k])).toFixed(k === 'rps' ? 1 : 3);
     // Each round's two runs are adjacent in time, so their ratio shrugs off

@@ -48,7 +48,11 @@ pub async fn internal<S: Store>(
     match operation {
         op::RESERVE => {
             let r: Reserve = serde_json::from_slice(body).map_err(bad_call)?;
-            let granted = directory::reserve(store, &name_of(&r.name)?, r.max).await?;
+            let name = name_of(&r.name)?;
+            let granted = directory::reserve(store, &name, r.max).await?;
+            if granted {
+                directory::publish(store, &name, &r.state).await?;
+            }
             Ok(Response::json(200, &granted))
         }
         op::PUBLISH => {

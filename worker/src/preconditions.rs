@@ -59,10 +59,11 @@ pub async fn check_quota<S: Store>(
     ctx: &Ctx<'_, S>,
     cfg: &Config,
     name: &SecretName,
+    registries: &[String],
 ) -> Result<(), ApiError> {
     let max = cfg.max_secrets;
     // In a secret's object the directory decides, for every name at once.
-    if !ctx.store.reserve(name, max).await? {
+    if !ctx.store.reserve(name, registries, max).await? {
         return Err(ApiError::new(
             ErrorCode::QuotaExceeded,
             format!("the quota of {max} docker registry secrets is used up; delete one first or raise REGCRED_MAX_SECRETS"),

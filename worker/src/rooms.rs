@@ -139,6 +139,8 @@ impl Window {
 pub struct Reserve {
     pub name: String,
     pub max: u64,
+    /// What the name will be once the write the place is for commits.
+    pub state: NameState,
 }
 
 /// `holders`' body: a registry's host key.

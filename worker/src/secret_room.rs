@@ -11,6 +11,7 @@ use shared::SecretName;
 
 use crate::config::Config;
 use crate::ctx::Ctx;
+use crate::directory::{IndexEntry, NameState};
 use crate::http::Response;
 use crate::name_state;
 use crate::record::key;
@@ -58,20 +59,36 @@ pub async fn keep_ready<S: Store>(store: &S) -> Result<(), StoreError> {
 }
 
 /// A place under the quota for `name`, asked of the directory (a secret's
-/// object cannot count the others). Whatever happens next, the next check
-/// tells the directory the truth (`forget_published`).
+/// object cannot count the others), which takes the name as live with
+/// `registries` at once: a create needs no second call to tell it. Should
+/// the write not follow, the state told differs from the records, and the
+/// object's alarm tells the truth.
 pub async fn reserve<S: Store, R: Rooms>(
     store: &S,
     rooms: &R,
     name: &SecretName,
+    registries: &[String],
     max: u64,
 ) -> Result<bool, StoreError> {
+    let state = NameState::Live {
+        registries: registries
+            .iter()
+            .map(|r| IndexEntry {
+                registry: r.clone(),
+            })
+            .collect(),
+    };
     name_state::forget_published(store).await?;
     let body = Reserve {
         name: name.to_string(),
         max,
+        state: state.clone(),
     };
-    call(rooms, Target::Directory, op::RESERVE, &body).await
+    let granted = call(rooms, Target::Directory, op::RESERVE, &body).await?;
+    if granted {
+        name_state::told(store, &state).await?;
+    }
+    Ok(granted)
 }
 
 /// Tells the directory the name's state if it changed since it last took

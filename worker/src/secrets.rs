@@ -158,7 +158,7 @@ pub async fn create<S: Store>(
         )
         .with_target("name"));
     }
-    check_quota(ctx, cfg, &valid.name).await?;
+    check_quota(ctx, cfg, &valid.name, &valid.config.config.registries()).await?;
     // A name deleted before goes on from its last version.
     let policy = Policy::of(cfg, ctx.now);
     let version = history::next_version(ctx.store, &valid.name, &policy).await?;

@@ -95,11 +95,16 @@ pub trait Store {
     }
 
     /// Takes a place among at most `max` live secrets for `name` (which
-    /// holds none yet); false when none is free. A store that holds every
-    /// secret counts them; a secret's object asks the directory, which
-    /// orders every name's places.
-    async fn reserve(&self, name: &shared::SecretName, max: u64) -> Result<bool, StoreError> {
-        let _ = name;
+    /// holds none yet, and is about to hold `registries`); false when none
+    /// is free. A store that holds every secret counts them; a secret's
+    /// object asks the directory, which orders every name's places.
+    async fn reserve(
+        &self,
+        name: &shared::SecretName,
+        registries: &[String],
+        max: u64,
+    ) -> Result<bool, StoreError> {
+        let _ = (name, registries);
         Ok(self.count(shared::backup::SECRET_PREFIX, max).await? < max)
     }
 

@@ -194,7 +194,11 @@ pub async fn undelete<S: Store>(
     let Some((gone, mut meta)) = deleted(ctx.store, name, &policy).await? else {
         return Err(no_history(name, policy.days));
     };
-    check_quota(ctx, cfg, name).await?;
+    // What the directory indexes: every registry, when the value opens.
+    let registries = open(cfg, name, &gone)
+        .map(|text| registries_of(&meta, &text))
+        .unwrap_or_else(|_| meta.registries.clone());
+    check_quota(ctx, cfg, name, &registries).await?;
     meta.deleted_at = None;
     let version = meta.version;
     // It fitted KV's limit before it was deleted.

@@ -2,8 +2,10 @@
 // routes of regcred as a plain JavaScript worker, with the same KV layout,
 // envelope, metadata and answer shapes (worker/src/secrets.rs, crypto.rs).
 // It does the work ours does on these routes and nothing more, so the
-// throughput ratio measures our implementation, not a different design.
-// Not a product: no Durable Object, no audit, minimal validation.
+// throughput ratio measures our implementation, not a different design:
+// like ours, a pull by name is served by the secret's own Durable Object
+// (never stale), which decrypts it and writes the pull's audit record.
+// Not a product: minimal validation, no versions.
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const PREFIX = 'secret:';
@@ -73,6 +75,7 @@ async function create(req, env, cfg) {
   const now = new Date().toISOString();
   const metadata = { r: Object.keys(auths).sort(), c: now, m: now, x: 0, v: 1, k: cfg.kid };
   await env.SECRETS.put(PREFIX + name, envelope, { metadata });
+  await objectOf(env, name).fetch('https://object/', { method: 'PUT', body: JSON.stringify({ value: envelope, metadata }) });
   return reply(202, { message: 'Secret has been created' }, { location: `${S}/${name}`, etag: '"1"' });
 }
 
@@ -103,6 +106,35 @@ async function list(url, env) {
   return reply(200, { count: resources.length, resources });
 }
 
+const objectOf = (env, name) => env.OBJECTS.get(env.OBJECTS.idFromName(`secret:${name}`));
+
+// A secret's own object: its record, and the pull it serves.
+export class SecretObject {
+  constructor(state, env) {
+    this.state = state;
+    this.env = env;
+  }
+
+  async fetch(req) {
+    if (req.method === 'PUT') {
+      await this.state.storage.put('record', await req.json());
+      return new Response('ok');
+    }
+    const cfg = await load(this.env);
+    const name = new URL(req.url).pathname.split('/')[4];
+    const record = await this.state.storage.get('record');
+    if (!record) return fail(404, 'NotFound', `there is no docker registry secret named "${name}"`);
+    const text = await open(cfg, name, record.value);
+    // Ours records every puller read in the audit trail.
+    const now = Date.now();
+    const event = { time: new Date(now).toISOString(), actor: req.headers.get('x-actor'), action: 'pull', secret: name, outcome: 'success', status: 200 };
+    await this.env.SECRETS.put(`audit:${9999999999999 - now}:${crypto.randomUUID()}`, JSON.stringify(event), { metadata: event, expirationTtl: 90 * 86400 });
+    const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+    if (record.metadata?.e) headers['expires-at'] = record.metadata.e;
+    return new Response(text, { status: 200, headers });
+  }
+}
+
 export default {
   async fetch(req, env) {
     const url = new URL(req.url);
@@ -112,8 +144,14 @@ export default {
     const who = bearer && cfg.tokens.get(bearer);
     if (!who) return fail(401, 'Unauthorized', 'a valid API token is required');
     const write = req.method === 'POST';
-    if (!(who.role === 'editor' || (who.role === 'viewer' && !write))) return fail(403, 'Forbidden', 'wrong role');
     const rest = url.pathname.startsWith(S) ? url.pathname.slice(S.length) : null;
+    if (rest?.endsWith('/dockerconfigjson') && req.method === 'GET') {
+      if (!['puller', 'editor'].includes(who.role)) return fail(403, 'Forbidden', 'wrong role');
+      const name = rest.split('/')[1];
+      if (!NAME.test(name)) return fail(400, 'InvalidSecretName', 'bad name');
+      return objectOf(env, name).fetch(req.url, { headers: { 'x-actor': who.label } });
+    }
+    if (!(who.role === 'editor' || (who.role === 'viewer' && !write))) return fail(403, 'Forbidden', 'wrong role');
     if (rest === '' && req.method === 'GET') return list(url, env);
     if (rest === '' && write) return create(req, env, cfg);
     if (rest?.startsWith('/') && req.method === 'GET') return get(rest.slice(1), env, cfg);

@@ -59,6 +59,10 @@ const RETRY_AFTER_MS: i64 = 30_000;
 /// object's commit and before KV, as a crash there would. Only for the fault
 /// tests; never set it in production.
 const FAILPOINT: &str = "REGCRED_TEST_FAILPOINT";
+/// `REGCRED_TEST_TRACE_OBJECTS=true`: one log line per request an object
+/// gets (`regcred-object <role> <call or method>`), which `cargo xtask
+/// bench` counts. Names only; never set it in production.
+const TRACE: &str = "REGCRED_TEST_TRACE_OBJECTS";
 /// Where an object keeps the role it plays, for its alarm.
 const ROLE_KEY: &str = "room:";
 
@@ -153,6 +157,10 @@ impl DurableObject for SecretWriter {
         };
         let store = EdgeStore::Through(through, &rooms);
         let call = req.headers().get(CALL_HEADER).ok().flatten();
+        if self.env.var(TRACE).is_ok_and(|v| v.to_string() == "true") {
+            let what = call.clone().unwrap_or_else(|| req.inner().method());
+            worker::console_log!("regcred-object {} {what}", role.text());
+        }
         match &role {
             Role::Secret(name) => self.secret(req, name, call, &store, &rooms).await,
             Role::Directory => self.directory(req, call, &store, &rooms).await,

@@ -83,10 +83,15 @@ impl Store for EdgeStore<'_> {
         }
     }
 
-    async fn reserve(&self, name: &SecretName, max: u64) -> std::result::Result<bool, StoreError> {
+    async fn reserve(
+        &self,
+        name: &SecretName,
+        registries: &[String],
+        max: u64,
+    ) -> std::result::Result<bool, StoreError> {
         match self {
             EdgeStore::Through(t, rooms) if t.room == Room::Secret => {
-                crate::secret_room::reserve(t, *rooms, name, max).await
+                crate::secret_room::reserve(t, *rooms, name, registries, max).await
             }
             _ => Ok(self.count(PREFIX, max).await? < max),
         }
