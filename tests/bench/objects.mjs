@@ -5,8 +5,13 @@
 // per-object figures. The worker runs with REGCRED_TEST_TRACE_OBJECTS=true,
 // so every request an object gets is one log line (`regcred-object <role>
 // <call>`), counted here. Prints JSON lines `{"figure", ...}`.
+// With BENCH_BEFORE_DIR (the release before objects per secret, which
+// `cargo xtask bench` builds into target/before/), the same latencies are
+// measured on it too, after ours has stopped.
 // Env: BENCH_OBJECT_SECRETS (120), BENCH_OBJECT_SECONDS (15).
-import { client, dockerconfig, startWorker } from '../e2e/harness.mjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { client, dockerconfig, ROOT, startWorker, startWranglerDev } from '../e2e/harness.mjs';
 import { pct } from './measure.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
@@ -27,7 +32,50 @@ const registry = (i) => `reg-${i}.bench.example`;
 const body = (name, i, pw = `pw-${i}`) => ({ name, data: { '.dockerconfigjson': dockerconfig(registry(i), 'u', pw) } });
 const name = (i) => `obj-${String(i).padStart(4, '0')}`;
 
-const w = await startWorker({ vars: { REGCRED_TEST_TRACE_OBJECTS: 'true', REGCRED_MAX_SECRETS: String(SECRETS * 4) } });
+const VARS = { REGCRED_MAX_SECRETS: String(SECRETS * 4) };
+const BEFORE_DIR = process.env.BENCH_BEFORE_DIR;
+
+/** Pull by name, by registry and create latency, one request at a time. */
+async function latencies(url, first) {
+  const [editor, puller] = ['editor', 'puller'].map((r) => client(url, r));
+  let next = first;
+  const timedMs = async (n, fn) => {
+    const out = [];
+    for (let k = 0; k < n; k++) {
+      const t = performance.now();
+      const r = await fn(k);
+      out.push(performance.now() - t);
+      if (r.status >= 300) throw new Error(`bench request failed: ${r.status} ${r.text}`);
+    }
+    return { p50_ms: +pct(out, 50).toFixed(2), p99_ms: +pct(out, 99).toFixed(2) };
+  };
+  return {
+    pull_by_name: await timedMs(200, (k) => puller('GET', `${S}/${name(k % SECRETS)}/dockerconfigjson`)),
+    pull_by_registry: await timedMs(200, (k) => puller('GET', `/v2/admin/registryCredentials?registry=${registry(k % SECRETS)}`)),
+    create: await timedMs(100, () => { const i = next++; return editor('POST', S, body(name(i), i)); }),
+  };
+}
+
+async function seed(url) {
+  const editor = client(url, 'editor');
+  for (let i = 0; i < SECRETS; i += 20) {
+    const batch = await Promise.all(Array.from({ length: Math.min(20, SECRETS - i) }, (_, j) => editor('POST', S, body(name(i + j), i + j))));
+    for (const r of batch) if (r.status !== 202) throw new Error(`seeding failed: ${r.status} ${r.text}`);
+  }
+}
+
+/** A wrangler.toml for the release in `dir`, as the harness makes ours. */
+const beforeConfig = (dir) => async (tmp) => {
+  const toml = (await readFile(path.join(dir, 'wrangler.toml'), 'utf8'))
+    .replace(/^\[build\]\n(?:(?!\[).*\n)*/m, '')
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(dir, 'worker', 'build', 'index.js'))}`)
+    .replace(/^directory = .*$/m, `directory = ${JSON.stringify(path.join(ROOT, 'dist'))}`);
+  const file = path.join(tmp, 'wrangler.toml');
+  await writeFile(file, toml);
+  return file;
+};
+
+const w = await startWorker({ vars: { ...VARS, REGCRED_TEST_TRACE_OBJECTS: 'true' } });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Trace lines logged since `from` (a log offset), after they settle. */
 async function tracesSince(from) {
@@ -48,9 +96,7 @@ try {
     if (r.status !== status) throw new Error(`bench request failed: ${r.status} ${r.text}`);
     return r;
   };
-  for (let i = 0; i < SECRETS; i += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, SECRETS - i) }, (_, j) => editor('POST', S, body(name(i + j), i + j)).then((r) => must(r, 202))));
-  }
+  await seed(w.url);
   // Settle alarms and the first touches of the seeding.
   await tracesSince(w.log().length);
 
@@ -81,17 +127,7 @@ try {
   console.log(JSON.stringify(calls));
 
   // Latency, one request at a time.
-  const timedMs = async (n, fn) => {
-    const out = [];
-    for (let k = 0; k < n; k++) { const t = performance.now(); await fn(k); out.push(performance.now() - t); }
-    return { p50_ms: +pct(out, 50).toFixed(2), p99_ms: +pct(out, 99).toFixed(2) };
-  };
-  const latency = {
-    figure: 'object_latency',
-    pull_by_name: await timedMs(200, (k) => ops.pull_by_name(k % SECRETS)),
-    pull_by_registry: await timedMs(200, (k) => ops.pull_by_registry(k % SECRETS)),
-    create: await timedMs(100, () => ops.create()),
-  };
+  const latency = { figure: 'object_latency', ...(await latencies(w.url, 10_000)) };
   console.log(JSON.stringify(latency));
 
   // The mixed load: mostly pulls, as deployments pull far more than they write.
@@ -140,4 +176,14 @@ try {
   if (errors > 0) process.exitCode = 1;
 } finally {
   await w.stop();
+}
+
+if (BEFORE_DIR) {
+  const before = await startWranglerDev({ config: beforeConfig(BEFORE_DIR), vars: VARS });
+  try {
+    await seed(before.url);
+    console.log(JSON.stringify({ figure: 'object_latency_before', build: BEFORE_DIR, ...(await latencies(before.url, 10_000)) }));
+  } finally {
+    await before.stop();
+  }
 }

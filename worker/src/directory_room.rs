@@ -21,7 +21,7 @@ use crate::directory::{self, MIGRATED_KEY, MIGRATION_CURSOR};
 use crate::every_record;
 use crate::http::{bounded, Request, Response};
 use crate::ops::Op;
-use crate::rooms::{call, op, Host, Publish, Reserve, Rooms, Target, Window};
+use crate::rooms::{call, op, Host, KeysPage, Publish, Reserve, Rooms, Target, Window};
 use crate::store::{Store, StoreError};
 
 /// The most secrets' objects one request asks.
@@ -39,13 +39,20 @@ fn name_of(raw: &str) -> Result<SecretName, ApiError> {
     SecretName::parse(raw).map_err(bad_call)
 }
 
-/// Answers a secret object's call. The caller runs it one at a time.
-pub async fn internal<S: Store>(
+/// Answers a call of a secret's object (the caller runs `reserve` and
+/// `publish` one at a time), or of the directory itself (`keys-page`).
+pub async fn internal<S: Store, R: Rooms>(
     store: &S,
+    rooms: &R,
     operation: &str,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     match operation {
+        op::KEYS_PAGE => {
+            let after: Option<String> = serde_json::from_slice(body).map_err(bad_call)?;
+            let after = after.as_deref().map(name_of).transpose()?;
+            Ok(Response::json(200, &keys_page(store, rooms, after).await?))
+        }
         op::RESERVE => {
             let r: Reserve = serde_json::from_slice(body).map_err(bad_call)?;
             let name = name_of(&r.name)?;
@@ -246,22 +253,52 @@ pub async fn rewrap<S: Store, R: Rooms>(
     Ok(Response::json(200, &batch))
 }
 
-/// `GET /v2/admin/encryptionKeys`: every object's counts, summed.
-pub async fn keys<S: Store, R: Rooms>(
+/// One page of the key counts: at most [`CALLS_PER_REQUEST`] names after
+/// `after`, each object's counts summed (`keys-page`).
+pub async fn keys_page<S: Store, R: Rooms>(
     store: &S,
     rooms: &R,
-    cfg: &Config,
-) -> Result<Response, ApiError> {
-    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut to_rewrap = 0;
+    after: Option<SecretName>,
+) -> Result<KeysPage, StoreError> {
+    let mut page = KeysPage::default();
     let mut names = Names::from(store, None);
+    names.after = after;
+    let mut calls = 0;
     while let Some(name) = names.next().await? {
         let got: EncryptionKeys = call(rooms, Target::Secret(&name), op::KEYS, &()).await?;
-        to_rewrap += got.to_rewrap;
+        page.to_rewrap += got.to_rewrap;
         for k in got.keys {
-            let e = counts.entry(k.id).or_default();
+            let e = page.counts.entry(k.id).or_default();
             e.0 += k.secrets;
             e.1 += k.versions;
+        }
+        calls += 1;
+        if calls == CALLS_PER_REQUEST {
+            page.next = Some(name.to_string());
+            break;
+        }
+    }
+    Ok(page)
+}
+
+/// `GET /v2/admin/encryptionKeys`: the pages of every object's counts,
+/// summed. Each page is a call of the directory to itself, so each has
+/// its own subrequests and this request makes one per page.
+pub async fn keys<R: Rooms>(rooms: &R, cfg: &Config) -> Result<Response, ApiError> {
+    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut to_rewrap = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let page: KeysPage = call(rooms, Target::Directory, op::KEYS_PAGE, &after).await?;
+        to_rewrap += page.to_rewrap;
+        for (id, (secrets, versions)) in page.counts {
+            let e = counts.entry(id).or_default();
+            e.0 += secrets;
+            e.1 += versions;
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
         }
     }
     let mut keys: Vec<KeyUsage> = cfg
@@ -363,7 +400,7 @@ async fn spanning<S: Store, R: Rooms>(
     Some(match a.op() {
         Op::Backup => export(ctx.store, rooms, &req.query).await,
         Op::Rewrap => rewrap(ctx.store, rooms, &req.query).await,
-        Op::Keys => keys(ctx.store, rooms, a.config()).await,
+        Op::Keys => keys(rooms, a.config()).await,
         Op::Restore => restore(ctx.store, rooms, a.config(), &req.body).await,
         _ => return None,
     })

@@ -69,6 +69,8 @@ pub mod op {
     pub const PUBLISH: &str = "publish";
     /// Directory: the names holding a registry.
     pub const HOLDERS: &str = "holders";
+    /// Directory, of itself: a page of the key counts.
+    pub const KEYS_PAGE: &str = "keys-page";
     /// Legacy: a page of the names it holds.
     pub const NAMES: &str = "names";
     /// Legacy: every record of one name.
@@ -147,4 +149,14 @@ pub struct Reserve {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Host {
     pub host: String,
+}
+
+/// `keys-page`'s answer: counts by key id (live secrets, other records),
+/// and the name to go on after.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct KeysPage {
+    pub counts: std::collections::BTreeMap<String, (u64, u64)>,
+    pub to_rewrap: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }

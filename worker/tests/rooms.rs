@@ -152,7 +152,7 @@ impl Deployment {
                     directory_room::migrate(&store, self).await?;
                 }
                 return answer(
-                    directory_room::internal(&store, &op_name, &body)
+                    directory_room::internal(&store, self, &op_name, &body)
                         .await
                         .unwrap_or_else(Response::error),
                 );

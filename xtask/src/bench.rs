@@ -67,6 +67,7 @@ pub fn run() -> Result<(), String> {
     build::worker(&tools, true)?;
     build::cli(&tools)?;
     build::baselines(&tools)?;
+    let before = build::before(&tools)?;
     let mut figures: Vec<String> = Vec::new();
     step("sizes: ours and the bare baselines (raw, gzip -9, brotli)");
     figures.extend(collect(
@@ -97,13 +98,19 @@ pub fn run() -> Result<(), String> {
         return Err(format!("{script} failed"));
     }
     figures.extend(lines);
+    let script = "tests/bench/objects.mjs";
+    step(&format!(
+        "node {script} (built worker in workerd with its objects traced, and the release before)"
+    ));
+    let mut cmd = node(&tools, script);
+    cmd.env("BENCH_BEFORE_DIR", &before);
+    figures.extend(collect(&mut cmd, script)?);
     for script in [
         "tests/bench/api-latency.mjs",
         "tests/bench/auth.mjs",
         "tests/bench/durability.mjs",
         "tests/bench/console-render.mjs",
         "tests/bench/load.mjs",
-        "tests/bench/objects.mjs",
         "tests/bench/throughput.mjs",
     ] {
         step(&format!(

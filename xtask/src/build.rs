@@ -101,6 +101,62 @@ pub fn baselines(tools: &Tools) -> Result<(), String> {
     strip_names(tools, &dir.join("build/index_bg.wasm"))
 }
 
+/// The release before objects per secret (one Durable Object for every
+/// secret), which the bench measures beside today's for its before and
+/// after figures.
+pub const BEFORE_COMMIT: &str = "9c6be8e4384d1676345e47a9295f87335360b8c6";
+
+/// That release's worker, built once into `target/before/` from `git
+/// archive` (its own target directory, so no artifact is shared with the
+/// workspace's). Answers the directory holding its `wrangler.toml`.
+pub fn before(tools: &Tools) -> Result<std::path::PathBuf, String> {
+    let dir = tools.root.join("target/before");
+    let wasm = dir.join("worker/build/index_bg.wasm");
+    if wasm.exists() {
+        step("the release before objects per secret: built already (target/before/)");
+        return Ok(dir);
+    }
+    step(&format!(
+        "building the release before objects per secret ({}) into target/before/",
+        &BEFORE_COMMIT[..7]
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let archive = std::process::Command::new("git")
+        .current_dir(&tools.root)
+        .args(["archive", "--format=tar", BEFORE_COMMIT])
+        .output()
+        .map_err(|e| format!("git archive: {e}"))?;
+    if !archive.status.success() {
+        return Err(format!(
+            "git archive {BEFORE_COMMIT} failed: {}",
+            String::from_utf8_lossy(&archive.stderr)
+        ));
+    }
+    let mut tar = std::process::Command::new("tar")
+        .current_dir(&dir)
+        .args(["-x", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("tar: {e}"))?;
+    if let Some(stdin) = tar.stdin.as_mut() {
+        use std::io::Write;
+        stdin
+            .write_all(&archive.stdout)
+            .map_err(|e| format!("tar: {e}"))?;
+    }
+    drop(tar.stdin.take());
+    if !tar.wait().map_err(|e| format!("tar: {e}"))?.success() {
+        return Err("tar -x of the archive failed".into());
+    }
+    let mut cmd = tools.command(tools.bin("worker-build"));
+    cmd.current_dir(dir.join("worker"))
+        .arg("--release")
+        .env("CARGO_TARGET_DIR", tools.root.join("target/before-target"));
+    status(&mut cmd, "worker-build (the release before)")?;
+    strip_names(tools, &wasm)?;
+    Ok(dir)
+}
+
 /// Where `cli()` installs `regcred` and `docker-credential-regcred`.
 pub fn cli_bin(tools: &Tools) -> std::path::PathBuf {
     tools.root.join("target/cli/bin")

@@ -343,7 +343,7 @@ impl SecretWriter {
                 let answer = self
                     .turn
                     .run(async {
-                        let a = directory_room::internal(store, c, &body).await;
+                        let a = directory_room::internal(store, rooms, c, &body).await;
                         if store.repair_pending() {
                             self.alarm_set.set(false);
                             self.arm(KV_FAILED_RETRY_MS).await;
@@ -358,7 +358,7 @@ impl SecretWriter {
                     self.move_now(store, rooms).await;
                 }
                 let body = req.bytes().await.unwrap_or_default();
-                let answer = directory_room::internal(store, c, &body).await;
+                let answer = directory_room::internal(store, rooms, c, &body).await;
                 to_worker(answer.unwrap_or_else(OurResponse::error))
             }
             None => {
