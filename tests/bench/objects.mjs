@@ -135,10 +135,15 @@ try {
   const deadline = Date.now() + SECONDS * 1000;
   let requests = 0;
   let errors = 0;
+  // Creates and deletes touch only the load's own names, so the seeded
+  // secrets that pulls and modifies pick stay there.
+  const made = [];
+  let fresh = 20_000;
   const mix = [
     [0.40, (k) => ops.pull_by_name(k)], [0.20, (k) => ops.pull_by_registry(k)],
     [0.20, (k) => ops.get(k)], [0.10, () => ops.list()], [0.08, (k) => ops.modify(k)],
-    [0.01, () => ops.create()], [0.01, () => ops.delete()],
+    [0.01, async () => { const i = fresh++; must(await editor('POST', S, body(name(i), i)), 202); made.push(i); }],
+    [0.01, async () => { const i = made.pop(); if (i !== undefined) must(await editor('DELETE', `${S}/${name(i)}`), 202); }],
   ];
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
     while (Date.now() < deadline) {

@@ -28,6 +28,9 @@ pub const HELD_PREFIX: &str = "held:";
 pub const MIGRATED_KEY: &str = "migrated:";
 /// The last legacy name moved, while the move is under way.
 pub const MIGRATION_CURSOR: &str = "migrating:";
+/// In KV, once the move is done: a secret's object need not ask the
+/// legacy object on its first touch (`secret_room::move_in`).
+pub const MOVED_KEY: &str = "moved:";
 
 /// The keys only the directory holds (`deleted:<name>` rows hold a deleted
 /// secret's metadata, which the deleted list shows).
@@ -53,7 +56,7 @@ pub struct IndexEntry {
 
 /// What a secret's object tells the directory about its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum NameState {
     /// Neither live nor deleted.
     Gone,

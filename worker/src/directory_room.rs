@@ -96,6 +96,9 @@ pub async fn migrate<S: Store, R: Rooms>(store: &S, rooms: &R) -> Result<bool, S
         let names: Vec<String> = call(rooms, Target::Legacy, op::NAMES, &window).await?;
         let Some(last) = names.last().cloned() else {
             store
+                .put(directory::MOVED_KEY, "", &serde_json::Value::Null)
+                .await?;
+            store
                 .put(MIGRATED_KEY, "", &serde_json::Value::Null)
                 .await?;
             store.delete(MIGRATION_CURSOR).await?;

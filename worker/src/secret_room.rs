@@ -32,6 +32,11 @@ pub async fn move_in<S: Store, R: Rooms>(
     if store.get(READY_KEY).await?.is_some() {
         return Ok(());
     }
+    // Once the directory's move is done (KV says so), no name is left in
+    // the legacy object: a new name's first touch asks no global object.
+    if store.get(crate::directory::MOVED_KEY).await?.is_some() {
+        return Ok(());
+    }
     let body = Named {
         name: name.to_string(),
     };

@@ -275,6 +275,51 @@ fn the_quota_is_exact_across_objects() {
         !d.kv.raw().iter().any(|(k, _)| k == "reg:a.example/a"),
         "a deleted name leaves it"
     );
+
+    // Only the first name's object asked the legacy object: the move was
+    // done (KV says so) before the others were touched.
+    let asked = d
+        .calls
+        .borrow()
+        .iter()
+        .filter(|c| *c == "secrets records-of")
+        .count();
+    assert_eq!(asked, 1, "{:?}", d.calls.borrow());
+    assert!(d.kv.raw().iter().any(|(k, _)| k == "moved:"));
+
+    // A pull and a modify of credentials alone call no other object.
+    d.calls.borrow_mut().clear();
+    assert!(pulled(d, "b").1.contains("pb"));
+    let patch = json!({"data": {".dockerconfigjson": dcj("b.example", "pb2")}});
+    assert_eq!(
+        d.to_secret(
+            "b",
+            Method::Patch,
+            &format!("{SECRETS}/b"),
+            EDITOR,
+            Some(patch)
+        )
+        .status,
+        202
+    );
+    assert_eq!(*d.calls.borrow(), Vec::<String>::new());
+    // A modify that changes the registries tells the directory, once.
+    let patch = json!({"data": {".dockerconfigjson": dcj("b2.example", "pb3")}});
+    assert_eq!(
+        d.to_secret(
+            "b",
+            Method::Patch,
+            &format!("{SECRETS}/b"),
+            EDITOR,
+            Some(patch)
+        )
+        .status,
+        202
+    );
+    assert_eq!(*d.calls.borrow(), ["directory publish"]);
+    let holders = pollster::block_on(directory::holders(&d.directory_store(), "b2.example"))
+        .expect("holders");
+    assert_eq!(holders, ["b"]);
 }
 
 #[test]
