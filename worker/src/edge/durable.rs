@@ -47,6 +47,10 @@ pub struct SecretWriter {
     /// one a pull of an unknown name touched, stores nothing.
     role: std::cell::RefCell<String>,
     role_kept: Cell<bool>,
+    /// The test settings, read once per instance: a missing variable is
+    /// an error value workers-rs builds with text, too dear per request.
+    crash_after_commit: bool,
+    trace: bool,
 }
 
 /// A repair pass is due this long after a write (a crash may follow it).
@@ -117,13 +121,17 @@ fn failed(e: ApiError) -> Result<Response> {
 impl DurableObject for SecretWriter {
     fn new(state: State, env: Env) -> Self {
         SecretWriter {
-            state,
-            env,
             turn: Turnstile::default(),
             caught_up: Cell::new(false),
             alarm_set: Cell::new(false),
             role: std::cell::RefCell::new(String::new()),
             role_kept: Cell::new(false),
+            crash_after_commit: env
+                .var(FAILPOINT)
+                .is_ok_and(|v| v.to_string() == "after-commit"),
+            trace: env.var(TRACE).is_ok_and(|v| v.to_string() == "true"),
+            state,
+            env,
         }
     }
 
@@ -145,19 +153,15 @@ impl DurableObject for SecretWriter {
         };
         let authority = ObjectStorage(self.state.storage());
         let rooms = EdgeRooms::new(&self.env);
-        let crash = self
-            .env
-            .var(FAILPOINT)
-            .is_ok_and(|v| v.to_string() == "after-commit");
         let through = WriteThrough::of(role.room(), &authority, &kv);
-        let through = if crash && role.room() == Room::Secret {
+        let through = if self.crash_after_commit && role.room() == Room::Secret {
             through.crashing_after_commit()
         } else {
             through
         };
         let store = EdgeStore::Through(through, &rooms);
         let call = req.headers().get(CALL_HEADER).ok().flatten();
-        if self.env.var(TRACE).is_ok_and(|v| v.to_string() == "true") {
+        if self.trace {
             let what = call.clone().unwrap_or_else(|| req.inner().method());
             worker::console_log!("regcred-object {} {what}", role.text());
         }
