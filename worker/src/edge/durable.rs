@@ -51,6 +51,10 @@ pub struct SecretWriter {
     /// an error value workers-rs builds with text, too dear per request.
     crash_after_commit: bool,
     trace: bool,
+    /// Known in this instance, so not read again per request: the
+    /// directory's move is done; a secret's object holds its records.
+    moved: Cell<bool>,
+    ready: Cell<bool>,
 }
 
 /// A repair pass is due this long after a write (a crash may follow it).
@@ -130,6 +134,8 @@ impl DurableObject for SecretWriter {
                 .var(FAILPOINT)
                 .is_ok_and(|v| v.to_string() == "after-commit"),
             trace: env.var(TRACE).is_ok_and(|v| v.to_string() == "true"),
+            moved: Cell::new(false),
+            ready: Cell::new(false),
             state,
             env,
         }
@@ -276,8 +282,11 @@ impl SecretWriter {
                 };
                 if writes {
                     self.arm(REPAIR_AFTER_MS).await;
-                    if let Err(e) = secret_room::keep_ready(store).await {
-                        return failed(e.into());
+                    if !self.ready.get() {
+                        if let Err(e) = secret_room::keep_ready(store).await {
+                            return failed(e.into());
+                        }
+                        self.ready.set(true);
                     }
                 }
                 let resp = match call.as_deref() {
@@ -333,8 +342,11 @@ impl SecretWriter {
                 .await;
             self.caught_up.set(true);
         }
-        let migrated = store.get(crate::directory::MIGRATED_KEY).await;
-        let migrated = matches!(migrated, Ok(Some(_)));
+        if !self.moved.get() {
+            let done = store.get(crate::directory::MIGRATED_KEY).await;
+            self.moved.set(matches!(done, Ok(Some(_))));
+        }
+        let migrated = self.moved.get();
         match call.as_deref() {
             // Secrets' objects call these holding their own turn. The move
             // may run first: the calls it makes (the legacy object, and
