@@ -90,6 +90,16 @@ impl Admitted<'_> {
     }
 }
 
+/// The secret a request names: its path, or a create's body (as sent,
+/// unchecked); `None` for routes that name none.
+pub fn secret_named(req: &Request) -> Option<String> {
+    match ops::find(req.method, &req.path) {
+        Found::Operation(o, _) if o.op == Op::Create => parse_create_named(&req.body).0,
+        Found::Operation(_, params) => params.name,
+        _ => None,
+    }
+}
+
 /// Every check, then the handler, then the audit record: the whole request
 /// in one call (the Durable Object, native tests).
 pub async fn handle<S: Store>(req: &Request, ctx: &Ctx<'_, S>) -> Response {

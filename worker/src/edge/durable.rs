@@ -241,7 +241,7 @@ impl SecretWriter {
         // Pulls only read the object's own storage: once caught up they
         // need no turn, and never wait behind a write.
         if call.is_none() && req.method() == Method::Get && self.caught_up.get() {
-            return serve(req, &self.env, store).await;
+            return serve(req, name, &self.env, store).await;
         }
         let config = runtime::config(&self.env);
         // The move's call takes no turn: it may come while this object
@@ -291,7 +291,7 @@ impl SecretWriter {
                 }
                 let resp = match call.as_deref() {
                     Some(c) => self.internal_secret(req, name, c, store, rooms).await,
-                    None => serve(req, &self.env, store).await,
+                    None => serve(req, name, &self.env, store).await,
                 };
                 let mut retry = store.repair_pending();
                 if writes {
@@ -551,8 +551,21 @@ fn no_throttle(_: &str) -> Pin<Box<dyn Future<Output = bool>>> {
 /// object. The fetch handler already refused what fails; the checks run
 /// again because they cost little and the object must not trust what
 /// reaches it.
-async fn serve(req: Request, env: &Env, store: &EdgeStore<'_>) -> Result<Response> {
+async fn serve(
+    req: Request,
+    name: &SecretName,
+    env: &Env,
+    store: &EdgeStore<'_>,
+) -> Result<Response> {
     let ours = read_whole(&req).await;
+    // The worker sends each secret's requests to its object; one naming
+    // another secret would write into the wrong object.
+    if app::secret_named(&ours).is_some_and(|n| n != name.as_str()) {
+        return failed(ApiError::new(
+            ErrorCode::InternalError,
+            format!("a request for another secret reached the object of \"{name}\"; deploy the worker and its objects together"),
+        ));
+    }
     let parts = Parts::new(env);
     to_worker(app::handle(&ours, &parts.ctx(store)).await)
 }
