@@ -96,6 +96,16 @@ impl fmt::Display for RecordKey {
     }
 }
 
+/// The secret name part of a record key, as written (the whole key when
+/// it has no prefix; the server checks keys).
+fn record_name(key: &str) -> &str {
+    let rest = [SECRET_PREFIX, DELETED_PREFIX, VERSION_PREFIX]
+        .iter()
+        .find_map(|p| key.strip_prefix(p))
+        .unwrap_or(key);
+    rest.split('/').next().unwrap_or(rest)
+}
+
 /// A backup file that cannot be read, with the line it failed on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupError {
@@ -166,18 +176,29 @@ pub fn render(header: &BackupHeader, items: &[BackupItem]) -> String {
     out
 }
 
+/// The most secrets a restore chunk may hold records of: the server writes
+/// each secret's records through its own object, one call each, and a
+/// request may make only so many.
+pub const MAX_CHUNK_SECRETS: usize = 100;
+
 /// Cuts records into chunks whose JSON stays under `max_bytes` (a record
-/// larger than that gets a chunk of its own; the server judges it).
+/// larger than that gets a chunk of its own; the server judges it) and
+/// that hold records of at most [`MAX_CHUNK_SECRETS`] secrets.
 pub fn chunks(items: &[BackupItem], max_bytes: usize) -> Vec<&[BackupItem]> {
     let mut out = Vec::new();
     let (mut start, mut size) = (0, 0);
+    let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for (i, item) in items.iter().enumerate() {
         let n = item.key.len() + item.value.len() + item.metadata.to_string().len() + 64;
-        if i > start && size + n > max_bytes {
+        let name = record_name(&item.key);
+        let more_names = !names.contains(name) && names.len() == MAX_CHUNK_SECRETS;
+        if i > start && (size + n > max_bytes || more_names) {
             out.push(&items[start..i]);
             (start, size) = (i, 0);
+            names.clear();
         }
         size += n;
+        names.insert(name);
     }
     if start < items.len() {
         out.push(&items[start..]);
@@ -255,5 +276,19 @@ mod tests {
         assert_eq!(parts.iter().map(|p| p.len()).sum::<usize>(), 10);
         assert_eq!(chunks(&items, 1).len(), 10);
         assert!(chunks(&[], 100).is_empty());
+    }
+
+    #[test]
+    fn chunks_hold_at_most_so_many_secrets() {
+        let mut items = Vec::new();
+        for i in 0..(MAX_CHUNK_SECRETS + 5) {
+            items.push(item(&format!("secret:s{i}"), "x"));
+            items.push(item(&format!("version:s{i}/0000000001"), "x"));
+        }
+        let parts = chunks(&items, usize::MAX);
+        assert_eq!(parts.len(), 2);
+        // A secret's records stay together when they are next to each other.
+        assert_eq!(parts[0].len(), 2 * MAX_CHUNK_SECRETS);
+        assert_eq!(parts[1].len(), 10);
     }
 }

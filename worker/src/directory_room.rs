@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use shared::api::{ApiError, BackupPage, EncryptionKeys, ErrorCode, KeyUsage, RewrapBatch};
-use shared::backup::{RecordKey, RESTORING_KEY};
+use shared::backup::{RecordKey, MAX_CHUNK_SECRETS, RESTORING_KEY};
 use shared::SecretName;
 
 use crate::app::{self, Admitted, Gate};
@@ -351,11 +351,6 @@ pub async fn restore<S: Store, R: Rooms>(
     let empty = async { Ok(directory::is_empty(store).await?) };
     backup::fence(under_way.as_deref(), &chunk, empty).await?;
     backup::check_all(cfg, &chunk, directory::count(store).await?)?;
-    if under_way.is_none() {
-        store
-            .put(RESTORING_KEY, &chunk.restore_id, &serde_json::Value::Null)
-            .await?;
-    }
     let mut by_name: BTreeMap<String, Vec<shared::api::BackupItem>> = BTreeMap::new();
     for item in &chunk.items {
         if let Ok(k) = RecordKey::parse(&item.key) {
@@ -364,6 +359,22 @@ pub async fn restore<S: Store, R: Rooms>(
                 .or_default()
                 .push(item.clone());
         }
+    }
+    // Each secret's records go to its object, one call each.
+    if by_name.len() > MAX_CHUNK_SECRETS {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequestBody,
+            format!(
+                "this chunk holds records of {} secrets; a chunk may hold at most {MAX_CHUNK_SECRETS} (regcred restore cuts chunks so)",
+                by_name.len()
+            ),
+        )
+        .with_target("items"));
+    }
+    if under_way.is_none() {
+        store
+            .put(RESTORING_KEY, &chunk.restore_id, &serde_json::Value::Null)
+            .await?;
     }
     for (name, items) in &by_name {
         let name = name_of(name)?;

@@ -455,3 +455,45 @@ fn a_backup_walks_the_objects_name_by_name_in_bounded_pages() {
     assert_eq!(k["keys"][0]["secrets"], 2);
     assert_eq!(k["keys"][0]["versions"], 2);
 }
+
+#[test]
+fn a_restore_chunk_writes_through_at_most_so_many_objects() {
+    use shared::backup::MAX_CHUNK_SECRETS;
+    // Sealed records of more secrets than a chunk may hold.
+    let source = TestEnv::new(MemoryStore::default(), &[("REGCRED_MAX_SECRETS", "500")]);
+    for i in 0..=MAX_CHUNK_SECRETS {
+        let body =
+            json!({"name": format!("s{i}"), "data": {".dockerconfigjson": dcj("r.example", "p")}});
+        let req = request(
+            Method::Post,
+            SECRETS,
+            json_headers(Some(EDITOR)),
+            Some(&body.to_string()),
+        );
+        assert_eq!(source.run(&req).status, 202);
+    }
+    let items: Vec<Value> = source
+        .store
+        .raw()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("secret:"))
+        .map(|(k, s)| json!({"key": k, "value": s.value, "metadata": s.metadata}))
+        .collect();
+    let d = Deployment::with(&[("REGCRED_MAX_SECRETS", "500")]);
+    let chunk = |id: &str, items: &[Value]| json!({"restoreId": id, "items": items, "done": true});
+    let refused = d.to_directory(
+        Method::Post,
+        "/v2/admin/restore",
+        Some(chunk("restore-refused", &items)),
+    );
+    assert_eq!(refused.status, 400, "{:?}", refused.error);
+    assert_eq!(count(d), 0, "a refused chunk writes nothing");
+    // Not even the fence was set: another restore may start.
+    let ok = d.to_directory(
+        Method::Post,
+        "/v2/admin/restore",
+        Some(chunk("restore-other", &items[..MAX_CHUNK_SECRETS])),
+    );
+    assert_eq!(ok.status, 200, "{:?}", ok.error);
+    assert_eq!(count(d), MAX_CHUNK_SECRETS as u64);
+}
