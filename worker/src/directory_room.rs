@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use shared::api::{ApiError, BackupPage, EncryptionKeys, ErrorCode, KeyUsage, RewrapBatch};
+use shared::api::{ApiError, BackupPage, EncryptionKeys, ErrorCode, RewrapBatch};
 use shared::backup::{RecordKey, MAX_CHUNK_SECRETS, RESTORING_KEY};
 use shared::SecretName;
 
@@ -304,37 +304,9 @@ pub async fn keys<R: Rooms>(rooms: &R, cfg: &Config) -> Result<Response, ApiErro
             None => break,
         }
     }
-    let mut keys: Vec<KeyUsage> = cfg
-        .keyring
-        .ids()
-        .into_iter()
-        .map(|id| {
-            let (secrets, versions) = counts.remove(id).unwrap_or_default();
-            KeyUsage {
-                id: id.to_owned(),
-                configured: true,
-                secrets,
-                versions,
-            }
-        })
-        .collect();
-    keys.extend(
-        counts
-            .into_iter()
-            .map(|(id, (secrets, versions))| KeyUsage {
-                id,
-                configured: false,
-                secrets,
-                versions,
-            }),
-    );
     Ok(Response::json(
         200,
-        &EncryptionKeys {
-            primary: cfg.keyring.primary().to_owned(),
-            keys,
-            to_rewrap,
-        },
+        &crate::keys::usage(cfg, counts, to_rewrap),
     ))
 }
 

@@ -69,7 +69,19 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Result<Response, 
             None => break,
         }
     }
-    let mut keys: Vec<KeyUsage> = keyring
+    Ok(Response::json(200, &usage(cfg, counts, to_rewrap)))
+}
+
+/// The key counts as the API shows them: the configured keys in
+/// `REGCRED_KEYS` order, then ids records name that are not configured.
+/// `counts` is (live secrets, other records) per key id.
+pub fn usage(
+    cfg: &Config,
+    mut counts: BTreeMap<String, (u64, u64)>,
+    to_rewrap: u64,
+) -> EncryptionKeys {
+    let mut keys: Vec<KeyUsage> = cfg
+        .keyring
         .ids()
         .into_iter()
         .map(|id| {
@@ -92,14 +104,11 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Result<Response, 
                 versions,
             }),
     );
-    Ok(Response::json(
-        200,
-        &EncryptionKeys {
-            primary,
-            keys,
-            to_rewrap,
-        },
-    ))
+    EncryptionKeys {
+        primary: cfg.keyring.primary().to_owned(),
+        keys,
+        to_rewrap,
+    }
 }
 
 /// One batch: up to `limit` records after `after`, each sealed again under

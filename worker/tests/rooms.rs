@@ -206,6 +206,18 @@ fn create(d: &'static Deployment, name: &str, registry: &str, password: &str) ->
     d.to_secret(name, Method::Post, SECRETS, EDITOR, Some(body))
 }
 
+/// A PATCH of `name`'s credentials, served by its object.
+fn modify(d: &'static Deployment, name: &str, registry: &str, password: &str) -> Response {
+    let patch = json!({"data": {".dockerconfigjson": dcj(registry, password)}});
+    d.to_secret(
+        name,
+        Method::Patch,
+        &format!("{SECRETS}/{name}"),
+        EDITOR,
+        Some(patch),
+    )
+}
+
 fn pulled(d: &'static Deployment, name: &str) -> (u16, String) {
     let r = d.to_secret(
         name,
@@ -290,32 +302,10 @@ fn the_quota_is_exact_across_objects() {
     // A pull and a modify of credentials alone call no other object.
     d.calls.borrow_mut().clear();
     assert!(pulled(d, "b").1.contains("pb"));
-    let patch = json!({"data": {".dockerconfigjson": dcj("b.example", "pb2")}});
-    assert_eq!(
-        d.to_secret(
-            "b",
-            Method::Patch,
-            &format!("{SECRETS}/b"),
-            EDITOR,
-            Some(patch)
-        )
-        .status,
-        202
-    );
+    assert_eq!(modify(d, "b", "b.example", "pb2").status, 202);
     assert_eq!(*d.calls.borrow(), Vec::<String>::new());
     // A modify that changes the registries tells the directory, once.
-    let patch = json!({"data": {".dockerconfigjson": dcj("b2.example", "pb3")}});
-    assert_eq!(
-        d.to_secret(
-            "b",
-            Method::Patch,
-            &format!("{SECRETS}/b"),
-            EDITOR,
-            Some(patch)
-        )
-        .status,
-        202
-    );
+    assert_eq!(modify(d, "b", "b2.example", "pb3").status, 202);
     assert_eq!(*d.calls.borrow(), ["directory publish"]);
     let holders = pollster::block_on(directory::holders(&d.directory_store(), "b2.example"))
         .expect("holders");
@@ -406,18 +396,7 @@ fn a_backup_walks_the_objects_name_by_name_in_bounded_pages() {
     for (name, pw) in [("a", "1"), ("b", "2"), ("c", "3")] {
         assert_eq!(create(d, name, &format!("{name}.example"), pw).status, 202);
     }
-    let patch = json!({"data": {".dockerconfigjson": dcj("b.example", "2b")}});
-    assert_eq!(
-        d.to_secret(
-            "b",
-            Method::Patch,
-            &format!("{SECRETS}/b"),
-            EDITOR,
-            Some(patch)
-        )
-        .status,
-        202
-    );
+    assert_eq!(modify(d, "b", "b.example", "2b").status, 202);
     assert_eq!(
         d.to_secret("c", Method::Delete, &format!("{SECRETS}/c"), EDITOR, None)
             .status,
