@@ -69,7 +69,8 @@ pub async fn create(
 ) -> Result<CreatedResponse, CallError> {
     let body = CreateSecretRequest {
         name: name.to_owned(),
-        data: data(dockerconfigjson),
+        data: Some(data(dockerconfigjson)),
+        source: None,
         expires_at,
     };
     send(authed(Request::post(SECRETS), token).json(&body)).await
@@ -123,6 +124,7 @@ pub fn modify_body(change: Change, expiry: ExpiryChange) -> ModifyBody {
             data,
             expires_at,
             entry,
+            source: None,
         },
         clear_expiry,
     }
@@ -159,6 +161,7 @@ pub async fn check_given(
         data: Some(data(dockerconfigjson)),
         expires_at: None,
         entry: None,
+        source: None,
     };
     let req = authed(Request::post("/v2/admin/registryLoginChecks"), token).json(&body);
     send(req).await

@@ -30,7 +30,14 @@ pub struct SecretData {
 pub struct CreateSecretRequest {
     /// Checked with `SecretName::parse` by the server, so the error can name the rule.
     pub name: String,
-    pub data: SecretData,
+    /// The credentials. regcred: left out when `source` is sent instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = SecretData))]
+    pub data: Option<SecretData>,
+    /// regcred: a cloud credential that registry credentials are minted
+    /// from at pull time, instead of `data` (both, or neither, is a 400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRequest>,
     /// regcred: when the credentials stop working (RFC 3339 or YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
@@ -53,6 +60,68 @@ pub struct ModifySecretRequest {
     /// (instead of `data`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<EntryEditRequest>,
+    /// regcred: a whole new source for a brokered secret (a rotated cloud
+    /// key), instead of `data` or `entry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRequest>,
+}
+
+/// `source` of a create or PATCH (CONTRACT §8): which fields apply depends
+/// on `type`. Hosts are pinned to the cloud's own (`endpoint` on
+/// amazonaws.com, the key's `token_uri` exactly Google's, `authorityHost`
+/// Microsoft's).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SourceRequest {
+    /// `awsEcr`, `gcpServiceAccount` or `azureServicePrincipal`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Every type but awsEcr; awsEcr: optional, another server key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    /// awsEcr.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// awsEcr.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// awsEcr: write only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+    /// awsEcr: the account; the registry is `<registryId>.dkr.ecr.<region>.amazonaws.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
+    /// awsEcr: `https://api.ecr.<region>.amazonaws.com` unless given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// gcpServiceAccount: the JSON key file as text; write only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_key: Option<String>,
+    /// azureServicePrincipal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// azureServicePrincipal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// azureServicePrincipal: write only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// azureServicePrincipal: `https://login.microsoftonline.com` unless given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_host: Option<String>,
+}
+
+// Holds keys: only the type and identifiers are shown.
+impl std::fmt::Debug for SourceRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceRequest")
+            .field("type", &self.kind)
+            .field("registry", &self.registry)
+            .field("access_key_id", &self.access_key_id)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `entry` of a PATCH: which registry entry, and what of it changes. Every
@@ -171,6 +240,11 @@ pub struct SecretStatus {
     /// can show and keep them. Never a password.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<RegistryLogin>,
+    /// regcred, a brokered secret: the cloud credential it mints from (its
+    /// type and identifiers, never a key) and when the current credential
+    /// was minted and runs out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,6 +356,16 @@ pub struct AuditEvent {
     /// The id of the managed token a token create or revoke concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A mint: the cloud that minted (`awsEcr`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<SourceType>,
+    /// A mint: when the minted credential runs out (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// A mint: whether the credential was kept for the next pulls (one
+    /// whose stated expiry has passed is handed out once, not kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -725,6 +809,56 @@ pub fn config_error(e: crate::dockerconfig::ConfigError) -> ApiError {
         format!(".dockerconfigjson {}: {}", e.path, e.problem),
     )
     .with_target(format!("data..dockerconfigjson{inner}"))
+}
+
+/// Which cloud mints the credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SourceType {
+    #[serde(rename = "awsEcr")]
+    AwsEcr,
+    #[serde(rename = "gcpServiceAccount")]
+    GcpServiceAccount,
+    #[serde(rename = "azureServicePrincipal")]
+    AzureServicePrincipal,
+}
+
+impl SourceType {
+    /// The provider's name in messages ("Amazon ECR refused ...").
+    pub fn provider(self) -> &'static str {
+        match self {
+            SourceType::AwsEcr => "Amazon ECR",
+            SourceType::GcpServiceAccount => "Google",
+            SourceType::AzureServicePrincipal => "Azure",
+        }
+    }
+}
+
+/// What list and get show of a source: its type and identifiers, never a
+/// secret, plus when the current credential was minted and runs out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    #[serde(rename = "type")]
+    pub kind: SourceType,
+    pub registry: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// RFC 3339: when the current credential was minted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minted_at: Option<String>,
+    /// RFC 3339: when the current credential runs out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minted_until: Option<String>,
 }
 
 #[cfg(test)]

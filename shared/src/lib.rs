@@ -9,6 +9,7 @@ pub mod archive;
 pub mod auth;
 pub mod azure;
 pub mod backup;
+pub mod brokered;
 pub mod dockerconfig;
 pub mod ecr;
 pub mod entry_edit;

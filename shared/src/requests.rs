@@ -9,6 +9,7 @@ use crate::dockerconfig::{parse_dockerconfigjson, ParsedConfig};
 use crate::entry_edit::EntryEdit;
 use crate::name::SecretName;
 use crate::registry::Registry;
+use crate::source::{parse_source, Source};
 use crate::time::Timestamp;
 
 pub const DCJ_FIELD: &str = ".dockerconfigjson";
@@ -16,8 +17,26 @@ pub const DCJ_FIELD: &str = ".dockerconfigjson";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidCreate {
     pub name: SecretName,
-    pub config: ParsedConfig,
+    pub content: Content,
     pub expires_at: Option<Timestamp>,
+}
+
+/// What a secret holds: credentials as given, or a cloud credential to
+/// mint them from at pull time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Static(ParsedConfig),
+    Brokered(Source),
+}
+
+impl Content {
+    /// Its registries' server keys, known before any mint.
+    pub fn registries(&self) -> Vec<String> {
+        match self {
+            Content::Static(p) => p.config.registries(),
+            Content::Brokered(s) => vec![s.registry().to_owned()],
+        }
+    }
 }
 
 /// What a PATCH does to the stored credentials.
@@ -27,6 +46,8 @@ pub enum CredentialChange {
     Replace(ParsedConfig),
     /// `entry`: one registry entry edited, the rest kept.
     Edit(EntryEdit),
+    /// `source`: a whole new source (a rotated cloud key).
+    Source(Source),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +73,10 @@ fn expiry(map: &Map<String, Value>) -> Result<Option<Option<Timestamp>>, ApiErro
     }
 }
 
-const CREATE_SHAPE: &str =
-    r#"{"name": "<secret name>", "data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
-const MODIFY_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}} or {"entry": {"registry"?, "newRegistry"?, "username"?, "password"?, "email"?}}"#;
-const DATA_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}}"#;
+const CREATE_SHAPE: &str = r#"{"name": "<secret name>", "data": {".dockerconfigjson": "<JSON text or base64 of it>"}} or {"name": "<secret name>", "source": {"type": "awsEcr" | "gcpServiceAccount" | "azureServicePrincipal", ...}}"#;
+const MODIFY_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}}, {"entry": {"registry"?, "newRegistry"?, "username"?, "password"?, "email"?}} or {"source": {...}}"#;
+const DATA_OR_SOURCE: &str = "send either \"data\" (a .dockerconfigjson) or \"source\" (a cloud credential that regcred mints registry credentials from), not both";
+const DATA_SHAPE: &str = r#"{"data": {".dockerconfigjson": "<JSON text or base64 of it>"}} or {"source": {"type": ...}}"#;
 
 fn body_error(target: &str, message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequestBody, message).with_target(target)
@@ -90,26 +111,35 @@ fn no_unknown(
     }
 }
 
-/// Parses `{"name", "data": {".dockerconfigjson"}}`.
-pub fn parse_create(body: &[u8]) -> Result<ValidCreate, ApiError> {
-    parse_create_named(body).1
+/// Parses `{"name", "data": {".dockerconfigjson"}}` or `{"name", "source"}`.
+/// `allow_loopback` is `REGCRED_ALLOW_HTTP_LOOPBACK` (a source's hosts).
+pub fn parse_create(body: &[u8], allow_loopback: bool) -> Result<ValidCreate, ApiError> {
+    parse_create_named(body, allow_loopback).1
 }
 
 /// Parses a create body once, and also answers the name it asked for, as
 /// sent, even when the body is refused: the audit trail names the secret a
 /// refused create was for.
-pub fn parse_create_named(body: &[u8]) -> (Option<String>, Result<ValidCreate, ApiError>) {
+pub fn parse_create_named(
+    body: &[u8],
+    allow_loopback: bool,
+) -> (Option<String>, Result<ValidCreate, ApiError>) {
     match object(body, CREATE_SHAPE) {
         Err(e) => (None, Err(e)),
         Ok(map) => {
             let asked = map.get("name").and_then(Value::as_str).map(str::to_owned);
-            (asked, create_from(&map))
+            (asked, create_from(&map, allow_loopback))
         }
     }
 }
 
-fn create_from(map: &Map<String, Value>) -> Result<ValidCreate, ApiError> {
-    no_unknown(map, &["name", "data", "expiresAt"], "", CREATE_SHAPE)?;
+fn create_from(map: &Map<String, Value>, allow_loopback: bool) -> Result<ValidCreate, ApiError> {
+    no_unknown(
+        map,
+        &["name", "data", "source", "expiresAt"],
+        "",
+        CREATE_SHAPE,
+    )?;
     let name = match map.get("name") {
         Some(Value::String(s)) => SecretName::parse(s).map_err(|e| {
             ApiError::new(ErrorCode::InvalidSecretName, e.to_string()).with_target("name")
@@ -122,18 +152,26 @@ fn create_from(map: &Map<String, Value>) -> Result<ValidCreate, ApiError> {
             ))
         }
     };
-    let config = parse_data(map.get("data"), CREATE_SHAPE)?;
+    let content = match (map.get("data"), map.get("source")) {
+        (Some(_), Some(_)) => return Err(body_error("source", DATA_OR_SOURCE.into())),
+        (None, Some(source)) => Content::Brokered(parse_source(source, allow_loopback)?),
+        (data, None) => Content::Static(parse_data(data, CREATE_SHAPE)?),
+    };
     let expires_at = expiry(map)?.flatten();
     Ok(ValidCreate {
         name,
-        config,
+        content,
         expires_at,
     })
 }
 
-/// Parses `{"data": {".dockerconfigjson"}}`; a `name` other than the
-/// secret's own is refused, because names never change.
-pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiError> {
+/// Parses `{"data": {".dockerconfigjson"}}`, `{"entry"}` or `{"source"}`; a
+/// `name` other than the secret's own is refused, because names never change.
+pub fn parse_modify(
+    body: &[u8],
+    name: &SecretName,
+    allow_loopback: bool,
+) -> Result<ValidModify, ApiError> {
     let map = object(body, MODIFY_SHAPE)?;
     match map.get("name") {
         Some(Value::String(s)) if s == name.as_str() => {}
@@ -147,11 +185,24 @@ pub fn parse_modify(body: &[u8], name: &SecretName) -> Result<ValidModify, ApiEr
     }
     no_unknown(
         &map,
-        &["name", "data", "entry", "expiresAt"],
+        &["name", "data", "entry", "source", "expiresAt"],
         "",
         MODIFY_SHAPE,
     )?;
     let expires_at = expiry(&map)?;
+    if let Some(source) = map.get("source") {
+        if map.contains_key("data") || map.contains_key("entry") {
+            return Err(body_error(
+                "source",
+                "send \"source\" alone: it replaces the whole source; \"data\" and \"entry\" change a .dockerconfigjson".into(),
+            ));
+        }
+        let change = Some(CredentialChange::Source(parse_source(
+            source,
+            allow_loopback,
+        )?));
+        return Ok(ValidModify { change, expires_at });
+    }
     let change = match (map.get("data"), map.get("entry"), expires_at) {
         (Some(_), Some(_), _) => {
             return Err(body_error(
@@ -209,11 +260,16 @@ fn parse_entry(value: &Value) -> Result<EntryEdit, ApiError> {
     Ok(edit)
 }
 
-/// Parses `{"data": {".dockerconfigjson"}}` alone (the login check's dry run).
-pub fn parse_modify_data(body: &[u8]) -> Result<ParsedConfig, ApiError> {
+/// Parses `{"data": {".dockerconfigjson"}}` or `{"source": {...}}` alone
+/// (the login check's dry run).
+pub fn parse_check_body(body: &[u8], allow_loopback: bool) -> Result<Content, ApiError> {
     let map = object(body, DATA_SHAPE)?;
-    no_unknown(&map, &["data"], "", DATA_SHAPE)?;
-    parse_data(map.get("data"), DATA_SHAPE)
+    no_unknown(&map, &["data", "source"], "", DATA_SHAPE)?;
+    match (map.get("data"), map.get("source")) {
+        (Some(_), Some(_)) => Err(body_error("source", DATA_OR_SOURCE.into())),
+        (None, Some(source)) => Ok(Content::Brokered(parse_source(source, allow_loopback)?)),
+        (data, None) => Ok(Content::Static(parse_data(data, DATA_SHAPE)?)),
+    }
 }
 
 fn parse_data(data: Option<&Value>, shape: &str) -> Result<ParsedConfig, ApiError> {
@@ -260,7 +316,7 @@ mod tests {
     const GOOD: &str = r#"{"auths":{"r.io":{"auth":"YTpi"}}}"#;
 
     fn create(body: &str) -> Result<ValidCreate, ApiError> {
-        parse_create(body.as_bytes())
+        parse_create(body.as_bytes(), false)
     }
 
     fn target(r: Result<ValidCreate, ApiError>) -> (ErrorCode, String) {
@@ -273,7 +329,7 @@ mod tests {
         let body = serde_json::json!({"name": "my-secret", "data": {".dockerconfigjson": GOOD}});
         let v = create(&body.to_string()).unwrap();
         assert_eq!(v.name.as_str(), "my-secret");
-        assert_eq!(v.config.config.registries(), vec!["r.io"]);
+        assert_eq!(v.content.registries(), vec!["r.io"]);
     }
 
     #[test]
@@ -325,11 +381,38 @@ mod tests {
                 serde_json::to_string(GOOD).unwrap()
             )
         };
-        assert!(parse_modify(body("mine").as_bytes(), &name).is_ok());
-        let e = parse_modify(body("other").as_bytes(), &name).unwrap_err();
+        assert!(parse_modify(body("mine").as_bytes(), &name, false).is_ok());
+        let e = parse_modify(body("other").as_bytes(), &name, false).unwrap_err();
         assert_eq!(
             (e.code, e.target.as_deref()),
             (ErrorCode::NameIsImmutable, Some("name"))
         );
+    }
+
+    #[test]
+    fn a_source_instead_of_data_and_never_both() {
+        let src = serde_json::json!({"type": "awsEcr", "region": "eu-west-1",
+            "accessKeyId": "AKIDEXAMPLE", "secretAccessKey": "k", "registryId": "123456789012"});
+        let ok = serde_json::json!({"name": "ecr", "source": src}).to_string();
+        let v = parse_create(ok.as_bytes(), false).unwrap();
+        assert!(matches!(v.content, Content::Brokered(_)));
+        assert_eq!(
+            v.content.registries(),
+            vec!["123456789012.dkr.ecr.eu-west-1.amazonaws.com"]
+        );
+        let both = serde_json::json!({"name": "ecr", "source": src,
+            "data": {".dockerconfigjson": GOOD}})
+        .to_string();
+        let e = parse_create(both.as_bytes(), false).unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("source"));
+        let neither = r#"{"name":"ecr"}"#;
+        let e = parse_create(neither.as_bytes(), false).unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("data"));
+        let name = SecretName::parse("ecr").unwrap();
+        let patch = serde_json::json!({"source": src}).to_string();
+        let m = parse_modify(patch.as_bytes(), &name, false).unwrap();
+        assert!(matches!(m.change, Some(CredentialChange::Source(_))));
+        let mixed = serde_json::json!({"source": src, "entry": {"password": "x"}}).to_string();
+        assert!(parse_modify(mixed.as_bytes(), &name, false).is_err());
     }
 }

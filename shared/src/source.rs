@@ -5,11 +5,11 @@
 //! Azure client secret or a replayable SigV4 request must only ever reach
 //! its own cloud.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::address::{self, Kind, Scheme};
 use crate::api::{ApiError, ErrorCode};
+pub use crate::api::{SourceInfo, SourceType};
 use crate::registry::Registry;
 
 /// The only Google token endpoint a service-account key may name.
@@ -21,29 +21,6 @@ pub const AZURE_AUTHORITIES: [&str; 3] = [
     "login.chinacloudapi.cn",
 ];
 pub const AZURE_DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
-
-/// Which cloud mints the credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum SourceType {
-    #[serde(rename = "awsEcr")]
-    AwsEcr,
-    #[serde(rename = "gcpServiceAccount")]
-    GcpServiceAccount,
-    #[serde(rename = "azureServicePrincipal")]
-    AzureServicePrincipal,
-}
-
-impl SourceType {
-    /// The provider's name in messages ("Amazon ECR refused ...").
-    pub fn provider(self) -> &'static str {
-        match self {
-            SourceType::AwsEcr => "Amazon ECR",
-            SourceType::GcpServiceAccount => "Google",
-            SourceType::AzureServicePrincipal => "Azure",
-        }
-    }
-}
 
 /// Amazon ECR: an IAM access key allowed `ecr:GetAuthorizationToken`.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,33 +71,6 @@ impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Source({:?})", self.info())
     }
-}
-
-/// What list and get show of a source: its type and identifiers, never a
-/// secret, plus when the current credential was minted and runs out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SourceInfo {
-    #[serde(rename = "type")]
-    pub kind: SourceType,
-    pub registry: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    /// RFC 3339: when the current credential was minted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minted_at: Option<String>,
-    /// RFC 3339: when the current credential runs out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minted_until: Option<String>,
 }
 
 impl Source {

@@ -11,6 +11,7 @@ use shared::{Action, Role, SecretName};
 
 use crate::audit::{self, Attempt};
 use crate::backup;
+use crate::brokered::Caller;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::{finish, pairs, Request, Response};
@@ -65,7 +66,10 @@ impl Admitted<'_> {
     /// run at the edge, then refuses the request without writing).
     pub fn secret(&self, body: &[u8]) -> Option<SecretName> {
         match self.operation.op {
-            Op::Create => parse_create_named(body).1.ok().map(|v| v.name),
+            Op::Create => parse_create_named(body, self.config.allow_http_loopback)
+                .1
+                .ok()
+                .map(|v| v.name),
             _ => SecretName::parse(self.params.name.as_deref()?).ok(),
         }
     }
@@ -94,7 +98,8 @@ impl Admitted<'_> {
 /// unchecked); `None` for routes that name none.
 pub fn secret_named(req: &Request) -> Option<String> {
     match ops::find(req.method, &req.path) {
-        Found::Operation(o, _) if o.op == Op::Create => parse_create_named(&req.body).0,
+        // The name as sent; whether the rest is valid does not matter here.
+        Found::Operation(o, _) if o.op == Op::Create => parse_create_named(&req.body, false).0,
         Found::Operation(_, params) => params.name,
         _ => None,
     }
@@ -339,7 +344,7 @@ async fn dispatch<S: Store>(
         )),
         Op::List => secrets::list(ctx, cfg, &req.query, scope).await,
         Op::Create => {
-            let (asked, valid) = parse_create_named(&req.body);
+            let (asked, valid) = parse_create_named(&req.body, cfg.allow_http_loopback);
             // The audit record names the secret a create was for, even a refused one.
             attempt.secret = asked;
             let valid = valid?;
@@ -354,7 +359,11 @@ async fn dispatch<S: Store>(
         // The audit record names the secret the registry resolved to.
         Op::PullableRegistries => resolve::every_registry(ctx, cfg, scope).await,
         Op::RegistryCredentials => {
-            resolve::by_registry(ctx, cfg, &req.query, scope, &mut attempt.secret).await
+            let caller = Caller {
+                actor: &who.label,
+                request_id: &req.request_id,
+            };
+            resolve::by_registry(ctx, cfg, &req.query, scope, &mut attempt.secret, caller).await
         }
         Op::ListTokens => managed::list(ctx).await,
         Op::CreateToken => {
@@ -390,8 +399,20 @@ async fn dispatch<S: Store>(
                 Op::Get => secrets::get(ctx, cfg, &name).await,
                 Op::Modify => secrets::modify(ctx, cfg, &name, &req.body, &pre, &who.label).await,
                 Op::Delete => secrets::delete(ctx, cfg, &name, &pre).await,
-                Op::Pull => secrets::pull(ctx, cfg, &name).await,
-                Op::Check => login::check_stored(ctx, cfg, &name).await,
+                Op::Pull => {
+                    let caller = Caller {
+                        actor: &who.label,
+                        request_id: &req.request_id,
+                    };
+                    secrets::pull(ctx, cfg, &name, caller).await
+                }
+                Op::Check => {
+                    let caller = Caller {
+                        actor: &who.label,
+                        request_id: &req.request_id,
+                    };
+                    login::check_stored(ctx, cfg, &name, caller).await
+                }
                 Op::Versions => versions::versions(ctx, cfg, &name).await,
                 Op::RestoreVersion => {
                     let v = admitted.params.version.as_deref().unwrap_or_default();

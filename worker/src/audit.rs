@@ -117,6 +117,9 @@ pub fn event(attempt: &Attempt, resp: &Response, now: Now, request_id: &str) -> 
             .token
             .clone()
             .filter(|t| t.len() <= 16 && t.bytes().all(|b| b.is_ascii_hexdigit())),
+        provider: None,
+        expires_at: None,
+        kept: None,
     })
 }
 
@@ -170,6 +173,45 @@ async fn put<S: Store>(store: &S, key: &str, e: &AuditEvent, ttl: u64) {
             .put_expiring(key, &value.to_string(), &value, ttl)
             .await;
     }
+}
+
+/// What one mint did, for its own record beside the request's.
+pub struct MintRecord<'a> {
+    pub secret: &'a SecretName,
+    pub actor: &'a str,
+    pub provider: shared::source::SourceType,
+    /// `success`, or the cloud's error code.
+    pub outcome: String,
+    pub expires_at: Option<String>,
+    pub kept: bool,
+}
+
+/// Records a mint (`action: mint`), never the credential. Its key is the
+/// request's with `-mint`, so the pull that caused it keeps its own record.
+pub async fn record_mint<S: Store>(
+    store: &S,
+    m: MintRecord<'_>,
+    now: Now,
+    request_id: &str,
+    ttl_days: u32,
+) {
+    let e = AuditEvent {
+        time: now.to_string(),
+        actor: m.actor.to_owned(),
+        action: "mint".into(),
+        secret: Some(m.secret.to_string()),
+        status: if m.outcome == "success" { 200 } else { 502 },
+        outcome: m.outcome,
+        request_id: request_id.to_owned(),
+        address: None,
+        count: None,
+        token: None,
+        provider: Some(m.provider),
+        expires_at: m.expires_at,
+        kept: Some(m.kept),
+    };
+    let ttl = u64::from(ttl_days) * 86_400;
+    put(store, &key(now, &format!("{request_id}-mint")), &e, ttl).await;
 }
 
 /// Failed sign-ins counted in this isolate, per record key.
@@ -269,6 +311,9 @@ async fn record_failure<S: Store>(
         address: Some(attempt.address.clone()),
         count: Some(count),
         token: None,
+        provider: None,
+        expires_at: None,
+        kept: None,
     };
     put(store, &key, &e, ttl).await;
 }

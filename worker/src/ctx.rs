@@ -17,6 +17,12 @@ use crate::config::Config;
 /// reports failures as `ProbeResponse::Failed`.
 pub type Fetch<'a> = &'a dyn Fn(ProbeRequest) -> Pin<Box<dyn Future<Output = ProbeResponse>>>;
 
+/// Signs `data` with RSASSA-PKCS1-v1_5 and SHA-256 under a PKCS #8 DER key
+/// (WebCrypto at the edge): a Google service account's assertion. The
+/// error says why, never the key.
+pub type SignRs256<'a> =
+    &'a dyn Fn(Vec<u8>, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>>>>;
+
 /// Counts one failed authentication from a client address; answers false
 /// once that address is past its budget. Only failures are counted, so a
 /// valid token is never refused by it.
@@ -68,6 +74,8 @@ pub struct Ctx<'a, S> {
     /// Fills the buffer with secure random bytes; false if it cannot.
     pub random: &'a dyn Fn(&mut [u8]) -> bool,
     pub fetch: Fetch<'a>,
+    /// Signs a brokered secret's assertion (`mint.rs`).
+    pub sign: SignRs256<'a>,
     pub throttle: Throttle<'a>,
     pub access: AccessCheck<'a>,
 }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod audit;
 pub mod backup;
+pub mod brokered;
 pub mod config;
 pub mod crypto;
 pub mod ctx;

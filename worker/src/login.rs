@@ -3,15 +3,19 @@
 
 use shared::address;
 use shared::api::{ApiError, LoginCheckResponse};
+use shared::brokered::{parse_content, Current};
 use shared::login::{
     deadline_ms, LoginOutcome, LoginResult, Probe, Step, CHECK_BUDGET_MS, MAX_REGISTRIES_PER_CHECK,
 };
-use shared::requests::parse_modify_data;
-use shared::{parse_stored_dockerconfigjson, DockerConfig, RegistryEntry, SecretName};
+use shared::requests::{parse_check_body, Content};
+use shared::source::Source;
+use shared::{DockerConfig, RegistryEntry, SecretName};
 
+use crate::brokered::{self, Caller};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::Response;
+use crate::mint::{mint, Minting};
 use crate::record::{load, open};
 use crate::store::Store;
 
@@ -104,25 +108,70 @@ async fn probe_all<S: Store>(
 }
 
 /// `POST /v2/admin/dockerRegistrySecrets/{name}/check`
+/// A brokered secret mints (by its own object, which keeps the credential
+/// for the pulls after), then logs in with what it minted.
 pub async fn check_stored<S: Store>(
     ctx: &Ctx<'_, S>,
     cfg: &Config,
     name: &SecretName,
+    caller: Caller<'_>,
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     let text = open(cfg, name, &stored)?;
     // Stored before today's rules, maybe: read as stored (an old email stays).
-    let parsed = parse_stored_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
-    probe_all(ctx, cfg, &parsed.config).await
+    let source = match parse_content(&text).map_err(shared::requests::config_error)? {
+        Content::Static(parsed) => return probe_all(ctx, cfg, &parsed.config).await,
+        Content::Brokered(source) => source,
+    };
+    let current = match ctx
+        .store
+        .current(name, caller.actor, caller.request_id)
+        .await?
+    {
+        Some(answer) => answer?,
+        None => {
+            brokered::current(ctx, cfg, name, &stored, &source, caller)
+                .await?
+                .current
+        }
+    };
+    probe_all(ctx, cfg, &document(&current, &source)?).await
 }
 
-/// `POST /v2/admin/registryLoginChecks` with `{"data": {".dockerconfigjson"}}`:
-/// a dry run for credentials not yet saved.
+/// `POST /v2/admin/registryLoginChecks` with `{"data": {".dockerconfigjson"}}`
+/// or `{"source"}`: a dry run for credentials not yet saved. A source is
+/// minted for the check alone: nothing is kept.
 pub async fn check_given<S: Store>(
     ctx: &Ctx<'_, S>,
     cfg: &Config,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let parsed = parse_modify_data(body)?;
-    probe_all(ctx, cfg, &parsed.config).await
+    let source = match parse_check_body(body, cfg.allow_http_loopback)? {
+        Content::Static(parsed) => return probe_all(ctx, cfg, &parsed.config).await,
+        Content::Brokered(source) => source,
+    };
+    let minting = Minting {
+        fetch: ctx.fetch,
+        sign: ctx.sign,
+        allow_loopback: cfg.allow_http_loopback,
+        now_ms: ctx.now.epoch_ms(),
+    };
+    let minted = mint(&minting, &source, ctx.now.timestamp())
+        .await
+        .map_err(|e| e.to_api())?;
+    let current = Current::of(minted, ctx.now.timestamp());
+    probe_all(ctx, cfg, &document(&current, &source)?).await
+}
+
+fn document(current: &Current, source: &Source) -> Result<DockerConfig, ApiError> {
+    current.document(source).ok_or_else(|| {
+        ApiError::new(
+            shared::api::ErrorCode::InvalidRequestBody,
+            format!(
+                "the source's registry \"{}\" is not a registry address",
+                source.registry()
+            ),
+        )
+        .with_target("source.registry")
+    })
 }

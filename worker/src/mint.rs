@@ -3,9 +3,6 @@
 //! the login check's rails (a vetted URL right before it is sent, no
 //! redirects, a capped body, a timeout: the fetch enforces the last three).
 
-use std::future::Future;
-use std::pin::Pin;
-
 use shared::address;
 use shared::login::{ProbeRequest, ProbeResponse, REQUEST_TIMEOUT_MS};
 use shared::mint::{MintError, MintRequest, Minted};
@@ -13,12 +10,7 @@ use shared::source::{Source, SourceType};
 use shared::time::Timestamp;
 use shared::{azure, ecr, gcp, sigv4};
 
-use crate::ctx::Fetch;
-
-/// Signs `data` with RSASSA-PKCS1-v1_5 and SHA-256 under a PKCS #8 DER key
-/// (WebCrypto at the edge); the error says why, never the key.
-pub type SignRs256<'a> =
-    &'a dyn Fn(Vec<u8>, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>>>>;
+use crate::ctx::{Fetch, SignRs256};
 
 /// What a mint may use.
 pub struct Minting<'a> {

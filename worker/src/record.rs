@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::api::{ApiError, ErrorCode, SecretStatus};
+use shared::source::SourceInfo;
 use shared::time::Timestamp;
 use shared::{parse_stored_dockerconfigjson, DockerConfig, SecretName};
 
@@ -52,6 +53,10 @@ pub struct SecretMeta {
     /// On a deleted secret's record: when it was deleted.
     #[serde(rename = "d", skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
+    /// A brokered secret: its source's identifiers and the current
+    /// credential's times (never a key or a credential).
+    #[serde(rename = "s", skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceInfo>,
 }
 
 impl Default for SecretMeta {
@@ -67,6 +72,7 @@ impl Default for SecretMeta {
             key_id: None,
             created_by: None,
             deleted_at: None,
+            source: None,
         }
     }
 }
@@ -98,6 +104,7 @@ impl SecretMeta {
             deleted_at: None,
             purge_after: None,
             users: Vec::new(),
+            source: self.source,
         }
     }
 }
@@ -162,6 +169,7 @@ pub fn metadata(
         key_id: Some(key_id.to_owned()),
         created_by: (!by.is_empty()).then(|| by.to_owned()),
         deleted_at: None,
+        source: None,
     };
     fit(&meta, registries)
 }

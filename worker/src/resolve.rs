@@ -7,11 +7,14 @@
 use shared::api::{
     ApiError, ErrorCode, ErrorDetail, RegistryCredentials, RegistryUser, RegistryUsers,
 };
+use shared::brokered::parse_content;
+use shared::requests::Content;
 use shared::scope::sees;
 use shared::{
     parse_stored_dockerconfigjson, DockerConfig, Registry, RegistryEntry, Scope, SecretName,
 };
 
+use crate::brokered::{self, Caller};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::{param, Response};
@@ -45,10 +48,11 @@ pub async fn by_registry<S: Store>(
     query: &[(String, String)],
     scope: Option<&Scope>,
     resolved: &mut Option<String>,
+    caller: Caller<'_>,
 ) -> Result<Response, ApiError> {
     let asked = asked_registry(query)?;
     if let Some(indexed) = ctx.store.indexed(&asked.host_key()).await? {
-        return by_index(ctx, cfg, &asked, indexed, scope, resolved).await;
+        return by_index(ctx, cfg, &asked, indexed, scope, resolved, caller).await;
     }
     let everything = Window::all();
     let (listed, _) = walk(ctx.store, PREFIX, everything, true, |k| {
@@ -103,14 +107,59 @@ pub async fn by_registry<S: Store>(
         Some(opened) => opened,
         None => {
             let stored = load(ctx, &holder.name).await?;
-            let parsed = parse_stored_dockerconfigjson(&open(cfg, &holder.name, &stored)?)
-                .map_err(|e| unreadable(&holder.name, &e.path))?;
-            (stored, parsed.config)
+            // The metadata said so, but the value decides.
+            return answer(ctx, cfg, &asked, &holder.name, &stored, caller)
+                .await?
+                .ok_or_else(|| not_held(&asked));
         }
     };
-    // The metadata said so, but the value decides.
     let entry = entry_for(&config, &asked).ok_or_else(|| not_held(&asked))?;
-    Ok(credentials(&holder.name, &stored, entry))
+    Ok(credentials(&holder.name, expiry_of(&stored), entry))
+}
+
+/// The credentials `stored` (the record of `name`) holds for `asked`:
+/// its entry, or for a brokered secret the credential minted from its
+/// source, by its own object. `None` if it does not hold the registry.
+async fn answer<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    asked: &Registry,
+    name: &SecretName,
+    stored: &Stored,
+    caller: Caller<'_>,
+) -> Result<Option<Response>, ApiError> {
+    let text = open(cfg, name, stored)?;
+    let source = match parse_content(&text) {
+        Err(e) if SecretMeta::of(stored).omitted > 0 => return Err(unreadable(name, &e.path)),
+        Err(_) => return Ok(None),
+        Ok(Content::Static(parsed)) => {
+            return Ok(
+                entry_for(&parsed.config, asked).map(|e| credentials(name, expiry_of(stored), e))
+            )
+        }
+        Ok(Content::Brokered(source)) => source,
+    };
+    if !names(source.registry(), asked) {
+        return Ok(None);
+    }
+    let current = match ctx
+        .store
+        .current(name, caller.actor, caller.request_id)
+        .await?
+    {
+        Some(answer) => answer?,
+        None => {
+            brokered::current(ctx, cfg, name, stored, &source, caller)
+                .await?
+                .current
+        }
+    };
+    let Some(config) = current.document(&source) else {
+        return Ok(None);
+    };
+    // The minted credential's expiry, not the secret's.
+    let until = Some(current.expires().to_string());
+    Ok(entry_for(&config, asked).map(|e| credentials(name, until, e)))
 }
 
 /// The names among `names` the caller may read.
@@ -135,10 +184,11 @@ async fn by_index<S: Store>(
     indexed: Vec<String>,
     scope: Option<&Scope>,
     resolved: &mut Option<String>,
+    caller: Caller<'_>,
 ) -> Result<Response, ApiError> {
     let candidates = seen(indexed, scope);
     if let [only] = candidates.as_slice() {
-        if let Some(answer) = confirmed(ctx, cfg, asked, only).await? {
+        if let Some(answer) = confirmed(ctx, cfg, asked, only, caller).await? {
             *resolved = Some(only.to_string());
             return Ok(answer);
         }
@@ -148,7 +198,7 @@ async fn by_index<S: Store>(
         [] => Err(not_held(asked)),
         [only] => {
             *resolved = Some(only.to_string());
-            confirmed(ctx, cfg, asked, only)
+            confirmed(ctx, cfg, asked, only, caller)
                 .await?
                 .ok_or_else(|| not_held(asked))
         }
@@ -169,17 +219,20 @@ async fn confirmed<S: Store>(
     cfg: &Config,
     asked: &Registry,
     name: &SecretName,
+    caller: Caller<'_>,
 ) -> Result<Option<Response>, ApiError> {
     let Some(stored) = ctx.store.fresh(&key(name)).await? else {
         return Ok(None);
     };
-    let Ok(parsed) = parse_stored_dockerconfigjson(&open(cfg, name, &stored)?) else {
-        return Ok(None);
-    };
-    Ok(entry_for(&parsed.config, asked).map(|entry| credentials(name, &stored, entry)))
+    answer(ctx, cfg, asked, name, &stored, caller).await
 }
 
-fn credentials(name: &SecretName, stored: &Stored, entry: &RegistryEntry) -> Response {
+/// The secret's own expiry, if any.
+fn expiry_of(stored: &Stored) -> Option<String> {
+    SecretMeta::of(stored).expires_at.filter(|e| !e.is_empty())
+}
+
+fn credentials(name: &SecretName, expires_at: Option<String>, entry: &RegistryEntry) -> Response {
     Response::json(
         200,
         &RegistryCredentials {
@@ -188,7 +241,7 @@ fn credentials(name: &SecretName, stored: &Stored, entry: &RegistryEntry) -> Res
             username: entry.credentials.username.clone(),
             password: entry.credentials.password.clone(),
             identitytoken: entry.identitytoken.clone(),
-            expires_at: SecretMeta::of(stored).expires_at.filter(|e| !e.is_empty()),
+            expires_at,
         },
     )
 }
@@ -213,8 +266,17 @@ pub async fn every_registry<S: Store>(
         let Some(stored) = ctx.store.get(&key(&name)).await? else {
             continue;
         };
-        let Ok(parsed) = parse_stored_dockerconfigjson(&open(cfg, &name, &stored)?) else {
-            continue;
+        let parsed = match parse_content(&open(cfg, &name, &stored)?) {
+            Ok(Content::Static(parsed)) => parsed,
+            Ok(Content::Brokered(source)) => {
+                resources.push(RegistryUser {
+                    registry: source.registry().to_owned(),
+                    secret: name.to_string(),
+                    username: shared::brokered::username(source.kind()).to_owned(),
+                });
+                continue;
+            }
+            Err(_) => continue,
         };
         for e in parsed.config.entries() {
             resources.push(RegistryUser {

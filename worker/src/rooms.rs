@@ -53,6 +53,8 @@ pub const ROLE_LEGACY: &str = "legacy";
 pub mod op {
     /// Secret: the live record as the object holds it (a pull by registry).
     pub const RECORD: &str = "record";
+    /// Secret: a brokered secret's current credential, minted if due.
+    pub const CURRENT: &str = "current";
     /// Secret: move in from the legacy object if not yet, tell the directory.
     pub const TOUCH: &str = "touch";
     /// Secret: a page of its records (a backup page).
@@ -103,6 +105,17 @@ pub async fn call<R: Rooms + ?Sized, B: Serialize, T: DeserializeOwned>(
 pub struct Named {
     pub name: String,
 }
+
+/// `current`'s body: who pulls, for the mint's audit record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Puller {
+    pub actor: String,
+    pub request_id: String,
+}
+
+/// `current`'s answer: the credential, or the mint's refusal as the client
+/// gets it.
+pub type CurrentWire = Result<shared::brokered::Current, shared::api::ApiError>;
 
 /// `publish`'s body.
 #[derive(Debug, Serialize, Deserialize)]

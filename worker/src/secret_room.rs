@@ -9,13 +9,16 @@ use serde_json::Value;
 use shared::api::{ApiError, BackupItem, ErrorCode};
 use shared::SecretName;
 
+use crate::brokered::Caller;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::directory::{IndexEntry, NameState};
 use crate::http::Response;
 use crate::name_state;
 use crate::record::key;
-use crate::rooms::{call, op, Named, Publish, RecordWire, Reserve, Rooms, Target, Window};
+use crate::rooms::{
+    call, op, CurrentWire, Named, Publish, Puller, RecordWire, Reserve, Rooms, Target, Window,
+};
 use crate::store::{Store, StoreError};
 use crate::{backup, keys};
 
@@ -136,6 +139,17 @@ pub async fn internal<S: Store, R: Rooms>(
                 metadata: s.metadata.unwrap_or(Value::Null),
             });
             Ok(Response::json(200, &found))
+        }
+        op::CURRENT => {
+            let who: Puller = serde_json::from_slice(body).map_err(bad_call)?;
+            let caller = Caller {
+                actor: &who.actor,
+                request_id: &who.request_id,
+            };
+            let answer: CurrentWire = crate::brokered::of_record(ctx, cfg, name, caller)
+                .await
+                .map(|h| h.current);
+            Ok(Response::json(200, &answer))
         }
         op::TOUCH => {
             publish_due(ctx.store, cfg, rooms, name).await?;

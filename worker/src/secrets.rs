@@ -6,18 +6,21 @@ use shared::api::{
     ApiError, CreatedResponse, ErrorCode, IdMessageResponse, Paging, Quota, QuotaResponse,
     QuotaUsage, MSG_CREATED, MSG_DELETED, MSG_MODIFIED,
 };
-use shared::requests::{parse_modify, CredentialChange, ValidCreate};
+use shared::brokered::{self as stored_form, parse_content};
+use shared::requests::{parse_modify, Content, CredentialChange, ValidCreate};
 use shared::scope::sees;
+use shared::source::Source;
 use shared::time::Timestamp;
 use shared::{parse_stored_dockerconfigjson, Scope, SecretName};
 
+use crate::brokered::{self, Caller};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::history::{self, Policy};
 use crate::http::{pairs, Response};
 use crate::paging::{list_answer, walk, Window};
 use crate::preconditions::{check_if_match, check_quota, with_etag, Preconditions};
-use crate::record::{key, load, metadata, open, seal, seal_text, SecretMeta, PREFIX};
+use crate::record::{key, load, metadata, open, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
 use crate::versions;
 
@@ -104,6 +107,7 @@ pub async fn get<S: Store>(
     // Usernames are shown so an edit can keep them; they live in the value.
     let text = open(cfg, name, &stored)?;
     if let Ok(parsed) = parse_stored_dockerconfigjson(&text) {
+        // A brokered secret's value is its source: it shows `source` instead.
         if omitted > 0 {
             // The metadata could not hold every registry.
             status.registries = parsed.config.registries();
@@ -115,18 +119,56 @@ pub async fn get<S: Store>(
 
 /// The assembled `.dockerconfigjson`; its expiry, if any, in `Expires-At`
 /// (the body is the plain document a client merges into its config).
+/// A brokered secret's document holds the credential minted from its
+/// source, and `Expires-At` is that credential's expiry.
 pub async fn pull<S: Store>(
     ctx: &Ctx<'_, S>,
     cfg: &Config,
     name: &SecretName,
+    caller: Caller<'_>,
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
     let text = open(cfg, name, &stored)?;
+    if let Some(source) = stored_form::parse_stored(&text) {
+        let handed = brokered::current(ctx, cfg, name, &stored, &source, caller).await?;
+        let mut resp = Response::bytes(
+            200,
+            "application/json",
+            handed.config.to_json().into_bytes(),
+        );
+        let until = handed.current.expires().to_string();
+        resp.headers.push(("expires-at".into(), until));
+        return Ok(resp);
+    }
     let mut resp = Response::bytes(200, "application/json", text.into_bytes());
     if let Some(e) = SecretMeta::of(&stored).expires_at.filter(|e| !e.is_empty()) {
         resp.headers.push(("expires-at".into(), e));
     }
     Ok(resp)
+}
+
+/// The plaintext a secret's content seals, its registries and the source
+/// info its metadata shows.
+fn sealed_form(content: &Content) -> (Vec<u8>, Vec<String>, Option<shared::source::SourceInfo>) {
+    match content {
+        Content::Static(p) => (p.config.to_json().into_bytes(), p.config.registries(), None),
+        Content::Brokered(s) => (
+            stored_form::stored(s).into_bytes(),
+            content.registries(),
+            Some(s.info()),
+        ),
+    }
+}
+
+/// `meta` (as `record::metadata` built it) showing `source`.
+fn with_source(
+    mut meta: serde_json::Value,
+    source: Option<shared::source::SourceInfo>,
+) -> serde_json::Value {
+    if let (Some(info), Some(map)) = (source, meta.as_object_mut()) {
+        map.insert("s".into(), serde_json::to_value(info).unwrap_or_default());
+    }
+    meta
 }
 
 /// Creates the secret a parsed create body describes.
@@ -158,16 +200,16 @@ pub async fn create<S: Store>(
         )
         .with_target("name"));
     }
-    check_quota(ctx, cfg, &valid.name, &valid.config.config.registries()).await?;
+    let (plain, registries, source) = sealed_form(&valid.content);
+    check_quota(ctx, cfg, &valid.name, &registries).await?;
     // A name deleted before goes on from its last version.
     let policy = Policy::of(cfg, ctx.now);
     let version = history::next_version(ctx.store, &valid.name, &policy).await?;
-    let config = &valid.config.config;
-    let (value, key_id) = seal(ctx, cfg, &valid.name, version, config)?;
+    let (value, key_id) = seal_text(ctx, cfg, &valid.name, version, &plain)?;
     let expires = valid.expires_at.map(|t| t.to_string());
     let now = ctx.now.to_string();
     let meta = metadata(
-        &config.registries(),
+        &registries,
         &now,
         &now,
         expires.as_deref(),
@@ -175,12 +217,16 @@ pub async fn create<S: Store>(
         &key_id,
         by,
     );
+    let meta = with_source(meta, source);
     ctx.store.put(&k, &value, &meta).await?;
     let mut resp = Response::json(
         202,
         &CreatedResponse {
             message: MSG_CREATED.into(),
-            warnings: warnings(&valid.config.warnings),
+            warnings: match &valid.content {
+                Content::Static(p) => warnings(&p.warnings),
+                Content::Brokered(_) => Vec::new(),
+            },
         },
     );
     resp.headers.push((
@@ -203,7 +249,7 @@ pub async fn modify<S: Store>(
     by: &str,
 ) -> Result<Response, ApiError> {
     let stored = load(ctx, name).await?;
-    let valid = parse_modify(body, name)?;
+    let valid = parse_modify(body, name, cfg.allow_http_loopback)?;
     let old = SecretMeta::of(&stored);
     let version = old.version;
     check_if_match(name, pre, version)?;
@@ -218,28 +264,31 @@ pub async fn modify<S: Store>(
     };
     // The value is sealed to its version, so even an expiry-only change
     // seals the same credentials again, for the next version.
-    let edited;
-    let replaced = match &valid.change {
-        Some(CredentialChange::Replace(parsed)) => Some(parsed),
+    let replaced = match valid.change {
+        Some(CredentialChange::Replace(parsed)) => Some(Content::Static(parsed)),
+        Some(CredentialChange::Source(source)) => Some(Content::Brokered(source)),
         Some(CredentialChange::Edit(edit)) => {
             let text = open(cfg, name, &stored)?;
-            let current =
-                parse_stored_dockerconfigjson(&text).map_err(shared::requests::config_error)?;
-            edited = edit.apply(&current.config)?;
-            Some(&edited)
+            let current = match parse_content(&text).map_err(shared::requests::config_error)? {
+                Content::Static(p) => p,
+                Content::Brokered(_) => return Err(edits_no_source(name)),
+            };
+            Some(Content::Static(edit.apply(&current.config)?))
         }
         None => None,
     };
-    let ((value, key_id), registries) = match replaced {
-        Some(parsed) => (
-            seal(ctx, cfg, name, version + 1, &parsed.config)?,
-            parsed.config.registries(),
-        ),
+    let mut source = old.source.clone();
+    let ((value, key_id), registries) = match &replaced {
+        Some(content) => {
+            let (plain, registries, info) = sealed_form(content);
+            source = info;
+            (seal_text(ctx, cfg, name, version + 1, &plain)?, registries)
+        }
         None => {
             let text = open(cfg, name, &stored)?;
             let sealed = seal_text(ctx, cfg, name, version + 1, text.as_bytes())?;
             // Re-read the registry list if the metadata could not hold all of it.
-            let registries = if old.omitted > 0 {
+            let registries = if old.omitted > 0 && old.source.is_none() {
                 parse_stored_dockerconfigjson(&text)
                     .map_err(shared::requests::config_error)?
                     .config
@@ -259,9 +308,15 @@ pub async fn modify<S: Store>(
         &key_id,
         by,
     );
+    // A new version's credential is minted again: the kept one is bound to
+    // the old version, so its times are not shown.
+    let meta = with_source(meta, source.map(fresh_info));
     history::keep(ctx.store, name, &stored, &Policy::of(cfg, ctx.now)).await?;
     ctx.store.put(&key(name), &value, &meta).await?;
-    let warnings_of = replaced.map(|p| warnings(&p.warnings)).unwrap_or_default();
+    let warnings_of = match &replaced {
+        Some(Content::Static(p)) => warnings(&p.warnings),
+        _ => Vec::new(),
+    };
     let resp = Response::json(
         202,
         &IdMessageResponse {
@@ -271,6 +326,25 @@ pub async fn modify<S: Store>(
         },
     );
     Ok(with_etag(resp, version + 1))
+}
+
+fn fresh_info(mut info: shared::source::SourceInfo) -> shared::source::SourceInfo {
+    info.minted_at = None;
+    info.minted_until = None;
+    info
+}
+
+fn edits_no_source(name: &SecretName) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidRequestBody,
+        format!("\"{name}\" mints its credentials from a cloud source, so it has no entry to edit; send a whole new \"source\" (or \"data\" to make it a plain secret)"),
+    )
+    .with_target("entry")
+}
+
+/// The source a stored record holds, if it is brokered.
+pub fn source_of(text: &str) -> Option<Source> {
+    stored_form::parse_stored(text)
 }
 
 pub async fn delete<S: Store>(

@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use shared::api::{ApiError, ErrorCode};
+use shared::brokered::Current;
+use shared::SecretName;
 
 /// Workers KV's largest page.
 pub const KV_PAGE: u32 = 1000;
@@ -120,6 +122,20 @@ pub trait Store {
     async fn holders(&self, host_key: &str) -> Result<Vec<String>, StoreError> {
         let _ = host_key;
         Ok(Vec::new())
+    }
+
+    /// A brokered secret's current credential, as its own object holds
+    /// or mints it (`brokered.rs`): the answer, or the mint's refusal.
+    /// `None` when this store is that object's (the caller mints itself).
+    /// `actor` and `request_id` are the pull's, for the mint's audit record.
+    async fn current(
+        &self,
+        name: &SecretName,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<Option<Result<Current, ApiError>>, StoreError> {
+        let _ = (name, actor, request_id);
+        Ok(None)
     }
 
     /// A record as its authority holds it now: at the edge, from the

@@ -85,6 +85,7 @@ pub struct WriteThrough<'a, D, K> {
 /// A secret's records that only its object holds.
 pub fn private(key: &str) -> bool {
     key.starts_with(crate::name_state::PUBLISHED_KEY)
+        || key.starts_with(crate::brokered::CURRENT_KEY)
         || key.starts_with(crate::secret_room::READY_KEY)
         || key.starts_with(shared::backup::VERSION_PREFIX)
         || key.starts_with(shared::backup::DELETED_PREFIX)

@@ -39,11 +39,14 @@ struct DockerAuthEntry {
     registrytoken: Option<String>,
 }
 
-/// The login check's dry run takes a modify body's `data` alone.
+/// The login check's dry run takes a modify body's `data` alone, or a
+/// `source` (minted for the check, nothing kept).
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct LoginCheckRequest {
-    data: SecretData,
+    data: Option<SecretData>,
+    source: Option<shared::api::SourceRequest>,
 }
 
 const NAME: &str =
@@ -83,7 +86,7 @@ fn session() {}
 fn list() {}
 
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets", tag = "Docker Registry Secret",
-    description = "Creates a secret. `.dockerconfigjson` may be JSON text or base64 of it. A scoped token may only create names its scope matches (403 naming the scope otherwise). Roles: editor, admin.",
+    description = "Creates a secret. `.dockerconfigjson` may be JSON text or base64 of it. regcred: `source` instead of `data` makes a brokered secret, whose registry credential is minted from a cloud credential (Amazon ECR, Google, Azure) at pull time; a create never mints. A scoped token may only create names its scope matches (403 naming the scope otherwise). Roles: editor, admin.",
     params(("If-None-Match" = Option<String>, Header, description = "regcred: `*` makes an existing name a 412 instead of a 409")),
     request_body(content = CreateSecretRequest, content_type = "application/json"),
     responses(
@@ -164,11 +167,12 @@ fn modify() {}
 fn delete() {}
 
 #[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/dockerconfigjson", tag = "regcred extensions",
-    description = "The assembled .dockerconfigjson, for deployers. Role: puller only. Cache-Control: no-store.",
+    description = "The assembled .dockerconfigjson, for deployers. A brokered secret's holds the credential minted from its source (minted on the first pull and again once half its life is gone; pulls together share one mint); a refused mint is a 502 MintFailed naming the provider and its error. Role: puller only. Cache-Control: no-store.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
         (status = 200, description = "The .dockerconfigjson", body = DockerConfigJson,
-            headers(("Expires-At" = String, description = "regcred: when the credentials stop working (RFC 3339), if the secret has an expiry"))),
+            headers(("Expires-At" = String, description = "regcred: when the credentials stop working (RFC 3339), if the secret has an expiry; a brokered secret's: the minted credential's"))),
+        (status = 502, description = "A brokered secret's cloud refused the mint (MintFailed)", body = ErrorBody),
         (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -537,7 +541,7 @@ impl Modify for BearerAuth {
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, VersionInfo, VersionList, BackupItem, BackupPage, RestoreChunk, RestoreResult, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
-        SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers, shared::api::EntryEditRequest, shared::api::RegistryLogin,
+        SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers, shared::api::EntryEditRequest, shared::api::RegistryLogin, shared::api::SourceRequest, shared::source::SourceInfo, shared::source::SourceType,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth, &Constraints),

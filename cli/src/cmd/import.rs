@@ -304,9 +304,10 @@ fn unique(name: SecretName, taken: &mut BTreeSet<String>) -> SecretName {
 fn create(api: &Api, name: &SecretName, entry: RegistryEntry) -> String {
     let body = CreateSecretRequest {
         name: name.to_string(),
-        data: SecretData {
+        data: Some(SecretData {
             dockerconfigjson: DockerConfig::single(entry).to_json(),
-        },
+        }),
+        source: None,
         expires_at: None,
     };
     let text = match serde_json::to_string(&body) {

@@ -92,9 +92,10 @@ pub fn create(
     }
     let body = CreateSecretRequest {
         name: name.to_string(),
-        data: SecretData {
+        data: Some(SecretData {
             dockerconfigjson: dcj,
-        },
+        }),
+        source: None,
         expires_at: expires.map(str::to_owned),
     };
     let _: Value = api.post("/v2/admin/dockerRegistrySecrets", &body)?;

@@ -27,7 +27,7 @@ use crate::config::{AccessSettings, Config};
 use crate::edge::runtime;
 
 /// WebCrypto's name for RS256's signature scheme.
-const RSA_PKCS1: &str = "RSASSA-PKCS1-v1_5";
+pub(crate) const RSA_PKCS1: &str = "RSASSA-PKCS1-v1_5";
 /// A `kid` the cached set lacks fetches the certs again at most this often.
 const REFETCH_MS: f64 = 60_000.0;
 /// Without a usable set (the first fetch, or the last one failed), this often.
@@ -212,7 +212,7 @@ async fn import(jwk: &Jwk) -> Result<web_sys::CryptoKey, String> {
     Ok(key.unchecked_into())
 }
 
-fn subtle() -> Result<web_sys::SubtleCrypto, String> {
+pub(crate) fn subtle() -> Result<web_sys::SubtleCrypto, String> {
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     global
         .crypto()
@@ -220,7 +220,7 @@ fn subtle() -> Result<web_sys::SubtleCrypto, String> {
         .map_err(|e| format!("no WebCrypto: {}", js_error(&e)))
 }
 
-fn js_error(e: &JsValue) -> String {
+pub(crate) fn js_error(e: &JsValue) -> String {
     e.dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())

@@ -536,6 +536,7 @@ impl Parts {
             now: runtime::now(),
             random: &runtime::random,
             fetch: &runtime::fetch,
+            sign: &crate::edge::sign::rs256,
             throttle: &no_throttle,
             access: &*self.access,
         }

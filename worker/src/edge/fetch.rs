@@ -64,6 +64,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
         now: runtime::now(),
         random: &runtime::random,
         fetch: &runtime::fetch,
+        sign: &crate::edge::sign::rs256,
         throttle: &throttle,
         access: &crate::edge::access::hook(&config),
     };

@@ -8,7 +8,7 @@ use crate::edge::kv::Kv;
 use crate::edge::rooms::EdgeRooms;
 use crate::edge::storage::ObjectStorage;
 use crate::record::PREFIX;
-use crate::rooms::{call, op, Host, RecordWire, Target};
+use crate::rooms::{call, op, CurrentWire, Host, Puller, RecordWire, Target};
 use crate::store::{ListPage, Store, StoreError, Stored};
 use crate::writethrough::{Repaired, Room, WriteThrough};
 
@@ -119,6 +119,23 @@ impl Store for EdgeStore<'_> {
             host: host_key.to_owned(),
         };
         call(*rooms, Target::Directory, op::HOLDERS, &body).await
+    }
+
+    async fn current(
+        &self,
+        name: &SecretName,
+        actor: &str,
+        request_id: &str,
+    ) -> std::result::Result<Option<CurrentWire>, StoreError> {
+        let EdgeStore::Kv(_, rooms) = self else {
+            return Ok(None);
+        };
+        let body = Puller {
+            actor: actor.to_owned(),
+            request_id: request_id.to_owned(),
+        };
+        let answer: CurrentWire = call(*rooms, Target::Secret(name), op::CURRENT, &body).await?;
+        Ok(Some(answer))
     }
 
     async fn fresh(&self, key: &str) -> std::result::Result<Option<Stored>, StoreError> {
