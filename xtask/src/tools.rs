@@ -113,11 +113,22 @@ pub fn ensure_build_tools() -> Result<Tools, String> {
 pub fn ensure_test_tools() -> Result<Tools, String> {
     let tools = ensure_build_tools()?;
     ensure_apt()?;
-    ensure_schemathesis()?;
+    ensure_pypi()?;
     Ok(tools)
 }
 
 const SCHEMATHESIS: &str = "4.32.5";
+
+/// PyPI packages the tests run, (distribution, requirement): the API
+/// fuzzer, and the clouds' stand-ins (moto's server for Amazon ECR with
+/// SigV4 and IAM checks, Authlib for Google's RFC 7523 token endpoint,
+/// `standardwebhooks` to verify webhooks).
+const PYPI: [(&str, &str); 4] = [
+    ("schemathesis", "schemathesis==4.32.5"),
+    ("moto", "moto[server]==5.2.5"),
+    ("authlib", "authlib==1.9.6"),
+    ("standardwebhooks", "standardwebhooks==1.1.0"),
+];
 
 /// The schemathesis script of the machine's Python, installed from PyPI at
 /// the pinned version when missing.
@@ -126,22 +137,37 @@ pub fn schemathesis_bin() -> Result<PathBuf, String> {
         "-c",
         "import sysconfig; print(sysconfig.get_path('scripts'))",
     ]))
-    .ok_or("python3 is needed for schemathesis (the API fuzzer)")?;
+    .ok_or("python3 is needed for schemathesis (the API fuzzer) and the cloud stand-ins")?;
     Ok(PathBuf::from(scripts.trim()).join("schemathesis"))
 }
 
-fn ensure_schemathesis() -> Result<(), String> {
-    let bin = schemathesis_bin()?;
-    let found = output(Command::new(&bin).arg("--version")).unwrap_or_default();
-    if found.contains(SCHEMATHESIS) {
-        step(&format!("schemathesis {SCHEMATHESIS}: present"));
+/// Installs the [`PYPI`] packages whose installed version is not the pinned
+/// one, in one pip run; one Python start when all are present.
+fn ensure_pypi() -> Result<(), String> {
+    let names: Vec<&str> = PYPI.iter().map(|(d, _)| *d).collect();
+    let probe = format!(
+        "import importlib.metadata as m\nfor d in {names:?}:\n    try: print(d, m.version(d))\n    except Exception: print(d, '-')"
+    );
+    let found = output(Command::new("python3").args(["-c", &probe])).unwrap_or_default();
+    let missing: Vec<&str> = PYPI
+        .iter()
+        .filter(|(dist, req)| {
+            let want = req.rsplit("==").next().unwrap_or_default();
+            !found.lines().any(|l| l == format!("{dist} {want}"))
+        })
+        .map(|(_, req)| *req)
+        .collect();
+    if missing.is_empty() {
+        step(&format!(
+            "PyPI packages (schemathesis {SCHEMATHESIS}, moto, authlib, standardwebhooks): present"
+        ));
         return Ok(());
     }
-    step(&format!("schemathesis {SCHEMATHESIS}: installing with pip"));
+    step(&format!("PyPI packages {}: installing with pip", missing.join(" ")));
     let mut cmd = Command::new("python3");
     cmd.args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .arg(format!("schemathesis=={SCHEMATHESIS}"));
-    status(&mut cmd, "pip install schemathesis")
+        .args(&missing);
+    status(&mut cmd, "pip install")
 }
 
 fn ensure_wasm_target() -> Result<(), String> {

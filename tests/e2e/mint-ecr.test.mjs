@@ -1,0 +1,124 @@
+// Amazon ECR, brokered: the built worker in workerd mints from moto's server
+// (authentication on: SigV4 signatures and IAM policies checked), and the
+// token it mints logs in to a real docker-registry whose htpasswd holds
+// `AWS:123456789012-auth-token`, through which skopeo pulls with
+// docker-credential-regcred.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { after, before, test } from 'node:test';
+import { client, ROOT, startWorker, TOKENS } from './harness.mjs';
+import { startRegistry } from './registry.mjs';
+import { startStandin } from './standins.mjs';
+
+const BIN = process.env.REGCRED_CLI_BIN ?? path.join(ROOT, 'target', 'cli', 'bin');
+const S = '/v2/admin/dockerRegistrySecrets';
+const MOTO_PASSWORD = '123456789012-auth-token';
+let w, moto, reg, dir, editor, puller, admin;
+
+before(async () => {
+  [moto, reg] = await Promise.all([startStandin('moto_ecr.py'), startRegistry('AWS', MOTO_PASSWORD)]);
+  w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-ecr-'));
+  editor = client(w.url, 'editor');
+  puller = client(w.url, 'puller');
+  admin = client(w.url, 'admin');
+});
+after(async () => {
+  await w?.stop();
+  await moto?.stop();
+  await reg?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const source = (key, extra = {}) => ({
+  type: 'awsEcr', region: 'us-east-1', endpoint: moto.url, registryId: '123456789012',
+  registry: `http://${reg.host}`, ...key, ...extra,
+});
+
+test('an IAM user allowed GetAuthorizationToken mints; the token is the registry credential', async () => {
+  const key = moto.info.allowed;
+  const c = await editor('POST', S, { name: 'ecr', source: source(key) });
+  assert.equal(c.status, 202, c.text);
+  const got = await client(w.url, 'viewer')('GET', `${S}/ecr`);
+  assert.equal(got.json.source.type, 'awsEcr');
+  assert.equal(got.json.source.accessKeyId, key.accessKeyId);
+  assert.ok(!got.text.includes(key.secretAccessKey), 'never the secret key');
+  const pull = await puller('GET', `${S}/ecr/dockerconfigjson`);
+  assert.equal(pull.status, 200, pull.text);
+  assert.deepEqual(pull.json.auths[`http://${reg.host}`].username, 'AWS');
+  assert.equal(pull.json.auths[`http://${reg.host}`].password, MOTO_PASSWORD);
+  // moto states an expiry in 2015: handed out, not kept, and the audit says so.
+  assert.equal(pull.headers.get('expires-at'), '2015-01-01T00:00:00Z');
+  const audit = await admin('GET', '/v2/admin/auditEvents');
+  const mint = audit.json.resources.find((e) => e.action === 'mint' && e.secret === 'ecr');
+  assert.deepEqual([mint.provider, mint.outcome, mint.kept], ['awsEcr', 'success', false]);
+  assert.ok(!audit.text.includes(MOTO_PASSWORD), 'no credential in the trail');
+  const check = await editor('POST', `${S}/ecr/check`);
+  assert.equal(check.status, 200, check.text);
+  assert.equal(check.json.results[0].result, 'ok', check.text);
+});
+
+test('a wrong secret key, an unknown key and a user without the policy are 502 MintFailed naming the error', async () => {
+  const { allowed, denied } = moto.info;
+  const cases = [
+    ['wrong-key', { accessKeyId: allowed.accessKeyId, secretAccessKey: 'not-the-key-0123456789' }, 'SignatureDoesNotMatch'],
+    ['unknown-key', { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'whatever' }, 'InvalidClientTokenId'],
+    ['no-policy', denied, 'AccessDenied'],
+  ];
+  for (const [name, key, code] of cases) {
+    assert.equal((await editor('POST', S, { name, source: source(key) })).status, 202);
+    const r = await puller('GET', `${S}/${name}/dockerconfigjson`);
+    assert.equal(r.status, 502, `${name}: ${r.text}`);
+    assert.equal(r.json.error.code, 'MintFailed');
+    assert.match(r.json.error.message, /Amazon ECR/);
+    assert.match(r.json.error.message, new RegExp(code), `${name}: ${r.json.error.message}`);
+    assert.ok(!r.text.includes(key.secretAccessKey));
+    assert.equal((await editor('DELETE', `${S}/${name}`)).status, 202);
+  }
+});
+
+/** An OCI layout with one tiny image, pushed with skopeo. */
+async function pushImage(repo) {
+  const layout = path.join(dir, 'oci');
+  const blobs = path.join(layout, 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  const blob = async (bytes) => {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(path.join(blobs, digest), bytes);
+    return { digest: `sha256:${digest}`, size: bytes.length };
+  };
+  const layer = await blob(gzipSync(Buffer.alloc(512)));
+  const diff = createHash('sha256').update(Buffer.alloc(512)).digest('hex');
+  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] } })));
+  const manifest = await blob(Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+  })));
+  await writeFile(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await writeFile(path.join(layout, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
+  }));
+  const r = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', `AWS:${MOTO_PASSWORD}`, `oci:${layout}:latest`, `docker://${reg.host}/${repo}:latest`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test('skopeo pulls through docker-credential-regcred with the credential minted from moto', async () => {
+  await pushImage('ecr/app');
+  const authfile = path.join(dir, 'auth.json');
+  await writeFile(authfile, JSON.stringify({ auths: {}, credHelpers: { [reg.host]: 'regcred' } }));
+  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, REGCRED_TOKEN: TOKENS.puller };
+  const helper = spawnSync(path.join(BIN, 'docker-credential-regcred'), ['get'], { input: reg.host, env, encoding: 'utf8' });
+  assert.equal(helper.status, 0, helper.stdout + helper.stderr);
+  assert.equal(JSON.parse(helper.stdout).Secret, MOTO_PASSWORD);
+  const inspect = spawnSync('skopeo', ['inspect', '--authfile', authfile, '--tls-verify=false', `docker://${reg.host}/ecr/app:latest`], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(inspect.status, 0, inspect.stderr);
+  assert.match(JSON.parse(inspect.stdout).Digest, /^sha256:/);
+  console.log(`# skopeo inspect docker://${reg.host}/ecr/app:latest through docker-credential-regcred (Amazon ECR via moto): ${JSON.parse(inspect.stdout).Digest}`);
+});
