@@ -5,13 +5,12 @@
 // pulling a manifest through docker-credential-regcred.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { client, ROOT, startWorker, TOKENS } from './harness.mjs';
+import { pushImage } from './images.mjs';
 import { startRegistry } from './registry.mjs';
 
 const BIN = process.env.REGCRED_CLI_BIN ?? path.join(ROOT, 'target', 'cli', 'bin');
@@ -248,32 +247,6 @@ test('import docker: auth entries, a real credential store, a missing helper, an
   assert.match(JSON.parse(again.out).find((x) => x.registry === 'plain.example.com').result, /exists/, 'clashes are reported');
 });
 
-/** An OCI layout with one tiny image, pushed to the registry with skopeo. */
-async function pushImage(repo) {
-  const layout = path.join(dir, 'oci');
-  const blobs = path.join(layout, 'blobs', 'sha256');
-  await mkdir(blobs, { recursive: true });
-  const blob = async (bytes) => {
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    await writeFile(path.join(blobs, digest), bytes);
-    return { digest: `sha256:${digest}`, size: bytes.length };
-  };
-  const layer = await blob(gzipSync(Buffer.alloc(1024)));
-  const diff = createHash('sha256').update(Buffer.alloc(1024)).digest('hex');
-  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] } })));
-  const manifest = await blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-  })));
-  await writeFile(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await writeFile(path.join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
-  }));
-  execFileSync('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', `${USER}:${PASSWORD}`, `oci:${layout}:latest`, `docker://${reg.host}/${repo}:latest`], { stdio: 'pipe' });
-}
-
 test('docker-credential-regcred: get, list, a miss, store refused; skopeo pulls through it until the secret is deleted', async () => {
   // Two secrets hold this registry ("asked" and "wrong"): ambiguous until one is pinned.
   const two = run(['get'], { bin: 'docker-credential-regcred', input: reg.host, extra: pullerEnv() });
@@ -296,7 +269,7 @@ test('docker-credential-regcred: get, list, a miss, store refused; skopeo pulls 
   assert.equal(store.code, 1);
   assert.match(store.out, /managed through its API/);
 
-  await pushImage('regcred/e2e');
+  await pushImage(dir, reg.host, 'regcred/e2e', `${USER}:${PASSWORD}`);
   const authfile = path.join(dir, 'auth.json');
   await writeFile(authfile, JSON.stringify({ auths: {}, credHelpers: { [reg.host]: 'regcred' } }));
   const inspect = () => spawnSync('skopeo', ['inspect', '--authfile', authfile, '--tls-verify=false', `docker://${reg.host}/regcred/e2e:latest`], {

@@ -5,13 +5,12 @@
 // docker-credential-regcred.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { client, ROOT, startWorker, TOKENS } from './harness.mjs';
+import { inspectThroughHelper, pushImage } from './images.mjs';
 import { startRegistry } from './registry.mjs';
 import { startStandin } from './standins.mjs';
 
@@ -82,42 +81,13 @@ test('a wrong secret key, an unknown key and a user without the policy are 502 M
   }
 });
 
-/** An OCI layout with one tiny image, pushed with skopeo. */
-async function pushImage(repo) {
-  const layout = path.join(dir, 'oci');
-  const blobs = path.join(layout, 'blobs', 'sha256');
-  await mkdir(blobs, { recursive: true });
-  const blob = async (bytes) => {
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    await writeFile(path.join(blobs, digest), bytes);
-    return { digest: `sha256:${digest}`, size: bytes.length };
-  };
-  const layer = await blob(gzipSync(Buffer.alloc(512)));
-  const diff = createHash('sha256').update(Buffer.alloc(512)).digest('hex');
-  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] } })));
-  const manifest = await blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-  })));
-  await writeFile(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await writeFile(path.join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
-  }));
-  const r = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', `AWS:${MOTO_PASSWORD}`, `oci:${layout}:latest`, `docker://${reg.host}/${repo}:latest`], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
-
 test('skopeo pulls through docker-credential-regcred with the credential minted from moto', async () => {
-  await pushImage('ecr/app');
-  const authfile = path.join(dir, 'auth.json');
-  await writeFile(authfile, JSON.stringify({ auths: {}, credHelpers: { [reg.host]: 'regcred' } }));
+  await pushImage(dir, reg.host, 'ecr/app', `AWS:${MOTO_PASSWORD}`);
   const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, REGCRED_TOKEN: TOKENS.puller };
   const helper = spawnSync(path.join(BIN, 'docker-credential-regcred'), ['get'], { input: reg.host, env, encoding: 'utf8' });
   assert.equal(helper.status, 0, helper.stdout + helper.stderr);
   assert.equal(JSON.parse(helper.stdout).Secret, MOTO_PASSWORD);
-  const inspect = spawnSync('skopeo', ['inspect', '--authfile', authfile, '--tls-verify=false', `docker://${reg.host}/ecr/app:latest`], { env, encoding: 'utf8', timeout: 60_000 });
+  const inspect = await inspectThroughHelper(dir, reg.host, 'ecr/app', env);
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.match(JSON.parse(inspect.stdout).Digest, /^sha256:/);
   console.log(`# skopeo inspect docker://${reg.host}/ecr/app:latest through docker-credential-regcred (Amazon ECR via moto): ${JSON.parse(inspect.stdout).Digest}`);
