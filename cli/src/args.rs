@@ -127,6 +127,54 @@ pub struct Credentials {
     /// A .dockerconfigjson file instead of the flags above.
     #[arg(long, conflicts_with_all = ["registry", "username", "password_stdin", "email"])]
     pub from_file: Option<PathBuf>,
+    // Boxed: its many options would make every command the size of this one.
+    #[command(flatten)]
+    pub cloud: Box<CloudSource>,
+}
+
+/// A cloud credential that regcred mints short-lived registry credentials
+/// from at pull time (a brokered secret), instead of a username and password.
+#[derive(Args, Clone, Default)]
+pub struct CloudSource {
+    /// Amazon ECR: an IAM access key allowed ecr:GetAuthorizationToken
+    /// (with --region, --access-key-id, --secret-access-key-stdin, and
+    /// --registry or --registry-id).
+    #[arg(long, conflicts_with_all = ["username", "password_stdin", "email", "from_file", "gcp_key_file", "acr"], requires_all = ["region", "access_key_id", "secret_access_key_stdin"])]
+    pub ecr: bool,
+    /// Amazon ECR: the AWS region, e.g. eu-central-1.
+    #[arg(long, requires = "ecr")]
+    pub region: Option<String>,
+    /// Amazon ECR: the access key id.
+    #[arg(long, requires = "ecr")]
+    pub access_key_id: Option<String>,
+    /// Amazon ECR: read the secret access key from stdin (never an argument).
+    #[arg(long, requires = "ecr")]
+    pub secret_access_key_stdin: bool,
+    /// Amazon ECR: the 12-digit account id (the registry is <id>.dkr.ecr.<region>.amazonaws.com).
+    #[arg(long, requires = "ecr")]
+    pub registry_id: Option<String>,
+    /// Amazon ECR: another API endpoint on amazonaws.com.
+    #[arg(long, requires = "ecr")]
+    pub endpoint: Option<String>,
+    /// Google Artifact Registry / GCR: a service account's JSON key file (with --registry).
+    #[arg(long, conflicts_with_all = ["username", "password_stdin", "email", "from_file", "acr"], requires = "registry")]
+    pub gcp_key_file: Option<PathBuf>,
+    /// Azure Container Registry: its address, e.g. myreg.azurecr.io (with
+    /// --tenant, --client-id and --client-secret-stdin).
+    #[arg(long, conflicts_with_all = ["registry", "username", "password_stdin", "email", "from_file"], requires_all = ["tenant", "client_id", "client_secret_stdin"])]
+    pub acr: Option<String>,
+    /// Azure: the tenant (directory) id.
+    #[arg(long, requires = "acr")]
+    pub tenant: Option<String>,
+    /// Azure: the service principal's client (application) id.
+    #[arg(long, requires = "acr")]
+    pub client_id: Option<String>,
+    /// Azure: read the client secret from stdin (never an argument).
+    #[arg(long, requires = "acr")]
+    pub client_secret_stdin: bool,
+    /// Azure: another of Microsoft's sign-in hosts (login.microsoftonline.us, login.chinacloudapi.cn).
+    #[arg(long, requires = "acr")]
+    pub authority_host: Option<String>,
 }
 
 /// What `secret edit` changes: only what is given.

@@ -31,6 +31,31 @@ pub fn username(kind: SourceType) -> &'static str {
     }
 }
 
+/// The cloud a Docker credential helper mints for (`ecr-login`, `gcloud`,
+/// `gcr`, `acr-env`): what it holds now runs out within hours, so a
+/// brokered secret fits better than importing it.
+pub fn cloud_of_helper(helper: &str) -> Option<SourceType> {
+    match helper {
+        "ecr-login" => Some(SourceType::AwsEcr),
+        "gcloud" | "gcr" => Some(SourceType::GcpServiceAccount),
+        "acr-env" => Some(SourceType::AzureServicePrincipal),
+        _ => None,
+    }
+}
+
+/// The `regcred secret create` flags that make a brokered secret of `kind`.
+pub fn create_flags(kind: SourceType) -> &'static str {
+    match kind {
+        SourceType::AwsEcr => {
+            "--ecr --region <region> --access-key-id <id> --secret-access-key-stdin --registry-id <account>"
+        }
+        SourceType::GcpServiceAccount => "--gcp-key-file <key.json> --registry <registry>",
+        SourceType::AzureServicePrincipal => {
+            "--acr <name>.azurecr.io --tenant <tenant> --client-id <id> --client-secret-stdin"
+        }
+    }
+}
+
 /// The plaintext a brokered secret's value seals.
 pub fn stored(source: &Source) -> String {
     format!("{{\"{STORED_FIELD}\":{}}}", source.to_json())
@@ -175,5 +200,7 @@ mod tests {
         );
         assert_eq!(doc.entries()[0].credentials.password, "pw");
         assert_eq!(username(SourceType::GcpServiceAccount), "oauth2accesstoken");
+        assert_eq!(cloud_of_helper("ecr-login"), Some(SourceType::AwsEcr));
+        assert_eq!(cloud_of_helper("pass"), None);
     }
 }

@@ -69,11 +69,12 @@ pub fn go_duration(secs: u64) -> String {
     }
 }
 
-/// How long kubelet may cache: the default, cut to the time left before the
-/// secret expires.
+/// How long kubelet may cache: the default, cut to half the time left
+/// before the credentials expire (the kubelet's own ECR provider's rule: a
+/// minted credential is fetched again well before it runs out).
 pub fn cache_secs(seconds_to_expiry: Option<i64>) -> u64 {
     match seconds_to_expiry {
-        Some(left) => (left.max(0) as u64).min(DEFAULT_CACHE_SECS),
+        Some(left) => (left.max(0) as u64 / 2).min(DEFAULT_CACHE_SECS),
         None => DEFAULT_CACHE_SECS,
     }
 }
@@ -125,7 +126,7 @@ mod tests {
         assert_eq!(go_duration(3725), "1h2m5s");
         assert_eq!(go_duration(42), "42s");
         assert_eq!(cache_secs(None), 300);
-        assert_eq!(cache_secs(Some(90)), 90);
+        assert_eq!(cache_secs(Some(90)), 45);
         assert_eq!(cache_secs(Some(-5)), 0);
         assert_eq!(cache_secs(Some(86_400)), 300);
     }

@@ -5,7 +5,7 @@
 // docker-credential-regcred.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -91,4 +91,34 @@ test('skopeo pulls through docker-credential-regcred with the credential minted 
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.match(JSON.parse(inspect.stdout).Digest, /^sha256:/);
   console.log(`# skopeo inspect docker://${reg.host}/ecr/app:latest through docker-credential-regcred (Amazon ECR via moto): ${JSON.parse(inspect.stdout).Digest}`);
+});
+
+test('the CLI creates an ECR secret from flags (key on stdin), checks it, shows it, and advises on exports and imports', async () => {
+  const key = moto.info.allowed;
+  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url };
+  const run = (args, token, input = '') => spawnSync(path.join(BIN, 'regcred'), args, { input, env: { ...env, REGCRED_TOKEN: TOKENS[token] }, encoding: 'utf8', timeout: 60_000 });
+  const other = spawnSync(path.join(BIN, 'regcred'), ['secret', 'delete', 'ecr', '--yes'], { env: { ...env, REGCRED_TOKEN: TOKENS.editor }, encoding: 'utf8' });
+  assert.equal(other.status, 0, other.stderr);
+  const c = run(['secret', 'create', 'ecr-cli', '--ecr', '--region', 'us-east-1', '--access-key-id', key.accessKeyId,
+    '--secret-access-key-stdin', '--registry-id', '123456789012', '--registry', `http://${reg.host}`, '--endpoint', moto.url, '--check'],
+  'editor', `${key.secretAccessKey}\n`);
+  assert.equal(c.status, 0, c.stdout + c.stderr);
+  assert.match(c.stdout, /ok/);
+  assert.ok(!c.stdout.includes(key.secretAccessKey) && !c.stderr.includes(key.secretAccessKey));
+  const got = run(['secret', 'get', 'ecr-cli'], 'viewer');
+  assert.equal(got.status, 0, got.stderr);
+  assert.match(got.stdout, /Amazon ECR/);
+  assert.match(got.stdout, new RegExp(key.accessKeyId));
+  const bad = run(['secret', 'create', 'ecr-bad', '--ecr', '--region', 'Frankfurt', '--access-key-id', 'AKIA', '--secret-access-key-stdin', '--registry-id', '123456789012'], 'editor', 'k\n');
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--region/);
+  const exported = run(['export', 'ecr-cli', '--format', 'config-json', '-o', path.join(dir, 'config-export.json')], 'puller');
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stderr, /run out at 2015-01-01T00:00:00Z/);
+  assert.match(exported.stderr, /docker-credential-regcred/);
+  const dockerConfig = path.join(dir, 'docker-config.json');
+  await writeFile(dockerConfig, JSON.stringify({ credHelpers: { '123456789012.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' } }));
+  const imp = run(['secret', 'import', 'docker', '--config', dockerConfig, '--dry-run'], 'editor');
+  assert.match(imp.stderr, /ecr-login holds a short-lived Amazon ECR credential/);
+  assert.match(imp.stderr, /regcred secret create .* --ecr/);
 });

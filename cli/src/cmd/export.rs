@@ -12,6 +12,11 @@ use crate::client::Api;
 use crate::cmd::secret_path;
 use crate::error::{CliError, Result};
 
+/// What an export whose credentials run out tells its user.
+pub fn expiry_note(until: &str) -> String {
+    format!("these credentials run out at {until}: the file holds them as they are now. For pulls that never run out, use docker-credential-regcred or regcred kubelet-credential-provider, which fetch fresh ones (a cloud registry's are minted at pull time)")
+}
+
 pub fn run(
     api: &Api,
     raw: &str,
@@ -22,13 +27,17 @@ pub fn run(
 ) -> Result<()> {
     let name =
         SecretName::parse(raw).map_err(|e| CliError::usage(format!("the secret name: {e}")))?;
-    let text = api
-        .ok(
-            "GET",
-            &format!("{}/dockerconfigjson", secret_path(&name)),
-            None,
-        )?
-        .body;
+    let answer = api.ok(
+        "GET",
+        &format!("{}/dockerconfigjson", secret_path(&name)),
+        None,
+    )?;
+    // A file holds the credentials of the moment; a brokered secret's run
+    // out within hours. Said on stderr, beside the file.
+    if let Some(until) = &answer.expires_at {
+        eprintln!("{}", expiry_note(until));
+    }
+    let text = answer.body;
     let config = parse_stored_dockerconfigjson(&text)
         .map_err(|e| CliError::new(format!("the stored secret: {e}")))?
         .config;

@@ -84,6 +84,26 @@ impl Room {
 
 pub const EXISTS: &str = "skipped: a secret of that name exists (use --name-prefix)";
 
+/// For rows a cloud's helper serves (`ecr-login`, `gcloud`, `acr-env`):
+/// what it holds runs out within hours, so a brokered secret fits better.
+pub fn cloud_notes(rows: &[Found]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|r| {
+            let ImportStatus::InHelper { helper } = &r.status else {
+                return None;
+            };
+            let kind = shared::brokered::cloud_of_helper(&helper.to_string())?;
+            Some(format!(
+                "{}: docker-credential-{helper} holds a short-lived {} credential that runs out within hours; a brokered secret, minted fresh at pull time, fits better: regcred secret create {} {}",
+                r.server,
+                kind.provider(),
+                r.secret,
+                shared::brokered::create_flags(kind),
+            ))
+        })
+        .collect()
+}
+
 /// One registry of the file before its verdict: where its credentials are.
 pub struct Found {
     pub server: String,
@@ -212,6 +232,9 @@ pub fn docker(
             "{} names no registry to import",
             path.display()
         )));
+    }
+    for note in cloud_notes(&rows) {
+        eprintln!("{note}");
     }
     let api = Api::new(settings::target()?);
     let room = Room::read(&api)?;
@@ -362,6 +385,20 @@ mod tests {
                 helper: HelperName::parse("pass").unwrap(),
             },
         )
+    }
+
+    #[test]
+    fn a_cloud_helper_gets_the_advice_of_a_brokered_secret() {
+        let ecr = Found {
+            server: "123456789012.dkr.ecr.us-east-1.amazonaws.com".into(),
+            secret: SecretName::parse("ecr").unwrap(),
+            status: ImportStatus::InHelper {
+                helper: HelperName::parse("ecr-login").unwrap(),
+            },
+        };
+        let notes = cloud_notes(&[ecr, in_helper("quay.io")]);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("Amazon ECR") && notes[0].contains("--ecr"));
     }
 
     fn room(taken: &[&str], used: u64, max: u64) -> Room {

@@ -9,6 +9,7 @@ pub mod import;
 pub mod kubelet;
 pub mod login;
 pub mod secret;
+pub mod source;
 pub mod token;
 
 use serde_json::Value;

@@ -73,12 +73,23 @@ pub fn create(
     output: Format,
 ) -> Result<()> {
     let name = name(raw)?;
-    let dcj = dockerconfig(creds)?;
+    // A cloud source, or credentials as given.
+    let (data, source) = match crate::cmd::source::source_of(creds)? {
+        Some(source) => (None, Some(source)),
+        None => (
+            Some(SecretData {
+                dockerconfigjson: dockerconfig(creds)?,
+            }),
+            None,
+        ),
+    };
     if check {
-        let answer: LoginCheckResponse = api.post(
-            "/v2/admin/registryLoginChecks",
-            &json!({"data": {".dockerconfigjson": dcj}}),
-        )?;
+        // A source is minted for the check alone (the server keeps nothing).
+        let body = match (&data, &source) {
+            (Some(d), _) => json!({"data": {".dockerconfigjson": d.dockerconfigjson}}),
+            (None, s) => json!({ "source": s }),
+        };
+        let answer: LoginCheckResponse = api.post("/v2/admin/registryLoginChecks", &body)?;
         print_checks(&answer, Format::Table)?;
         if answer
             .results
@@ -92,10 +103,8 @@ pub fn create(
     }
     let body = CreateSecretRequest {
         name: name.to_string(),
-        data: Some(SecretData {
-            dockerconfigjson: dcj,
-        }),
-        source: None,
+        data,
+        source,
         expires_at: expires.map(str::to_owned),
     };
     let _: Value = api.post("/v2/admin/dockerRegistrySecrets", &body)?;
@@ -172,6 +181,10 @@ pub fn get(api: &Api, raw: &str, output: Format) -> Result<()> {
         &value,
         || {
             let mut out = table(&HEADERS, vec![row(&s)]);
+            if let Some(src) = &s.source {
+                out.push('\n');
+                out.push_str(&source_table(src));
+            }
             if !s.users.is_empty() {
                 out.push('\n');
                 out.push_str(&users_table(&s.users));
@@ -179,6 +192,27 @@ pub fn get(api: &Api, raw: &str, output: Format) -> Result<()> {
             out
         },
         || vec![s.name.clone()],
+    )
+}
+
+/// A brokered secret's source: its cloud, identifiers and the current
+/// credential's times (never a key).
+pub fn source_table(src: &shared::source::SourceInfo) -> String {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let id = src
+        .access_key_id
+        .clone()
+        .or_else(|| src.client_email.clone())
+        .or_else(|| src.client_id.clone())
+        .unwrap_or_else(|| "-".into());
+    table(
+        &["source", "identity", "minted", "runs out"],
+        vec![vec![
+            src.kind.provider().to_owned(),
+            id,
+            or_dash(&src.minted_at),
+            or_dash(&src.minted_until),
+        ]],
     )
 }
 
