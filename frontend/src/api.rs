@@ -8,7 +8,7 @@ use serde::Serialize;
 use shared::api::{
     AuditList, CreateSecretRequest, CreatedResponse, EntryEditRequest, ErrorBody,
     IdMessageResponse, LoginCheckResponse, ModifySecretRequest, QuotaResponse, RegistryUsers,
-    SecretData, SecretList, SecretStatus, SessionResponse, VersionList,
+    SecretData, SecretList, SecretStatus, SessionResponse, SourceRequest, VersionList,
 };
 use shared::apitoken::{CreateTokenRequest, TokenList};
 
@@ -76,6 +76,22 @@ pub async fn create(
     send(authed(Request::post(SECRETS), token).json(&body)).await
 }
 
+/// A brokered secret: minted from `source` at pull time (not now).
+pub async fn create_source(
+    token: &str,
+    name: &str,
+    source: SourceRequest,
+    expires_at: Option<String>,
+) -> Result<CreatedResponse, CallError> {
+    let body = CreateSecretRequest {
+        name: name.to_owned(),
+        data: None,
+        source: Some(source),
+        expires_at,
+    };
+    send(authed(Request::post(SECRETS), token).json(&body)).await
+}
+
 pub async fn modify(
     token: &str,
     name: &str,
@@ -93,6 +109,8 @@ pub enum Change {
     Replace(String),
     /// One registry entry edited, the rest kept (`entry`).
     Edit(EntryEditRequest),
+    /// A whole new cloud source (a rotated key).
+    Source(SourceRequest),
     /// Only the expiry changes.
     Keep,
 }
@@ -114,17 +132,18 @@ pub fn modify_body(change: Change, expiry: ExpiryChange) -> ModifyBody {
         ExpiryChange::Set(t) => (Some(t), None),
         ExpiryChange::Clear => (None, Some(())),
     };
-    let (data, entry) = match change {
-        Change::Replace(json) => (Some(data(&json)), None),
-        Change::Edit(e) => (None, Some(e)),
-        Change::Keep => (None, None),
+    let (data, entry, source) = match change {
+        Change::Replace(json) => (Some(data(&json)), None, None),
+        Change::Edit(e) => (None, Some(e), None),
+        Change::Source(s) => (None, None, Some(s)),
+        Change::Keep => (None, None, None),
     };
     ModifyBody {
         request: ModifySecretRequest {
             data,
             expires_at,
             entry,
-            source: None,
+            source,
         },
         clear_expiry,
     }
@@ -162,6 +181,21 @@ pub async fn check_given(
         expires_at: None,
         entry: None,
         source: None,
+    };
+    let req = authed(Request::post("/v2/admin/registryLoginChecks"), token).json(&body);
+    send(req).await
+}
+
+/// The login check of a source not saved yet: minted for the check alone.
+pub async fn check_source(
+    token: &str,
+    source: SourceRequest,
+) -> Result<LoginCheckResponse, CallError> {
+    let body = ModifySecretRequest {
+        data: None,
+        expires_at: None,
+        entry: None,
+        source: Some(source),
     };
     let req = authed(Request::post("/v2/admin/registryLoginChecks"), token).json(&body);
     send(req).await

@@ -93,3 +93,11 @@ pub fn set_title(page: &str) {
 pub fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
+
+/// A chosen or dropped file's text.
+pub async fn read_file(file: web_sys::File) -> Option<String> {
+    wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .ok()?
+        .as_string()
+}

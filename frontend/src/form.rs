@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 use shared::api::SecretStatus;
+
+use crate::cloud::{Cloud, CloudForm};
 use shared::{
     parse_dockerconfigjson, Credentials, DockerConfig, ParsedConfig, Registry, RegistryEntry,
     SecretName,
@@ -15,6 +17,29 @@ pub enum Kind {
     Private,
     /// A pasted raw `.dockerconfigjson`.
     Raw,
+    /// Amazon ECR: minted from an IAM access key at pull time.
+    Ecr,
+    /// Google Artifact Registry / GCR: minted from a service account key.
+    Gcp,
+    /// Azure Container Registry: minted from a service principal.
+    Acr,
+}
+
+impl Kind {
+    /// The cloud a brokered kind mints from.
+    pub fn cloud(self) -> Option<Cloud> {
+        match self {
+            Kind::Ecr => Some(Cloud::Ecr),
+            Kind::Gcp => Some(Cloud::Gcp),
+            Kind::Acr => Some(Cloud::Acr),
+            _ => None,
+        }
+    }
+
+    /// A username and password are typed (not pasted, not minted).
+    pub fn typed(self) -> bool {
+        matches!(self, Kind::DockerHub | Kind::Private)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +52,8 @@ pub struct CredentialForm {
     pub raw: String,
     /// Optional expiry, as typed (a date input gives YYYY-MM-DD).
     pub expires: String,
+    /// The cloud source, for the brokered kinds.
+    pub cloud: CloudForm,
 }
 
 /// A problem with one field, by the field's id in the page.
@@ -180,6 +207,24 @@ impl CredentialForm {
         if let Some(l) = login {
             form.username = l.username.clone();
             form.email = l.email.clone().unwrap_or_default();
+        }
+        // A brokered secret: its cloud and identifiers; the key is typed
+        // again to rotate it (it is never shown).
+        if let Some(src) = &status.source {
+            use shared::source::SourceType;
+            form.kind = match src.kind {
+                SourceType::AwsEcr => Kind::Ecr,
+                SourceType::GcpServiceAccount => Kind::Gcp,
+                SourceType::AzureServicePrincipal => Kind::Acr,
+            };
+            form.cloud = CloudForm {
+                registry: src.registry.clone(),
+                region: src.region.clone().unwrap_or_default(),
+                access_key_id: src.access_key_id.clone().unwrap_or_default(),
+                tenant: src.tenant_id.clone().unwrap_or_default(),
+                client_id: src.client_id.clone().unwrap_or_default(),
+                ..CloudForm::default()
+            };
         }
         form
     }

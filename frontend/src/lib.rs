@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod browser;
+pub mod cloud;
 pub mod decode;
 pub mod decoder_entry;
 pub mod edit;

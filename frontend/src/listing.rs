@@ -109,6 +109,17 @@ pub fn page(items: &[SecretStatus], index: usize) -> &[SecretStatus] {
     &items[start..end]
 }
 
+/// What a brokered secret's source says: which cloud mints it, and when
+/// the current credential runs out (or that none was minted yet).
+pub fn source_label(s: &SecretStatus) -> Option<String> {
+    let src = s.source.as_ref()?;
+    let when = match &src.minted_until {
+        Some(t) => format!("current credential runs out {}", short_time(t)),
+        None => "minted at the next pull".to_owned(),
+    };
+    Some(format!("minted by {}: {when}", src.kind.provider()))
+}
+
 /// The list's expiry cell: the date, and a word when it needs attention.
 pub fn expiry_label(s: &SecretStatus) -> (String, &'static str) {
     use shared::time::ExpiryState;
@@ -202,6 +213,25 @@ mod tests {
         assert_eq!((v.rows.len(), v.page, v.pages), (PAGE_SIZE, 3, 150));
         assert_eq!(v.summary, "61–80 of 3000 shown");
         assert_eq!(shown(&page3, "n001", 0).rows.len(), 1);
+    }
+
+    #[test]
+    fn a_brokered_secret_says_who_mints_it_and_when_it_runs_out() {
+        let mut x = s("ecr", "123456789012.dkr.ecr.us-east-1.amazonaws.com");
+        assert_eq!(source_label(&x), None);
+        x.source = serde_json::from_value(serde_json::json!({"type": "awsEcr",
+            "registry": "123456789012.dkr.ecr.us-east-1.amazonaws.com"}))
+        .ok();
+        assert_eq!(
+            source_label(&x).as_deref(),
+            Some("minted by Amazon ECR: minted at the next pull")
+        );
+        if let Some(src) = x.source.as_mut() {
+            src.minted_until = Some("2026-11-23T12:00:00Z".into());
+        }
+        assert!(source_label(&x)
+            .unwrap()
+            .contains("runs out 2026-11-23 12:00 UTC"));
     }
 
     #[test]

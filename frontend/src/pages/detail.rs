@@ -102,6 +102,7 @@ fn Loaded() -> impl IntoView {
                         </Show>
                         <dl class="meta">
                             <dt>"Registries"</dt><dd>{s.registries.join(", ")}</dd>
+                            {crate::listing::source_label(&s).map(|label| view! { <dt>"Credentials"</dt><dd id="source">{label}</dd> })}
                             <dt>{if s.users.len() > 1 { "Usernames" } else { "Username" }}</dt>
                             <dd id="usernames">{usernames(&s.users, s.users.len() > 1)}</dd>
                             <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use shared::api::{EntryEditRequest, RegistryLogin, SecretStatus};
+use shared::api::{EntryEditRequest, RegistryLogin, SecretStatus, SourceRequest};
 use shared::{ParsedConfig, SecretName};
 
 use crate::api::Change;
@@ -12,6 +12,7 @@ use crate::form::{
     error_for, masked_preview, name_error, CredentialForm, ExpiryChange, FieldError, Kind,
 };
 use crate::listing::short_time;
+use crate::pages::cloud_fields::CloudFields;
 use crate::pages::gate::RequireRole;
 use crate::pages::widgets::{route_secret, LoginResults};
 use crate::session::{use_ctx, Flash};
@@ -51,6 +52,9 @@ fn EditLoaded() -> impl IntoView {
 
 /// Where an API error's `target` belongs on this form.
 fn field_for(target: Option<&str>, kind: Kind) -> &'static str {
+    if let Some(field) = crate::cloud::api_field(target) {
+        return field;
+    }
     match target {
         Some("name") => "name",
         Some(t) if t.starts_with("data") && kind == Kind::Raw => "raw",
@@ -67,6 +71,8 @@ fn field_for(target: Option<&str>, kind: Kind) -> &'static str {
 enum Plan {
     Whole(ParsedConfig),
     Entry(Option<EntryEditRequest>),
+    /// A cloud source to mint from (create, or a rotated key).
+    Source(SourceRequest),
 }
 
 #[component]
@@ -97,6 +103,8 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             .unwrap_or_default(),
     );
     let status = StoredValue::new(existing.clone());
+    // An edit of a brokered secret keeps its source unless a key is typed.
+    let brokered = existing.as_ref().is_some_and(|s| s.source.is_some());
     let show_password = RwSignal::new(false);
     let touched = RwSignal::new(false);
     let api_error = RwSignal::new(None::<(&'static str, String)>);
@@ -104,6 +112,12 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
 
     let plan = Memo::new(move |_| {
         let f = form.get();
+        if let Some(cloud) = f.kind.cloud() {
+            if brokered && !f.cloud.has_key(cloud) {
+                return Ok(Plan::Entry(None));
+            }
+            return f.cloud.source(cloud).map(Plan::Source);
+        }
         match stored() {
             Some(s) if f.kind != Kind::Raw => entry_edit(&f, &s).map(Plan::Entry),
             _ => f.check().map(Plan::Whole),
@@ -118,6 +132,14 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
         // Typed credentials are tested as typed; an edit that keeps the
         // stored password tests what is stored, if nothing else changed.
         let typed = match plan.get_untracked() {
+            Ok(Plan::Source(source)) => {
+                testing.set(true);
+                leptos::task::spawn_local(async move {
+                    login.set(Some(api::check_source(&token, source).await));
+                    testing.set(false);
+                });
+                return;
+            }
             Ok(Plan::Whole(p)) => Some(p.config.to_json()),
             Ok(Plan::Entry(edit)) => match form.with_untracked(CredentialForm::check) {
                 Ok(p) => Some(p.config.to_json()),
@@ -204,6 +226,7 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             Plan::Entry(None) => Change::Keep,
             Plan::Entry(Some(e)) => Change::Edit(e),
             Plan::Whole(p) => Change::Replace(p.config.to_json()),
+            Plan::Source(s) => Change::Source(s),
         };
         // The browser holds the whole document only when it was typed in
         // full: then the next page offers files made from it.
@@ -213,7 +236,7 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
                 .with_untracked(CredentialForm::check)
                 .ok()
                 .map(|p| p.config),
-            Plan::Entry(_) => None,
+            Plan::Entry(_) | Plan::Source(_) => None,
         };
         let kind = form.get_untracked().kind;
         let token = ctx.token();
@@ -229,13 +252,17 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
                     ExpiryChange::Set(t) => Some(t),
                     ExpiryChange::Keep | ExpiryChange::Clear => None,
                 };
-                let json = match change {
-                    Change::Replace(json) => json,
+                match change {
+                    Change::Replace(json) => {
+                        api::create(&token, secret.as_str(), &json, expires_at)
+                            .await
+                            .map(|r| r.warnings)
+                    }
+                    Change::Source(s) => api::create_source(&token, secret.as_str(), s, expires_at)
+                        .await
+                        .map(|r| r.warnings),
                     Change::Edit(_) | Change::Keep => return,
-                };
-                api::create(&token, secret.as_str(), &json, expires_at)
-                    .await
-                    .map(|r| r.warnings)
+                }
             };
             busy.set(false);
             match result {
@@ -306,7 +333,11 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
                 {kind_radio(Kind::DockerHub, "kind-hub", "Docker Hub")}
                 {kind_radio(Kind::Private, "kind-private", "Private registry")}
                 {kind_radio(Kind::Raw, "kind-raw", if editing { "Replace with a pasted .dockerconfigjson" } else { "Paste a .dockerconfigjson" })}
+                {kind_radio(Kind::Ecr, "kind-ecr", "Amazon ECR")}
+                {kind_radio(Kind::Gcp, "kind-gcp", "Google Artifact Registry / GCR")}
+                {kind_radio(Kind::Acr, "kind-acr", "Azure Container Registry")}
             </fieldset>
+            <CloudFields form=form api_error=api_error touched=touched/>
 
             <Show when=move || form.get().kind == Kind::Private>
                 <label for="server">"Registry address"</label>
@@ -317,13 +348,13 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
             <Show when=move || form.get().kind == Kind::DockerHub>
                 <p class="hint">"Stored under Docker Hub's server key https://index.docker.io/v1/."</p>
             </Show>
-            <Show when=move || form.get().kind != Kind::Raw
-                fallback=move || view! {
-                    <label for="raw">".dockerconfigjson (JSON text or base64 of it)"</label>
-                    <textarea id="raw" rows="8" spellcheck="false" aria-describedby="raw-error"
-                        prop:value=move || form.get().raw on:input=set(|f, v| f.raw = v)></textarea>
-                    <p id="raw-error" class="field-error" role="alert">{shown_error("raw")}</p>
-                }>
+            <Show when=move || form.get().kind == Kind::Raw>
+                <label for="raw">".dockerconfigjson (JSON text or base64 of it)"</label>
+                <textarea id="raw" rows="8" spellcheck="false" aria-describedby="raw-error"
+                    prop:value=move || form.get().raw on:input=set(|f, v| f.raw = v)></textarea>
+                <p id="raw-error" class="field-error" role="alert">{shown_error("raw")}</p>
+            </Show>
+            <Show when=move || form.get().kind.typed()>
                 <label for="username">"Username"</label>
                 <input id="username" autocomplete="off" spellcheck="false" aria-describedby="username-error"
                     prop:value=move || form.get().username on:input=set(|f, v| f.username = v)/>
@@ -352,12 +383,13 @@ fn Editor(existing: Option<SecretStatus>) -> impl IntoView {
                 <button type="button" class="small" id="no-expiry" disabled=move || form.with(|f| f.expires.is_empty())
                     on:click=move |_| { form.update(|f| f.expires.clear()); api_error.set(None); }>"No expiry"</button>
             </div>
-            <p id="expires-hint" class="hint">{expiry_hint} " Registry tokens often expire (ECR after 12 hours, robot accounts after N days). The list flags secrets that expire within 14 days."</p>
+            <p id="expires-hint" class="hint">{expiry_hint} " Registry tokens often expire (robot accounts after N days); for Amazon ECR, Google and Azure choose the cloud above, and regcred mints fresh credentials at every pull. The list flags secrets that expire within 14 days."</p>
             <p id="expires-error" class="field-error" role="alert">{shown_error("expires")}</p>
 
             <h2>{if editing { "What the save changes" } else { "What will be stored" }}</h2>
             <pre id="preview" class="preview" aria-live="polite">{move || match plan.get() {
                 Ok(Plan::Whole(p)) => masked_preview(&p.config),
+                Ok(Plan::Source(s)) => crate::cloud::preview(&s),
                 Ok(Plan::Entry(e)) => stored().map(|s| describe(e.as_ref(), &s)).unwrap_or_default(),
                 Err(errs) => format!("Not ready yet: {}", errs.iter().map(|e: &FieldError| e.message.clone()).collect::<Vec<_>>().join("; ")),
             }}</pre>

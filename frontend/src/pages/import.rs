@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use shared::{classify, helper_command, ImportStatus, SecretName};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::form::name_error;
 use crate::import_plan::{over_quota, preselect, quota_line, shown_first, Room};
@@ -37,10 +36,6 @@ impl Row {
 pub fn Import() -> impl IntoView {
     browser::set_title("Import");
     view! { <RequireRole needs=shared::Action::Create what="import secrets"><Importer/></RequireRole> }
-}
-
-async fn read_file(file: web_sys::File) -> Option<String> {
-    JsFuture::from(file.text()).await.ok()?.as_string()
 }
 
 #[component]
@@ -122,7 +117,7 @@ fn Importer() -> impl IntoView {
             .and_then(|f| f.get(0));
         if let Some(file) = file {
             leptos::task::spawn_local(async move {
-                if let Some(t) = read_file(file).await {
+                if let Some(t) = crate::browser::read_file(file).await {
                     analyse(t)
                 }
             });
@@ -136,7 +131,7 @@ fn Importer() -> impl IntoView {
             .and_then(|f| f.get(0))
         {
             leptos::task::spawn_local(async move {
-                if let Some(t) = read_file(file).await {
+                if let Some(t) = crate::browser::read_file(file).await {
                     analyse(t)
                 }
             });

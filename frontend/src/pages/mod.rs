@@ -2,6 +2,7 @@
 //! gates in `gate`, a puller token's page in `puller`.
 
 pub mod activity;
+pub mod cloud_fields;
 pub mod decoder;
 pub mod deleted;
 pub mod detail;

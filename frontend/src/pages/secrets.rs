@@ -240,7 +240,8 @@ fn Row(
     view! {
         <tr>
             <td data-label="Name" class="name"><A href=format!("/secrets/{name}")>{name.clone()}</A></td>
-            <td data-label="Registries" class="registries">{s.registries.join(", ")}</td>
+            <td data-label="Registries" class="registries">{s.registries.join(", ")}
+                {crate::listing::source_label(&s).map(|label| view! { <span class="badge source">{label}</span> })}</td>
             <td data-label="Created" class="time">{short_time(&s.created_at)}</td>
             <td data-label="Modified" class="time">{short_time(&s.modified_at)}</td>
             <td data-label="Expires">{ let (text, class) = expiry_label(&s); view! { <span class=class>{text}</span> } }</td>
