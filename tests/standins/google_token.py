@@ -5,7 +5,9 @@ endpoint), `scope`, `iat` and `exp` (at most an hour). It makes two service
 accounts and prints one JSON line: `known` (a key file this endpoint
 trusts) and `unknown` (a key file it has never seen). Every grant answers
 ACCESS_TOKEN living LIFE seconds; GET /mints counts the grants.
-Usage: google_token.py PORT LIFE ACCESS_TOKEN
+Each grant is answered after DELAY_MS (default 300), so that pulls arriving
+together overlap one mint.
+Usage: google_token.py PORT LIFE ACCESS_TOKEN [DELAY_MS]
 """
 import json
 import sys
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 PORT, LIFE, ACCESS_TOKEN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+DELAY = int(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0.3
 TOKEN_URI = f"http://127.0.0.1:{PORT}/token"
 GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -93,8 +96,7 @@ class Handler(BaseHTTPRequestHandler):
                                      "error_description": f"Invalid JWT Signature. ({type(e).__name__})"})
         with lock:
             mints += 1
-        # Slow enough that pulls arriving together overlap one mint.
-        time.sleep(0.3)
+        time.sleep(DELAY)
         self.answer(200, {"access_token": ACCESS_TOKEN, "expires_in": LIFE, "token_type": "Bearer"})
 
 

@@ -163,7 +163,10 @@ fn ensure_pypi() -> Result<(), String> {
         ));
         return Ok(());
     }
-    step(&format!("PyPI packages {}: installing with pip", missing.join(" ")));
+    step(&format!(
+        "PyPI packages {}: installing with pip",
+        missing.join(" ")
+    ));
     let mut cmd = Command::new("python3");
     cmd.args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
         .args(&missing);
