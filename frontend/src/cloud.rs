@@ -5,7 +5,7 @@
 use shared::api::SourceRequest;
 use shared::source::parse_source;
 
-use crate::form::FieldError;
+use crate::field::FieldError;
 
 /// Which cloud mints the credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use serde_json::Value;
 use shared::api::SecretStatus;
 
 use crate::cloud::{Cloud, CloudForm};
+pub use crate::field::{error_for, FieldError};
 use shared::{
     parse_dockerconfigjson, Credentials, DockerConfig, ParsedConfig, Registry, RegistryEntry,
     SecretName,
@@ -54,13 +55,6 @@ pub struct CredentialForm {
     pub expires: String,
     /// The cloud source, for the brokered kinds.
     pub cloud: CloudForm,
-}
-
-/// A problem with one field, by the field's id in the page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
 }
 
 pub fn name_error(name: &str) -> Option<String> {
@@ -127,13 +121,6 @@ impl CredentialForm {
             _ => Err(errors),
         }
     }
-}
-
-pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
 }
 
 impl CredentialForm {

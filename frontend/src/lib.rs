@@ -13,6 +13,7 @@ pub mod cloud;
 pub mod decode;
 pub mod decoder_entry;
 pub mod edit;
+pub mod field;
 pub mod form;
 pub mod history;
 pub mod import_plan;
