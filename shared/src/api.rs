@@ -245,6 +245,103 @@ pub struct SecretStatus {
     /// was minted and runs out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceInfo>,
+    /// regcred: what the last check (scheduled or by hand) found; `unchecked`
+    /// until the first one after a create or an edit of the credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::health::Health>,
+}
+
+/// `POST /v2/admin/webhooks`: a receiver of the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookRequest {
+    /// https, or http to loopback where `REGCRED_ALLOW_HTTP_LOOPBACK` is set.
+    pub url: String,
+    /// `secret.failing`, `secret.recovered`, `secret.expiring`,
+    /// `secret.expired`, `webhook.test`; left out: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    /// `standard` (Standard Webhooks, the default) or `slack` (`{"text"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// The answer of a create: the signing secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedWebhook {
+    pub id: String,
+    /// `whsec_<base64>`: verify each delivery's `webhook-signature` with it.
+    pub secret: String,
+}
+
+/// A receiver as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookInfo {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub format: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookList {
+    pub count: u64,
+    pub resources: Vec<WebhookInfo>,
+}
+
+/// One event's delivery to one receiver, over all its attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryInfo {
+    /// The `webhook-id` every attempt carries.
+    pub id: String,
+    pub event: String,
+    pub created_at: String,
+    pub attempts: u32,
+    /// `delivered`, `retrying` or `failed`.
+    pub status: String,
+    /// The last attempt's HTTP status, or 0 when it got no answer.
+    pub last_status: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryList {
+    pub count: u64,
+    pub resources: Vec<DeliveryInfo>,
+}
+
+/// `GET /v2/admin/health`: how many secrets are in each state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HealthCounts {
+    /// State name (`ok`, `credentialsRejected`, ...) → number of secrets.
+    pub counts: std::collections::BTreeMap<String, u64>,
+}
+
+/// One check of a secret, as its history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckRecord {
+    pub checked_at: String,
+    pub status: crate::health::HealthStatus,
+    pub message: String,
+}
+
+/// `GET .../{name}/checks`: the last 20 checks, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckList {
+    pub count: u64,
+    pub resources: Vec<CheckRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -749,6 +846,9 @@ pub struct Paging {
     pub expiring_within_days: Option<u64>,
     /// regcred: `deleted=true` lists deleted secrets kept for undelete.
     pub deleted: bool,
+    /// regcred: `health=failing` lists only secrets whose last check
+    /// failed (every state but ok, expiringSoon and unchecked).
+    pub failing: bool,
 }
 
 impl Paging {
@@ -766,6 +866,14 @@ impl Paging {
                 }
                 "$count" => paging.count_total = boolean(key, value)?,
                 "deleted" => paging.deleted = boolean(key, value)?,
+                "health" if value == "failing" => paging.failing = true,
+                "health" => {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidQueryParameter,
+                        format!("\"health\" takes \"failing\", not {value:?}"),
+                    )
+                    .with_target("health"))
+                }
                 _ => {}
             }
         }
@@ -944,6 +1052,7 @@ mod tests {
                 count_total: true,
                 expiring_within_days: None,
                 deleted: false,
+                failing: false,
             }
         );
         for (k, v) in [

@@ -194,6 +194,51 @@ pub fn after_check(
     (watch, events)
 }
 
+/// How often every secret is checked when `REGCRED_CHECK_EVERY` is unset.
+pub const DEFAULT_CHECK_EVERY_SECS: i64 = 86_400;
+
+/// Parses `REGCRED_CHECK_EVERY`: a duration like `24h`, `30m`, `1h30m` or
+/// `0s` (every secret on every run, for tests), in seconds.
+pub fn parse_every(text: &str) -> Result<i64, String> {
+    let bad = || {
+        format!("REGCRED_CHECK_EVERY {text:?} is not a duration like \"24h\", \"30m\" or \"0s\"")
+    };
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let (mut total, mut digits) = (0i64, String::new());
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad()),
+        };
+        let n: i64 = digits.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        digits.clear();
+    }
+    if !digits.is_empty() || total > 366 * 86_400 {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// Whether a secret last checked at `checked_at` (never: `None`) is due at
+/// `now`, when every secret is checked at least once every `every` seconds.
+pub fn due(checked_at: Option<Timestamp>, now: Timestamp, every: i64) -> bool {
+    checked_at.is_none_or(|t| now.unix_seconds() - t.unix_seconds() >= every)
+}
+
 /// Parses `REGCRED_EXPIRY_WARN_DAYS`, e.g. `"14,7,1"`.
 pub fn parse_warn_days(text: &str) -> Result<Vec<u32>, String> {
     let days: Result<Vec<u32>, _> = text.split(',').map(|d| d.trim().parse()).collect();
@@ -221,6 +266,19 @@ mod tests {
     }
 
     const DAYS: [u32; 3] = [14, 7, 1];
+
+    #[test]
+    fn check_every_reads_durations() {
+        assert_eq!(parse_every("24h"), Ok(86_400));
+        assert_eq!(parse_every("1h30m"), Ok(5_400));
+        assert_eq!(parse_every("0s"), Ok(0));
+        assert!(parse_every("soon").is_err());
+        assert!(parse_every("12").is_err());
+        let now = at("2026-12-06T12:00:00Z");
+        assert!(due(None, now, 86_400));
+        assert!(!due(Some(at("2026-12-06T00:00:00Z")), now, 86_400));
+        assert!(due(Some(at("2026-12-06T12:00:00Z")), now, 0));
+    }
 
     #[test]
     fn one_event_per_change_of_state_never_one_per_run() {

@@ -58,6 +58,8 @@ pub enum Action {
     /// The whole store, sealed (`GET /v2/admin/backup`), and its restore.
     Backup,
     Restore,
+    /// Webhook receivers: add, list, remove, test, their deliveries.
+    ManageWebhooks,
 }
 
 impl Role {
@@ -114,6 +116,7 @@ impl Role {
                         | Purge
                         | Backup
                         | Restore
+                        | ManageWebhooks
                 ) || Role::Editor.allows(action)
             }
         }

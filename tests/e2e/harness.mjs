@@ -34,13 +34,17 @@ export async function freePort() {
 // The project's wrangler.toml without its [build] section: the test runs what
 // `cargo xtask test` built, and wrangler 4.86's second build at start would
 // restart the worker mid-test. Paths become absolute (the copy lives in a temp dir).
+// `/__scheduled` reaches the worker first, so `wrangler dev --test-scheduled`
+// (its scheduled trigger; `/cdn-cgi/handler/scheduled` goes to the assets
+// router in front, which has no scheduled handler) can run a cron.
 async function testConfig(dir) {
   const toml = await readFile(path.join(ROOT, 'wrangler.toml'), 'utf8');
   const out = toml
     .replace(/^\[build\]\n(?:(?!\[).*\n)*/m, '')
+    .replace(/^run_worker_first = \["\/v2\/\*"\]$/m, 'run_worker_first = ["/v2/*", "/__scheduled"]')
     .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(ROOT, 'worker', 'build', 'index.js'))}`)
     .replace(/^directory = .*$/m, `directory = ${JSON.stringify(path.join(ROOT, 'dist'))}`);
-  if (out.includes('[build]') || !out.includes(ROOT)) throw new Error('could not derive the test wrangler.toml');
+  if (out.includes('[build]') || !out.includes(ROOT) || !out.includes('/__scheduled')) throw new Error('could not derive the test wrangler.toml');
   const file = path.join(dir, 'wrangler.toml');
   await writeFile(file, out);
   return file;
@@ -51,8 +55,8 @@ async function testConfig(dir) {
  * the Durable Object's storage in, kept after `stop()` (to start it again on
  * the same state); by default a throwaway one.
  */
-export async function startWorker({ timeoutMs = 180_000, vars = {}, state } = {}) {
-  return startWranglerDev({ config: testConfig, timeoutMs, vars, state });
+export async function startWorker({ timeoutMs = 180_000, vars = {}, state, args = [] } = {}) {
+  return startWranglerDev({ config: testConfig, timeoutMs, vars, state, args });
 }
 
 /**

@@ -19,16 +19,31 @@ export async function startRegistry(user, password) {
     `auth: {htpasswd: {realm: regcred-test, path: ${path.join(dir, 'htpasswd')}}}`,
     '',
   ].join('\n'));
-  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => { child.kill(); await rm(dir, { recursive: true, force: true }); };
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${url}/v2/`);
-      if (r.status === 401) return { child, url, host: `127.0.0.1:${port}`, stop };
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let child;
+  const serve = async () => {
+    child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`${url}/v2/`)).status === 401) return true;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  };
+  const halt = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill();
+  });
+  const stop = async () => { await halt(); await rm(dir, { recursive: true, force: true }); };
+  /** The registry's password changed (as a rotation at the registry does): restarted on its port with a new htpasswd. */
+  const setPassword = async (newPassword) => {
+    await halt();
+    await writeFile(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', user, newPassword]).toString());
+    if (!(await serve())) throw new Error('docker-registry did not restart');
+  };
+  if (await serve()) return { get child() { return child; }, url, host: `127.0.0.1:${port}`, stop, setPassword };
   await stop();
   throw new Error('docker-registry did not start');
 }

@@ -354,6 +354,38 @@ async fn dispatch<S: Store>(
             secrets::create(ctx, cfg, valid, &preconditions(req), &who.label).await
         }
         Op::Quota => secrets::quota(ctx, cfg, &req.query, scope).await,
+        Op::HealthCounts => secrets::health_counts(ctx, scope).await,
+        Op::CreateWebhook => crate::webhooks::create(ctx, cfg, &req.body).await,
+        Op::ListWebhooks => crate::webhooks::list(ctx).await,
+        Op::RemoveWebhook => {
+            crate::webhooks::remove(ctx, admitted.params.id.as_deref().unwrap_or_default()).await
+        }
+        Op::Deliveries => {
+            crate::webhooks::deliveries(ctx, admitted.params.id.as_deref().unwrap_or_default())
+                .await
+        }
+        Op::TestWebhook => {
+            let raw = admitted.params.id.as_deref().unwrap_or_default();
+            let id = crate::webhooks::existing(ctx.store, raw).await?;
+            let data = shared::webhook::EventData {
+                name: String::new(),
+                registries: Vec::new(),
+                status: "ok".into(),
+                message: "a test event sent from regcred".into(),
+                failing_since: None,
+                expires_at: None,
+            };
+            crate::outbox::queue(ctx, cfg, shared::webhook::EventType::Test, &data, Some(&id))
+                .await;
+            Ok(Response::json(
+                202,
+                &shared::api::IdMessageResponse {
+                    id,
+                    message: "A webhook.test event is on its way".into(),
+                    warnings: Vec::new(),
+                },
+            ))
+        }
         Op::DryRunCheck => login::check_given(ctx, cfg, &req.body).await,
         Op::Audit => audit::list(ctx.store, &req.query, scope).await,
         // The audit record names the secret the registry resolved to.
@@ -385,6 +417,7 @@ async fn dispatch<S: Store>(
         | Op::Delete
         | Op::Pull
         | Op::Check
+        | Op::Checks
         | Op::Versions
         | Op::RestoreVersion
         | Op::Undelete
@@ -413,6 +446,7 @@ async fn dispatch<S: Store>(
                     };
                     login::check_stored(ctx, cfg, &name, caller).await
                 }
+                Op::Checks => crate::watch::checks(ctx, &name).await,
                 Op::Versions => versions::versions(ctx, cfg, &name).await,
                 Op::RestoreVersion => {
                     let v = admitted.params.version.as_deref().unwrap_or_default();

@@ -78,6 +78,7 @@ fn action_word(action: Action) -> Option<&'static str> {
         Action::Purge => "purge",
         Action::Backup => "backup",
         Action::Restore => "restore",
+        Action::ManageWebhooks => "webhook",
         _ => return None,
     })
 }

@@ -26,8 +26,14 @@ use crate::mint::{mint, Minting};
 use crate::record::{self, SecretMeta};
 use crate::store::{Store, Stored};
 
-/// The current credential, sealed, in the secret's own object.
+/// The current credential, sealed, in the secret's own object
+/// (`minted:<name>`: named, so a store holding several secrets, as native
+/// tests use, keeps each one's apart).
 pub const CURRENT_KEY: &str = "minted:";
+
+fn current_key(name: &SecretName) -> String {
+    format!("{CURRENT_KEY}{name}")
+}
 
 /// Who pulled, for the mint's audit record.
 #[derive(Clone, Copy)]
@@ -104,7 +110,7 @@ async fn kept<S: Store>(
     name: &SecretName,
     version: u64,
 ) -> Option<Current> {
-    let stored = ctx.store.get(CURRENT_KEY).await.ok()??;
+    let stored = ctx.store.get(&current_key(name)).await.ok()??;
     let plain = cfg.keyring.open(name, version, &stored.value).ok()?;
     serde_json::from_slice(&plain).ok()
 }
@@ -165,7 +171,9 @@ async fn keep_current<S: Store>(
     let mut meta = SecretMeta::of(stored);
     let plain = serde_json::to_vec(current).unwrap_or_default();
     let (sealed, _) = record::seal_text(ctx, cfg, name, meta.version, &plain)?;
-    ctx.store.put(CURRENT_KEY, &sealed, &Value::Null).await?;
+    ctx.store
+        .put(&current_key(name), &sealed, &Value::Null)
+        .await?;
     if let Some(info) = meta.source.as_mut() {
         info.minted_at = Some(current.minted().to_string());
         info.minted_until = Some(current.expires().to_string());

@@ -27,6 +27,12 @@ pub struct Config {
     pub versions: u32,
     /// Days a deleted secret (and a recreated name's old history) is kept.
     pub retention_days: u32,
+    /// `REGCRED_CHECK_EVERY`: every secret is checked at least this often (seconds).
+    pub check_every_secs: i64,
+    /// `REGCRED_EXPIRY_WARN_DAYS`: the days before an expiry that warn.
+    pub warn_days: Vec<u32>,
+    /// `REGCRED_WEBHOOK_RETRY_SECONDS`: the delays between delivery attempts.
+    pub webhook_retry_secs: Vec<u32>,
 }
 
 /// `REGCRED_ACCESS_TEAM_DOMAIN`, `REGCRED_ACCESS_AUD`, `REGCRED_ACCESS_ROLES`.
@@ -78,6 +84,18 @@ impl Config {
         )?;
         let allow_http_loopback =
             get("REGCRED_ALLOW_HTTP_LOOPBACK").is_some_and(|v| v.trim() == "true");
+        let check_every_secs = get("REGCRED_CHECK_EVERY")
+            .map_or(Ok(shared::health::DEFAULT_CHECK_EVERY_SECS), |v| {
+                shared::health::parse_every(&v)
+            })?;
+        let warn_days = get("REGCRED_EXPIRY_WARN_DAYS").map_or_else(
+            || Ok(shared::health::DEFAULT_WARN_DAYS.to_vec()),
+            |v| shared::health::parse_warn_days(&v),
+        )?;
+        let webhook_retry_secs = get("REGCRED_WEBHOOK_RETRY_SECONDS").map_or_else(
+            || Ok(shared::webhook::DEFAULT_RETRY_SECONDS.to_vec()),
+            |v| shared::webhook::parse_retry_seconds(&v),
+        )?;
         Ok(Config {
             tokens: TokenTable::parse(&tokens)?,
             keyring: Keyring::parse(&keys)?,
@@ -87,6 +105,9 @@ impl Config {
             access: access_settings(&get, allow_http_loopback)?,
             versions,
             retention_days,
+            check_every_secs,
+            warn_days,
+            webhook_retry_secs,
         })
     }
 }

@@ -34,7 +34,8 @@ pub const MOVED_KEY: &str = "moved:";
 
 /// The keys only the directory holds (`deleted:<name>` rows hold a deleted
 /// secret's metadata, which the deleted list shows).
-pub const OWN_PREFIXES: [&str; 7] = [
+pub const OWN_PREFIXES: [&str; 8] = [
+    crate::outbox::OUTBOX_PREFIX,
     LIVE_PREFIX,
     COUNT_KEY,
     HELD_PREFIX,

@@ -74,8 +74,49 @@ pub async fn internal<S: Store, R: Rooms>(
                 &directory::holders(store, &h.host).await?,
             ))
         }
+        op::SWEEP => {
+            let ask: SweepAsk = serde_json::from_slice(body).map_err(bad_call)?;
+            Ok(Response::json(200, &sweep(store, rooms, &ask).await?))
+        }
         other => Err(bad_call(format!("the directory has no call {other}"))),
     }
+}
+
+/// What a sweep needs to know: the retention and the time of the run.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct SweepAsk {
+    pub retention_days: u32,
+    pub now: i64,
+}
+
+/// Deleted secrets the scheduled run may drop in one call.
+const SWEEP_PER_RUN: u32 = 100;
+
+/// Asks each deleted secret past retention (its row holds its metadata)
+/// to drop itself; its object then tells the directory it is gone.
+async fn sweep<S: Store, R: Rooms>(
+    store: &S,
+    rooms: &R,
+    ask: &SweepAsk,
+) -> Result<u64, StoreError> {
+    let page = store
+        .list(shared::backup::DELETED_PREFIX, None, SWEEP_PER_RUN)
+        .await?;
+    let now = shared::time::Timestamp::from_unix_seconds(ask.now);
+    let mut swept = 0;
+    for k in &page.keys {
+        let meta: crate::record::SecretMeta = k.read_metadata().unwrap_or_default();
+        let ended = meta
+            .deleted_at
+            .as_deref()
+            .is_some_and(|d| shared::retention::expired(d, ask.retention_days, now));
+        let name = SecretName::parse(&k.name[shared::backup::DELETED_PREFIX.len()..]);
+        if let (true, Ok(name)) = (ended, name) {
+            let gone: u64 = call(rooms, Target::Secret(&name), op::SWEEP_ONE, &()).await?;
+            swept += gone;
+        }
+    }
+    Ok(swept)
 }
 
 /// Moves the legacy object's names, at most [`MOVE_PER_REQUEST`] of them:

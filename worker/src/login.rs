@@ -3,7 +3,7 @@
 
 use shared::address;
 use shared::api::{ApiError, LoginCheckResponse};
-use shared::brokered::{parse_content, Current};
+use shared::brokered::Current;
 use shared::login::{
     deadline_ms, LoginOutcome, LoginResult, Probe, Step, CHECK_BUDGET_MS, MAX_REGISTRIES_PER_CHECK,
 };
@@ -11,12 +11,11 @@ use shared::requests::{parse_check_body, Content};
 use shared::source::Source;
 use shared::{DockerConfig, RegistryEntry, SecretName};
 
-use crate::brokered::{self, Caller};
+use crate::brokered::Caller;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::Response;
 use crate::mint::{mint, Minting};
-use crate::record::{load, open};
 use crate::store::Store;
 
 /// More steps than any honest registry needs (https ping, http ping,
@@ -41,6 +40,25 @@ async fn probe_all<S: Store>(
     cfg: &Config,
     config: &DockerConfig,
 ) -> Result<Response, ApiError> {
+    Ok(answer(probe(ctx, cfg, config).await))
+}
+
+/// The check's answer; its outcome (for the audit trail) is its result:
+/// the first registry that did not say ok.
+pub fn answer(checked: LoginCheckResponse) -> Response {
+    let failed = checked.results.iter().find(|r| r.result != LoginResult::Ok);
+    let outcome = failed.and_then(|r| serde_json::to_value(&r.result).ok());
+    let mut resp = Response::json(200, &checked);
+    resp.outcome = outcome.and_then(|v| v.as_str().map(str::to_owned));
+    resp
+}
+
+/// Logs in to each registry of `config` (see `probe_all`).
+pub async fn probe<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    config: &DockerConfig,
+) -> LoginCheckResponse {
     let allow_http = cfg.allow_http_loopback;
     let deadline = Some(deadline_ms(ctx.now.epoch_ms()));
     let entries = config.entries();
@@ -98,44 +116,22 @@ async fn probe_all<S: Store>(
         out_of_time |= outcome.result == LoginResult::NotChecked;
         results.push(outcome);
     }
-    // A check's outcome is its result, so failing checks can be found in
-    // the audit trail: the first registry that did not say ok.
-    let failed = results.iter().find(|r| r.result != LoginResult::Ok);
-    let outcome = failed.and_then(|r| serde_json::to_value(&r.result).ok());
-    let mut resp = Response::json(200, &LoginCheckResponse { results });
-    resp.outcome = outcome.and_then(|v| v.as_str().map(str::to_owned));
-    Ok(resp)
+    LoginCheckResponse { results }
 }
 
 /// `POST /v2/admin/dockerRegistrySecrets/{name}/check`
-/// A brokered secret mints (by its own object, which keeps the credential
-/// for the pulls after), then logs in with what it minted.
+/// `POST /v2/admin/dockerRegistrySecrets/{name}/check`, in the secret's own
+/// object: a brokered secret mints first, and what the check finds is the
+/// secret's health (`watch.rs`), as a scheduled check's is.
 pub async fn check_stored<S: Store>(
     ctx: &Ctx<'_, S>,
     cfg: &Config,
     name: &SecretName,
     caller: Caller<'_>,
 ) -> Result<Response, ApiError> {
-    let stored = load(ctx, name).await?;
-    let text = open(cfg, name, &stored)?;
-    // Stored before today's rules, maybe: read as stored (an old email stays).
-    let source = match parse_content(&text).map_err(shared::requests::config_error)? {
-        Content::Static(parsed) => return probe_all(ctx, cfg, &parsed.config).await,
-        Content::Brokered(source) => source,
-    };
-    let current = match ctx
-        .store
-        .current(name, caller.actor, caller.request_id)
-        .await?
-    {
-        Some(answer) => answer?,
-        None => {
-            brokered::current(ctx, cfg, name, &stored, &source, caller)
-                .await?
-                .current
-        }
-    };
-    probe_all(ctx, cfg, &document(&current, &source)?).await
+    let checked = crate::watch::check(ctx, cfg, name, caller).await?;
+    crate::outbox::emit(ctx, cfg, name, &checked).await;
+    Ok(answer(checked.results))
 }
 
 /// `POST /v2/admin/registryLoginChecks` with `{"data": {".dockerconfigjson"}}`

@@ -37,6 +37,15 @@ pub enum Op {
     Purge,
     Backup,
     Restore,
+    /// A secret's last checks.
+    Checks,
+    /// How many secrets are in each health state.
+    HealthCounts,
+    CreateWebhook,
+    ListWebhooks,
+    RemoveWebhook,
+    TestWebhook,
+    Deliveries,
 }
 
 /// Where an admitted request is served.
@@ -179,11 +188,69 @@ pub const OPERATIONS: &[Operation] = &[
         Unread,
         Edge,
     ),
+    // In the secret's object: what a check finds is the secret's health.
     row(
         Post,
         "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/check",
         Op::Check,
         Some(Action::CheckLogin),
+        Unread,
+        Secret,
+    ),
+    row(
+        Get,
+        "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/checks",
+        Op::Checks,
+        Some(Action::Read),
+        Unread,
+        Secret,
+    ),
+    row(
+        Get,
+        "/v2/admin/health",
+        Op::HealthCounts,
+        Some(Action::List),
+        Unread,
+        Edge,
+    ),
+    row(
+        Post,
+        "/v2/admin/webhooks",
+        Op::CreateWebhook,
+        Some(Action::ManageWebhooks),
+        JSON,
+        Edge,
+    ),
+    row(
+        Get,
+        "/v2/admin/webhooks",
+        Op::ListWebhooks,
+        Some(Action::ManageWebhooks),
+        Unread,
+        Edge,
+    ),
+    row(
+        Delete,
+        "/v2/admin/webhooks/{id}",
+        Op::RemoveWebhook,
+        Some(Action::ManageWebhooks),
+        Unread,
+        Edge,
+    ),
+    // The directory queues the test event and its alarm delivers it.
+    row(
+        Post,
+        "/v2/admin/webhooks/{id}/test",
+        Op::TestWebhook,
+        Some(Action::ManageWebhooks),
+        Unread,
+        Directory,
+    ),
+    row(
+        Get,
+        "/v2/admin/webhooks/{id}/deliveries",
+        Op::Deliveries,
+        Some(Action::ManageWebhooks),
         Unread,
         Edge,
     ),

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::api::{ApiError, ErrorCode, SecretStatus};
+use shared::health::{Health, Watch};
 use shared::source::SourceInfo;
 use shared::time::Timestamp;
 use shared::{parse_stored_dockerconfigjson, DockerConfig, SecretName};
@@ -57,6 +58,10 @@ pub struct SecretMeta {
     /// credential's times (never a key or a credential).
     #[serde(rename = "s", skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceInfo>,
+    /// What the last check found, and the expiry warning already sent;
+    /// absent (unchecked) after a create or an edit.
+    #[serde(rename = "h", skip_serializing_if = "Option::is_none")]
+    pub watch: Option<Watch>,
 }
 
 impl Default for SecretMeta {
@@ -73,6 +78,7 @@ impl Default for SecretMeta {
             created_by: None,
             deleted_at: None,
             source: None,
+            watch: None,
         }
     }
 }
@@ -105,6 +111,7 @@ impl SecretMeta {
             purge_after: None,
             users: Vec::new(),
             source: self.source,
+            health: Some(self.watch.map_or_else(Health::unchecked, |w| w.health)),
         }
     }
 }
@@ -170,6 +177,7 @@ pub fn metadata(
         created_by: (!by.is_empty()).then(|| by.to_owned()),
         deleted_at: None,
         source: None,
+        watch: None,
     };
     fit(&meta, registries)
 }

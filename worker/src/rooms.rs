@@ -55,6 +55,12 @@ pub mod op {
     pub const RECORD: &str = "record";
     /// Secret: a brokered secret's current credential, minted if due.
     pub const CURRENT: &str = "current";
+    /// Secret: a scheduled check; records the health, sends its events.
+    pub const CHECK: &str = "check";
+    /// Secret: drop its deleted record if its retention ended.
+    pub const SWEEP_ONE: &str = "sweep-one";
+    /// Directory: sweep every deleted secret past retention.
+    pub const SWEEP: &str = "sweep";
     /// Secret: move in from the legacy object if not yet, tell the directory.
     pub const TOUCH: &str = "touch";
     /// Secret: a page of its records (a backup page).

@@ -151,6 +151,23 @@ pub async fn internal<S: Store, R: Rooms>(
                 .map(|h| h.current);
             Ok(Response::json(200, &answer))
         }
+        op::CHECK => {
+            let who: Puller = serde_json::from_slice(body).map_err(bad_call)?;
+            let caller = Caller {
+                actor: &who.actor,
+                request_id: &who.request_id,
+            };
+            let checked = crate::watch::check(ctx, cfg, name, caller).await?;
+            crate::outbox::emit(ctx, cfg, name, &checked).await;
+            let status = checked.watch.health.status;
+            Ok(Response::json(200, &crate::schedule::Checked { status }))
+        }
+        op::SWEEP_ONE => {
+            let policy = crate::history::Policy::of(cfg, ctx.now);
+            let gone = crate::history::sweep(ctx.store, &policy).await?;
+            publish_due(ctx.store, cfg, rooms, name).await?;
+            Ok(Response::json(200, &gone))
+        }
         op::TOUCH => {
             publish_due(ctx.store, cfg, rooms, name).await?;
             Ok(Response::json(200, &()))

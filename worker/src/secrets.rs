@@ -39,7 +39,8 @@ pub async fn list<S: Store>(
     let window = Window::of(&paging, u64::MAX);
     // With the expiry filter, only matching secrets count.
     let days = paging.expiring_within_days;
-    let filtered = days.is_some() || scope.is_some();
+    let failing = paging.failing;
+    let filtered = days.is_some() || scope.is_some() || failing;
     let (resources, total) = walk(ctx.store, PREFIX, window, filtered, |k| {
         let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
         if !sees(scope, name) {
@@ -49,6 +50,9 @@ pub async fn list<S: Store>(
             .read_metadata::<SecretMeta>()
             .unwrap_or_default()
             .status(name, Some(now));
+        if failing && !status.health.as_ref().is_some_and(|h| h.status.failing()) {
+            return None;
+        }
         let wanted = match days {
             None => true,
             Some(days) => status
@@ -119,6 +123,33 @@ pub async fn get<S: Store>(
 
 /// The assembled `.dockerconfigjson`; its expiry, if any, in `Expires-At`
 /// (the body is the plain document a client merges into its config).
+/// `GET /v2/admin/health`: how many secrets (the caller may see) are in
+/// each state, from the list metadata alone.
+pub async fn health_counts<S: Store>(
+    ctx: &Ctx<'_, S>,
+    scope: Option<&Scope>,
+) -> Result<Response, ApiError> {
+    let (states, _) = walk(ctx.store, PREFIX, Window::all(), true, |k| {
+        let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
+        if !sees(scope, name) {
+            return None;
+        }
+        let meta = k.read_metadata::<SecretMeta>().unwrap_or_default();
+        let status = meta
+            .watch
+            .map_or(shared::health::HealthStatus::Unchecked, |w| w.health.status);
+        serde_json::to_value(status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    })
+    .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for s in states {
+        *counts.entry(s).or_insert(0u64) += 1;
+    }
+    Ok(Response::json(200, &shared::api::HealthCounts { counts }))
+}
+
 /// A brokered secret's document holds the credential minted from its
 /// source, and `Expires-At` is that credential's expiry.
 pub async fn pull<S: Store>(

@@ -86,6 +86,8 @@ pub struct WriteThrough<'a, D, K> {
 pub fn private(key: &str) -> bool {
     key.starts_with(crate::name_state::PUBLISHED_KEY)
         || key.starts_with(crate::brokered::CURRENT_KEY)
+        || key.starts_with(crate::watch::CHECKS_KEY)
+        || key.starts_with(crate::outbox::OUTBOX_PREFIX)
         || key.starts_with(crate::secret_room::READY_KEY)
         || key.starts_with(shared::backup::VERSION_PREFIX)
         || key.starts_with(shared::backup::DELETED_PREFIX)

@@ -1123,7 +1123,9 @@ fn each_request_is_served_where_the_table_says() {
         (Get, s.to_string(), Edge),
         (Get, format!("{s}?deleted=true"), Directory),
         (Get, format!("{s}/a"), Edge),
-        (Post, format!("{s}/a/check"), Edge),
+        (Post, format!("{s}/a/check"), Secret),
+        (Get, format!("{s}/a/checks"), Secret),
+        (Get, "/v2/admin/health".to_string(), Edge),
         (Post, "/v2/admin/registryLoginChecks".to_string(), Edge),
     ] {
         assert_eq!(

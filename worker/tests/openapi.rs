@@ -203,7 +203,7 @@ fn registry_credentials() {}
 fn pullable_registries() {}
 
 #[utoipa::path(post, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/check", tag = "regcred extensions",
-    description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. Roles: editor, admin.",
+    description = "Logs in to each registry of the stored secret (Docker Registry HTTP API v2: /v2/, then the Basic or Bearer challenge) and says whether the credentials work. Never echoes them. A brokered secret mints first. What it finds becomes the secret's `health`, as a scheduled check's does (and may send webhook events). Roles: editor, admin.",
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
         (status = 200, description = "One outcome per registry", body = LoginCheckResponse),
@@ -226,6 +226,79 @@ fn check() {}
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     ))]
 fn dry_run_check() {}
+
+#[utoipa::path(get, path = "/v2/admin/dockerRegistrySecrets/{dockerRegistryName}/checks", tag = "regcred extensions",
+    description = "The secret's last 20 checks (scheduled or by hand), newest first. Roles: viewer, editor, admin.",
+    params(("dockerRegistryName" = String, Path, description = NAME)),
+    responses(
+        (status = 200, description = "The checks", body = shared::api::CheckList),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
+    ))]
+fn checks() {}
+
+#[utoipa::path(get, path = "/v2/admin/health", tag = "regcred extensions",
+    description = "How many secrets (that the token may see) are in each health state. Roles: viewer, editor, admin.",
+    responses(
+        (status = 200, description = "Counts by state", body = shared::api::HealthCounts),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn health_counts() {}
+
+#[utoipa::path(post, path = "/v2/admin/webhooks", tag = "regcred extensions",
+    description = "Adds a receiver of the events (`secret.failing`, `secret.recovered`, `secret.expiring`, `secret.expired`, `webhook.test`), signed per Standard Webhooks. The signing secret is shown this once. Role: admin.",
+    request_body(content = shared::api::CreateWebhookRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The receiver's id and secret", body = shared::api::CreatedWebhook),
+        (status = 400, description = "Invalid url (the login check's address rules), events or format", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn create_webhook() {}
+
+#[utoipa::path(get, path = "/v2/admin/webhooks", tag = "regcred extensions",
+    description = "The receivers, never a secret. Role: admin.",
+    responses(
+        (status = 200, description = "The receivers", body = shared::api::WebhookList),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn list_webhooks() {}
+
+#[utoipa::path(delete, path = "/v2/admin/webhooks/{id}", tag = "regcred extensions",
+    description = "Removes a receiver; nothing is sent to it again. Role: admin.",
+    params(("id" = String, Path, description = "The receiver's id")),
+    responses(
+        (status = 202, description = "Removed", body = IdMessageResponse),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such receiver", body = ErrorBody),
+    ))]
+fn remove_webhook() {}
+
+#[utoipa::path(post, path = "/v2/admin/webhooks/{id}/test", tag = "regcred extensions",
+    description = "Sends the receiver a `webhook.test` event, retried like any other. Role: admin.",
+    params(("id" = String, Path, description = "The receiver's id")),
+    responses(
+        (status = 202, description = "Queued", body = IdMessageResponse),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such receiver", body = ErrorBody),
+    ))]
+fn test_webhook() {}
+
+#[utoipa::path(get, path = "/v2/admin/webhooks/{id}/deliveries", tag = "regcred extensions",
+    description = "Each event sent to the receiver, newest first: its `webhook-id`, attempts, `delivered` / `retrying` / `failed`, the last HTTP status. Role: admin.",
+    params(("id" = String, Path, description = "The receiver's id")),
+    responses(
+        (status = 200, description = "The deliveries", body = shared::api::DeliveryList),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such receiver", body = ErrorBody),
+    ))]
+fn deliveries() {}
 
 #[utoipa::path(get, path = "/v2/admin/auditEvents", tag = "regcred extensions",
     description = "The audit trail, newest first: creates, modifies, deletes, puller reads, login checks, failed authentications and forbidden attempts, token creates and revokes. Holds no secret. A scoped token sees only events about secrets its scope matches. Roles: editor, admin.",
@@ -537,11 +610,13 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes, versions and undelete, backup and restore, and extra metadata. Every write (create, modify, restore) makes a version, and each secret keeps its last REGCRED_VERSIONS (default 10), the current one included; a DELETE answers as SAP's does, but keeps the secret for REGCRED_RETENTION_DAYS (default 30) for undelete, and creating the name again goes on numbering from it, its history restorable until that retention ends. Every route that takes GET also takes HEAD (the same answer without its body); any method a route does not take, OPTIONS included (CORS is same origin only), is a 405 with Allow.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap, versions, restore_version, undelete, purge, backup, restore),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, checks, health_counts, create_webhook, list_webhooks, remove_webhook, test_webhook, deliveries, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap, versions, restore_version, undelete, purge, backup, restore),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, VersionInfo, VersionList, BackupItem, BackupPage, RestoreChunk, RestoreResult, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers, shared::api::EntryEditRequest, shared::api::RegistryLogin, shared::api::SourceRequest, shared::source::SourceInfo, shared::source::SourceType,
+        shared::health::Health, shared::health::HealthStatus, shared::api::CheckList, shared::api::CheckRecord, shared::api::HealthCounts,
+        shared::api::CreateWebhookRequest, shared::api::CreatedWebhook, shared::api::WebhookInfo, shared::api::WebhookList, shared::api::DeliveryInfo, shared::api::DeliveryList,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth, &Constraints),

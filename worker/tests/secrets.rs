@@ -46,6 +46,7 @@ fn metadata_by_retrying(
             created_by: Some("deploy-bot".into()),
             deleted_at: None,
             source: None,
+            watch: None,
         };
         let value = serde_json::to_value(&m).unwrap();
         if value.to_string().len() <= MAX_METADATA_BYTES || kept == 0 {

@@ -63,6 +63,8 @@ const REPAIR_AFTER_MS: i64 = 10_000;
 const KV_FAILED_RETRY_MS: i64 = 2_000;
 /// And this long after a pass that left work undone.
 const RETRY_AFTER_MS: i64 = 30_000;
+/// A queued webhook delivery's first attempt.
+const DELIVER_AFTER_MS: i64 = 500;
 /// `REGCRED_TEST_FAILPOINT=after-commit`: every secret write stops after the
 /// object's commit and before KV, as a crash there would. Only for the fault
 /// tests; never set it in production.
@@ -171,11 +173,17 @@ impl DurableObject for SecretWriter {
             let what = call.clone().unwrap_or_else(|| req.inner().method());
             worker::console_log!("regcred-object {} {what}", role.text());
         }
-        match &role {
+        let resp = match &role {
             Role::Secret(name) => self.secret(req, name, call, &store, &rooms).await,
             Role::Directory => self.directory(req, call, &store, &rooms).await,
             Role::Legacy => self.legacy(req, call, &store).await,
+        };
+        // A webhook delivery was queued: its first attempt within seconds.
+        if crate::outbox::take_queued() {
+            self.alarm_set.set(false);
+            self.arm(DELIVER_AFTER_MS).await;
         }
+        resp
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -209,21 +217,39 @@ impl DurableObject for SecretWriter {
                 left
             })
             .await;
+        // Deliveries run outside the turn too: a receiver that hangs must
+        // not hold up a write.
+        let next_delivery = match config.as_ref() {
+            Ok(cfg) => {
+                let parts = Parts::new(&self.env);
+                let ctx = parts.ctx(&store);
+                crate::outbox::deliver_due(&ctx, cfg).await
+            }
+            Err(_) => None,
+        };
         // The move runs outside the turn: it calls secrets' objects, which
         // call the directory back.
         let moved = match role {
             Role::Directory => directory_room::migrate(&store, &rooms).await,
             _ => Ok(true),
         };
+        // Wake for whichever is due first: the next batch of the move, a
+        // retry of what failed, the next delivery.
+        let mut wake: Option<i64> =
+            next_delivery.map(|due| (due - runtime::now().epoch_ms()).max(0));
+        let mut soon = |ms: i64| wake = Some(wake.map_or(ms, |w| w.min(ms)));
         match moved {
-            // Moved a batch: on with the next at once.
-            Ok(false) => self.arm(0).await,
+            Ok(false) => soon(0),
             Err(e) => {
                 worker::console_error!("regcred's move into objects per secret: {}", e.0);
-                self.arm(RETRY_AFTER_MS).await;
+                soon(RETRY_AFTER_MS);
             }
-            Ok(true) if left > 0 => self.arm(RETRY_AFTER_MS).await,
+            Ok(true) if left > 0 => soon(RETRY_AFTER_MS),
             Ok(true) => {}
+        }
+        if let Some(ms) = wake {
+            self.alarm_set.set(false);
+            self.arm(ms).await;
         }
         Response::ok("")
     }

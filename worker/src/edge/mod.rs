@@ -13,6 +13,7 @@ mod kv;
 mod ratelimit;
 mod rooms;
 mod runtime;
+mod scheduled;
 mod sign;
 mod storage;
 mod store;
