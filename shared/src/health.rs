@@ -239,6 +239,23 @@ pub fn due(checked_at: Option<Timestamp>, now: Timestamp, every: i64) -> bool {
     checked_at.is_none_or(|t| now.unix_seconds() - t.unix_seconds() >= every)
 }
 
+/// The names due at `now`, never checked first, then the oldest check,
+/// at most `max`; and how many were due in all.
+pub fn pick_due(
+    listed: Vec<(crate::SecretName, Option<Timestamp>)>,
+    now: Timestamp,
+    every: i64,
+    max: usize,
+) -> (u64, Vec<crate::SecretName>) {
+    let mut due: Vec<_> = listed
+        .into_iter()
+        .filter(|(_, at)| self::due(*at, now, every))
+        .collect();
+    let total = due.len() as u64;
+    due.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
+    (total, due.into_iter().take(max).map(|(n, _)| n).collect())
+}
+
 /// Parses `REGCRED_EXPIRY_WARN_DAYS`, e.g. `"14,7,1"`.
 pub fn parse_warn_days(text: &str) -> Result<Vec<u32>, String> {
     let days: Result<Vec<u32>, _> = text.split(',').map(|d| d.trim().parse()).collect();
@@ -266,6 +283,23 @@ mod tests {
     }
 
     const DAYS: [u32; 3] = [14, 7, 1];
+
+    #[test]
+    fn never_checked_first_then_the_oldest_and_no_more_than_the_bound() {
+        let name = |s: &str| crate::SecretName::parse(s).unwrap();
+        let now = at("2026-12-06T12:00:00Z");
+        let listed = vec![
+            (name("fresh"), Some(at("2026-12-06T11:00:00Z"))),
+            (name("old"), Some(at("2026-12-04T00:00:00Z"))),
+            (name("new"), None),
+            (name("older"), Some(at("2026-12-03T00:00:00Z"))),
+        ];
+        let (due, picked) = pick_due(listed.clone(), now, 86_400, 2);
+        assert_eq!(due, 3);
+        assert_eq!(picked, vec![name("new"), name("older")]);
+        let (due, picked) = pick_due(listed, now, 0, 10);
+        assert_eq!((due, picked.len()), (4, 4));
+    }
 
     #[test]
     fn check_every_reads_durations() {

@@ -444,7 +444,7 @@ async fn dispatch<S: Store>(
                         actor: &who.label,
                         request_id: &req.request_id,
                     };
-                    login::check_stored(ctx, cfg, &name, caller).await
+                    crate::watch::check_route(ctx, cfg, &name, caller).await
                 }
                 Op::Checks => crate::watch::checks(ctx, &name).await,
                 Op::Versions => versions::versions(ctx, cfg, &name).await,

@@ -9,9 +9,8 @@ use shared::login::{
 };
 use shared::requests::{parse_check_body, Content};
 use shared::source::Source;
-use shared::{DockerConfig, RegistryEntry, SecretName};
+use shared::{DockerConfig, RegistryEntry};
 
-use crate::brokered::Caller;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::http::Response;
@@ -120,20 +119,6 @@ pub async fn probe<S: Store>(
 }
 
 /// `POST /v2/admin/dockerRegistrySecrets/{name}/check`
-/// `POST /v2/admin/dockerRegistrySecrets/{name}/check`, in the secret's own
-/// object: a brokered secret mints first, and what the check finds is the
-/// secret's health (`watch.rs`), as a scheduled check's is.
-pub async fn check_stored<S: Store>(
-    ctx: &Ctx<'_, S>,
-    cfg: &Config,
-    name: &SecretName,
-    caller: Caller<'_>,
-) -> Result<Response, ApiError> {
-    let checked = crate::watch::check(ctx, cfg, name, caller).await?;
-    crate::outbox::emit(ctx, cfg, name, &checked).await;
-    Ok(answer(checked.results))
-}
-
 /// `POST /v2/admin/registryLoginChecks` with `{"data": {".dockerconfigjson"}}`
 /// or `{"source"}`: a dry run for credentials not yet saved. A source is
 /// minted for the check alone: nothing is kept.

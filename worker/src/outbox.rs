@@ -25,13 +25,10 @@ use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::record::SecretMeta;
 use crate::store::Store;
-use crate::watch::Checked;
-use crate::webhooks::{self, WebhookMeta};
+use crate::webhooks::{self, delivery_prefix, WebhookMeta};
 
 /// Queued deliveries, in the object's own storage.
 pub const OUTBOX_PREFIX: &str = "outbox:";
-/// Delivery records, in KV.
-pub const DELIVERY_PREFIX: &str = "delivery:";
 /// Delivery records are kept this long.
 const RECORD_TTL_SECS: u64 = 30 * 86_400;
 const MAX_MS: i64 = 9_999_999_999_999;
@@ -76,20 +73,22 @@ impl Pending {
     }
 }
 
-pub fn delivery_prefix(receiver: &str) -> String {
-    format!("{DELIVERY_PREFIX}{receiver}:")
-}
-
-/// Queues the events a check sent to every receiver that wants them.
-pub async fn emit<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config, name: &SecretName, checked: &Checked) {
-    if checked.events.is_empty() {
+/// Queues the events a check sent (its `health` after it) to every
+/// receiver that wants them.
+pub async fn emit<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+    events: &[EventType],
+    health: &shared::health::Health,
+) {
+    if events.is_empty() {
         return;
     }
     let meta = match crate::record::load(ctx, name).await {
         Ok(stored) => SecretMeta::of(&stored),
         Err(_) => return,
     };
-    let health = &checked.watch.health;
     let data = EventData {
         name: name.to_string(),
         registries: meta.registries.clone(),
@@ -101,7 +100,7 @@ pub async fn emit<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config, name: &SecretName, c
         failing_since: health.failing_since.clone(),
         expires_at: meta.expires_at.clone().filter(|e| !e.is_empty()),
     };
-    for event in &checked.events {
+    for event in events {
         queue(ctx, cfg, *event, &data, None).await;
     }
 }

@@ -36,23 +36,8 @@ pub struct RunReport {
     pub unreached: u64,
     /// Deleted secrets dropped for good.
     pub swept: u64,
-}
-
-/// The names due at `now`, oldest check first, at most `max`.
-pub fn pick(
-    listed: Vec<(SecretName, Option<Timestamp>)>,
-    now: Timestamp,
-    every: i64,
-    max: usize,
-) -> (u64, Vec<SecretName>) {
-    let mut due: Vec<_> = listed
-        .into_iter()
-        .filter(|(_, at)| shared::health::due(*at, now, every))
-        .collect();
-    let total = due.len() as u64;
-    // Never checked first, then the oldest check; names break ties.
-    due.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-    (total, due.into_iter().take(max).map(|(n, _)| n).collect())
+    /// KV could not list the secrets: nothing was checked this run.
+    pub unlisted: bool,
 }
 
 /// One scheduled run over the secrets KV lists.
@@ -68,15 +53,11 @@ pub async fn run<S: Store, R: Rooms>(store: &S, rooms: &R, cfg: &Config, now: No
     })
     .await;
     let mut report = RunReport::default();
-    let listed = match listed {
-        Ok((l, _)) => l,
-        Err(e) => {
-            report.unreached = 1;
-            let _ = e;
-            return report;
-        }
+    let Ok((listed, _)) = listed else {
+        report.unlisted = true;
+        return report;
     };
-    let (due, names) = pick(
+    let (due, names) = shared::health::pick_due(
         listed,
         now.timestamp(),
         cfg.check_every_secs,
@@ -116,30 +97,4 @@ pub async fn run<S: Store, R: Rooms>(store: &S, rooms: &R, cfg: &Config, now: No
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Checked {
     pub status: shared::health::HealthStatus,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn name(s: &str) -> SecretName {
-        SecretName::parse(s).unwrap()
-    }
-
-    #[test]
-    fn never_checked_first_then_the_oldest_and_no_more_than_the_bound() {
-        let t = |s: &str| Some(Timestamp::parse(s).unwrap());
-        let now = Timestamp::parse("2026-12-06T12:00:00Z").unwrap();
-        let listed = vec![
-            (name("fresh"), t("2026-12-06T11:00:00Z")),
-            (name("old"), t("2026-12-04T00:00:00Z")),
-            (name("new"), None),
-            (name("older"), t("2026-12-03T00:00:00Z")),
-        ];
-        let (due, picked) = pick(listed.clone(), now, 86_400, 2);
-        assert_eq!(due, 3);
-        assert_eq!(picked, vec![name("new"), name("older")]);
-        let (due, picked) = pick(listed, now, 0, 10);
-        assert_eq!((due, picked.len()), (4, 4));
-    }
 }

@@ -112,6 +112,20 @@ pub async fn check<S: Store>(
     })
 }
 
+/// `POST /v2/admin/dockerRegistrySecrets/{name}/check`, in the secret's own
+/// object: a brokered secret mints first, and what the check finds is the
+/// secret's health, as a scheduled check's is (and sends its events).
+pub async fn check_route<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    name: &SecretName,
+    caller: Caller<'_>,
+) -> Result<Response, ApiError> {
+    let checked = check(ctx, cfg, name, caller).await?;
+    crate::outbox::emit(ctx, cfg, name, &checked.events, &checked.watch.health).await;
+    Ok(crate::login::answer(checked.results))
+}
+
 /// The first registry that did not say ok, or ok.
 fn found_in(checked: &LoginCheckResponse) -> Found {
     match checked.results.iter().find(|r| r.result != LoginResult::Ok) {

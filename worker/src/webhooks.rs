@@ -21,6 +21,9 @@ use crate::http::Response;
 use crate::store::Store;
 
 pub const PREFIX: &str = "webhook:";
+/// What each delivery to a receiver did, in KV
+/// (`delivery:<receiver>:<inverted ms>:<webhook-id>`; `outbox.rs` writes them).
+pub const DELIVERY_PREFIX: &str = "delivery:";
 /// Receivers a deployment may have.
 pub const MAX_WEBHOOKS: u64 = 20;
 
@@ -41,6 +44,10 @@ impl WebhookMeta {
     pub fn wants(&self, event: EventType) -> bool {
         self.events.iter().any(|e| e == event.as_str())
     }
+}
+
+pub fn delivery_prefix(receiver: &str) -> String {
+    format!("{DELIVERY_PREFIX}{receiver}:")
 }
 
 pub fn key(id: &str) -> String {
@@ -250,7 +257,7 @@ pub async fn existing<S: Store>(store: &S, raw: &str) -> Result<String, ApiError
 /// `GET /v2/admin/webhooks/{id}/deliveries`: newest first.
 pub async fn deliveries<S: Store>(ctx: &Ctx<'_, S>, raw: &str) -> Result<Response, ApiError> {
     let id = id_of(raw)?;
-    let prefix = crate::outbox::delivery_prefix(id);
+    let prefix = delivery_prefix(id);
     let mut resources: Vec<DeliveryInfo> = Vec::new();
     let mut pages = ctx.store.pages(&prefix);
     while let Some(keys) = pages.next().await? {

@@ -25,10 +25,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let store = EdgeStore::Kv(&kv, &rooms);
     let report = crate::schedule::run(&store, &rooms, cfg, runtime::now()).await;
     worker::console_log!(
-        "regcred-schedule due={} checked={} unreached={} swept={}",
+        "regcred-schedule due={} checked={} unreached={} swept={} unlisted={}",
         report.due,
         report.checked,
         report.unreached,
-        report.swept
+        report.swept,
+        report.unlisted
     );
 }
