@@ -45,6 +45,14 @@ pub enum Command {
     /// Docker registry secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// How many secrets are in each health state (what the scheduled checks found).
+    Status {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// Webhook receivers of the health events, signed per Standard Webhooks (admin token).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Managed API tokens: create, list, revoke (admin token).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -213,11 +221,14 @@ pub enum SecretCommand {
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
-    /// List the secrets (registries, expiry, last change; never credentials).
+    /// List the secrets (registries, expiry, health, last change; never credentials).
     List {
         /// The deleted secrets that can still be undeleted, and when each is purged.
         #[arg(long)]
         deleted: bool,
+        /// Only the secrets whose last check failed.
+        #[arg(long, conflicts_with = "deleted")]
+        failing: bool,
         #[arg(short, long, value_enum, default_value_t)]
         output: Format,
     },
@@ -346,6 +357,40 @@ pub enum TokenCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum WebhookCommand {
+    /// Add a receiver; prints its signing secret, this once.
+    #[command(
+        after_help = "Examples:\n  regcred webhook add https://hooks.example.com/regcred\n  regcred webhook add https://hooks.slack.com/services/… --slack --event secret.failing --event secret.expiring"
+    )]
+    Add {
+        url: String,
+        /// secret.failing, secret.recovered, secret.expiring, secret.expired, webhook.test (repeatable, or comma-separated); none: all.
+        #[arg(long = "event", value_name = "EVENT", value_delimiter = ',')]
+        events: Vec<String>,
+        /// Post Slack's `{"text"}` instead of a Standard Webhooks body.
+        #[arg(long)]
+        slack: bool,
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// The receivers, never their secrets.
+    List {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// Remove a receiver; nothing is sent to it again.
+    Remove { id: String },
+    /// Send a receiver a webhook.test event.
+    Test { id: String },
+    /// What each event sent to a receiver did: attempts, delivered, retrying or failed.
+    Deliveries {
+        id: String,
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,7 +472,8 @@ mod tests {
             cli.command,
             Command::Secret(SecretCommand::List {
                 deleted: true,
-                output: Format::Name
+                output: Format::Name,
+                ..
             })
         ));
         for ok in [

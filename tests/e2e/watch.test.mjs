@@ -4,12 +4,23 @@
 // signed webhook event, which a loopback receiver verifies with PyPI's
 // `standardwebhooks` (tests/standins/webhook_receiver.py).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { client, dockerconfig, startWorker } from './harness.mjs';
+import { client, dockerconfig, ROOT, startWorker, TOKENS } from './harness.mjs';
 import { startRegistry } from './registry.mjs';
 import { startStandin } from './standins.mjs';
 
 const S = '/v2/admin/dockerRegistrySecrets';
+const BIN = process.env.REGCRED_CLI_BIN ?? path.join(ROOT, 'target', 'cli', 'bin');
+/** The installed CLI against this worker with `role`'s token; never throws. */
+const regcred = (args, role) => {
+  const r = spawnSync(path.join(BIN, 'regcred'), args, {
+    env: { ...process.env, HOME: '/nonexistent', REGCRED_CONFIG: '/nonexistent/config.json', REGCRED_URL: w.url, REGCRED_TOKEN: TOKENS[role] },
+    encoding: 'utf8', timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
 const W = '/v2/admin/webhooks';
 const USER = 'watched';
 const PASSWORD = 'W4tched-password';
@@ -91,6 +102,16 @@ test('a broken password is found by the schedule, told once, signed, and its rec
   assert.deepEqual(failingList.json.resources.map((s) => s.name), ['watched']);
   const counts = await viewer('GET', '/v2/admin/health');
   assert.equal(counts.json.counts.credentialsRejected, 1);
+  const status = regcred(['status'], 'viewer');
+  assert.equal(status.code, 0, status.err);
+  assert.match(status.out, /credentialsRejected\s+1/);
+  const failingCli = regcred(['secret', 'list', '--failing'], 'viewer');
+  assert.equal(failingCli.code, 0, failingCli.err);
+  assert.match(failingCli.out, /HEALTH|health/);
+  assert.match(failingCli.out, /watched .*credentialsRejected since/);
+  const hooks = regcred(['webhook', 'list', '-o', 'json'], 'admin');
+  assert.equal(JSON.parse(hooks.out).count, 1);
+  assert.ok(!hooks.out.includes('whsec_'));
 
   await run();
   await new Promise((r) => setTimeout(r, 2000));

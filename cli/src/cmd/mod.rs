@@ -11,12 +11,13 @@ pub mod login;
 pub mod secret;
 pub mod source;
 pub mod token;
+pub mod webhook;
 
 use serde_json::Value;
 use shared::api::AuditList;
 use shared::SecretName;
 
-use crate::args::{Cli, Command, ImportSource, SecretCommand, TokenCommand};
+use crate::args::{Cli, Command, ImportSource, SecretCommand, TokenCommand, WebhookCommand};
 use crate::client::{encode, Api};
 use crate::error::{CliError, Result};
 use crate::output::{table, yaml, Format};
@@ -55,6 +56,19 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Login { url, token_stdin } => login::login(&url, token_stdin),
         Command::Logout => login::logout(),
         Command::Whoami { output } => login::whoami(&api()?, output),
+        Command::Status { output } => webhook::status(&api()?, output),
+        Command::Webhook(c) => match c {
+            WebhookCommand::Add {
+                url,
+                events,
+                slack,
+                output,
+            } => webhook::add(&api()?, &url, events, slack, output),
+            WebhookCommand::List { output } => webhook::list(&api()?, output),
+            WebhookCommand::Remove { id } => webhook::remove(&api()?, &id),
+            WebhookCommand::Test { id } => webhook::test(&api()?, &id),
+            WebhookCommand::Deliveries { id, output } => webhook::deliveries(&api()?, &id, output),
+        },
         Command::Token(c) => match c {
             TokenCommand::Create {
                 label,
@@ -74,7 +88,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 check,
                 output,
             } => secret::create(&api()?, &name, &creds, expires.as_deref(), check, output),
-            SecretCommand::List { deleted, output } => secret::list(&api()?, deleted, output),
+            SecretCommand::List {
+                deleted,
+                failing,
+                output,
+            } => secret::list(&api()?, deleted, failing, output),
             SecretCommand::Get { name, output } => secret::get(&api()?, &name, output),
             SecretCommand::Edit {
                 name,

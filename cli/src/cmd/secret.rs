@@ -120,11 +120,27 @@ fn row(s: &SecretStatus) -> Vec<String> {
         s.name.clone(),
         s.registries.join(","),
         s.expires_at.clone().unwrap_or_else(|| "-".into()),
+        health_word(s),
         s.modified_at.clone(),
     ]
 }
 
-const HEADERS: [&str; 4] = ["name", "registries", "expires", "modified"];
+/// The HEALTH column: the state, and since when it fails.
+fn health_word(s: &SecretStatus) -> String {
+    let Some(h) = &s.health else {
+        return "-".into();
+    };
+    let state = serde_json::to_value(h.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    match &h.failing_since {
+        Some(since) => format!("{state} since {since}"),
+        None => state,
+    }
+}
+
+const HEADERS: [&str; 5] = ["name", "registries", "expires", "health", "modified"];
 
 /// A deleted secret: when it went, and when it is purged for good.
 fn deleted_row(s: &SecretStatus) -> Vec<String> {
@@ -158,8 +174,11 @@ pub fn all(api: &Api, deleted: bool) -> Result<Vec<SecretStatus>> {
     Ok(all)
 }
 
-pub fn list(api: &Api, deleted: bool, output: Format) -> Result<()> {
-    let all = all(api, deleted)?;
+pub fn list(api: &Api, deleted: bool, failing: bool, output: Format) -> Result<()> {
+    let mut all = all(api, deleted)?;
+    if failing {
+        all.retain(|s| s.health.as_ref().is_some_and(|h| h.status.failing()));
+    }
     let value = json!({"count": all.len(), "resources": all});
     print(
         output,
