@@ -186,6 +186,36 @@ pub async fn check_given(
     send(req).await
 }
 
+/// A secret's last checks, newest first.
+pub async fn checks(token: &str, name: &str) -> Result<shared::api::CheckList, CallError> {
+    send(authed(Request::get(&format!("{SECRETS}/{name}/checks")), token).build()).await
+}
+
+const WEBHOOKS: &str = "/v2/admin/webhooks";
+
+pub async fn webhooks(token: &str) -> Result<shared::api::WebhookList, CallError> {
+    send(authed(Request::get(WEBHOOKS), token).build()).await
+}
+
+pub async fn add_webhook(
+    token: &str,
+    body: &shared::api::CreateWebhookRequest,
+) -> Result<shared::api::CreatedWebhook, CallError> {
+    send(authed(Request::post(WEBHOOKS), token).json(body)).await
+}
+
+pub async fn remove_webhook(token: &str, id: &str) -> Result<IdMessageResponse, CallError> {
+    send(authed(Request::delete(&format!("{WEBHOOKS}/{id}")), token).build()).await
+}
+
+pub async fn test_webhook(token: &str, id: &str) -> Result<IdMessageResponse, CallError> {
+    send(authed(Request::post(&format!("{WEBHOOKS}/{id}/test")), token).build()).await
+}
+
+pub async fn deliveries(token: &str, id: &str) -> Result<shared::api::DeliveryList, CallError> {
+    send(authed(Request::get(&format!("{WEBHOOKS}/{id}/deliveries")), token).build()).await
+}
+
 /// The login check of a source not saved yet: minted for the check alone.
 pub async fn check_source(
     token: &str,

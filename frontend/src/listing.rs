@@ -58,6 +58,17 @@ pub struct Shown {
 
 /// `local_page` pages a whole store; a paged one carries its own index.
 pub fn shown(rows: &Rows, query: &str, local_page: usize) -> Shown {
+    shown_with(rows, query, false, local_page)
+}
+
+/// `shown`, and with `attention` only the secrets that need it.
+pub fn shown_with(rows: &Rows, query: &str, attention: bool, local_page: usize) -> Shown {
+    let filter = |items: &[SecretStatus], q: &str| -> Vec<SecretStatus> {
+        filter(items, q)
+            .into_iter()
+            .filter(|s| !attention || needs_attention(s))
+            .collect()
+    };
     match rows {
         Rows::Whole(all) => {
             let matching = filter(all, query);
@@ -83,6 +94,46 @@ pub fn shown(rows: &Rows, query: &str, local_page: usize) -> Shown {
             }
         }
     }
+}
+
+/// A secret whose last check failed, or that expires soon: what the
+/// "Needs attention" filter keeps.
+pub fn needs_attention(s: &SecretStatus) -> bool {
+    s.health.as_ref().is_some_and(|h| {
+        h.status.failing() || h.status == shared::health::HealthStatus::ExpiringSoon
+    })
+}
+
+/// The health cell: what the last check found, in words, and its badge.
+pub fn health_label(s: &SecretStatus) -> (String, &'static str) {
+    use shared::health::HealthStatus as H;
+    let Some(h) = &s.health else {
+        return ("—".into(), "");
+    };
+    let word = match h.status {
+        H::Ok => "OK",
+        H::CredentialsRejected => "Credentials rejected",
+        H::Unreachable => "Registry unreachable",
+        H::NotARegistry => "Not a registry",
+        H::Unexpected => "Unexpected answer",
+        H::NotAllowed => "Not allowed",
+        H::TlsFailed => "TLS failed",
+        H::ExpiringSoon => "Expires soon",
+        H::Expired => "Expired",
+        H::MintFailed => "Mint failed",
+        H::Unchecked => "Not checked yet",
+    };
+    let class = match h.status {
+        H::Ok => "badge ok",
+        H::ExpiringSoon => "badge warn",
+        H::Unchecked => "badge",
+        _ => "badge err",
+    };
+    let text = match &h.failing_since {
+        Some(since) => format!("{word} since {}", short_time(since)),
+        None => word.to_owned(),
+    };
+    (text, class)
 }
 
 /// Secrets whose name or a registry contains `query` (case-insensitive).
@@ -213,6 +264,27 @@ mod tests {
         assert_eq!((v.rows.len(), v.page, v.pages), (PAGE_SIZE, 3, 150));
         assert_eq!(v.summary, "61–80 of 3000 shown");
         assert_eq!(shown(&page3, "n001", 0).rows.len(), 1);
+    }
+
+    #[test]
+    fn health_reads_as_words_and_needs_attention_when_failing_or_expiring() {
+        let mut x = s("w", "r");
+        assert!(!needs_attention(&x));
+        x.health = serde_json::from_value(serde_json::json!({"status": "credentialsRejected",
+            "checkedAt": "2026-12-06T00:00:00Z", "failingSince": "2026-12-05T00:00:00Z", "message": "m"}))
+        .ok();
+        assert!(needs_attention(&x));
+        assert_eq!(
+            health_label(&x),
+            (
+                "Credentials rejected since 2026-12-05 00:00 UTC".into(),
+                "badge err"
+            )
+        );
+        let ok = s("o", "r");
+        let rows = Rows::Whole(vec![x.clone(), ok]);
+        assert_eq!(shown_with(&rows, "", true, 0).rows, vec![x]);
+        assert_eq!(shown_with(&rows, "", false, 0).rows.len(), 2);
     }
 
     #[test]

@@ -16,13 +16,14 @@ pub fn own_entry(href: &str) -> bool {
 }
 
 /// The header's links, in order: (href, label).
-pub const LINKS: [(&str, &str); 6] = [
+pub const LINKS: [(&str, &str); 7] = [
     ("/", "Secrets"),
     ("/secrets/new", "Create"),
     ("/import", "Import"),
     (DECODER, "Decoder"),
     ("/activity", "Activity"),
     ("/tokens", "Tokens"),
+    ("/webhooks", "Webhooks"),
 ];
 
 /// Whether the header offers `href` to a session with `role` (None: signed

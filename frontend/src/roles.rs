@@ -55,6 +55,7 @@ pub fn page_needs(href: &str) -> Option<Action> {
         "/secrets/new" | "/import" => Some(Action::Create),
         "/activity" => Some(Action::ReadAudit),
         "/tokens" => Some(Action::ListTokens),
+        "/webhooks" => Some(Action::ManageWebhooks),
         _ => None,
     }
 }

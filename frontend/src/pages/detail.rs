@@ -22,6 +22,39 @@ pub fn Detail() -> impl IntoView {
     view! { <RequireRole needs=Action::Read what="read secrets"><Loaded/></RequireRole> }
 }
 
+/// The secret's last checks (scheduled or by hand), newest first.
+#[component]
+fn CheckHistory(name: String, changed: RwSignal<u32>) -> impl IntoView {
+    let ctx = use_ctx();
+    let checks = RwSignal::new(None::<Result<shared::api::CheckList, api::CallError>>);
+    Effect::new(move || {
+        changed.track();
+        let (token, name) = (ctx.token(), name.clone());
+        leptos::task::spawn_local(async move {
+            checks.set(Some(api::checks(&token, &name).await));
+        });
+    });
+    view! {
+        <h2>"Checks"</h2>
+        {move || match checks.get() {
+            None => view! { <p class="pending" aria-busy="true">"Loading the checks…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            Some(Ok(list)) if list.resources.is_empty() => view! {
+                <p id="no-checks" class="hint">"Not checked yet: the next scheduled run checks it, or Test login now."</p>
+            }.into_any(),
+            Some(Ok(list)) => view! {
+                <ul class="login-results" id="checks">
+                    {list.resources.into_iter().map(|c| {
+                        let class = if c.status.failing() { "err" } else { "ok" };
+                        let word = serde_json::to_value(c.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                        view! { <li class=class><strong>{word}</strong>" — "{short_time(&c.checked_at)}": "{c.message}</li> }
+                    }).collect_view()}
+                </ul>
+            }.into_any(),
+        }}
+    }
+}
+
 #[component]
 fn Loaded() -> impl IntoView {
     let ctx = use_ctx();
@@ -41,6 +74,9 @@ fn Loaded() -> impl IntoView {
         leptos::task::spawn_local(async move {
             check.set(Some(api::check_stored(&token, &name).await));
             checking.set(false);
+            // The check is the secret's health now: show it, and its history.
+            status.refetch();
+            changed.update(|n| *n += 1);
         });
     };
     let after_change = move |message: String| {
@@ -108,7 +144,10 @@ fn Loaded() -> impl IntoView {
                             <dt>"Created"</dt><dd>{short_time(&s.created_at)}</dd>
                             <dt>"Modified"</dt><dd>{short_time(&s.modified_at)}</dd>
                             <dt>"Expires"</dt><dd id="expires-at">{crate::listing::expiry_label(&s).0}</dd>
+                            <dt>"Health"</dt><dd id="health">{ let (text, class) = crate::listing::health_label(&s); view! { <span class=class>{text}</span> } }
+                                {s.health.clone().map(|h| view! { <span class="hint">" " {h.message}</span> })}</dd>
                         </dl>
+                        <CheckHistory name=s.name.clone() changed=changed/>
                         <Show when=move || ctx.offers().check_login>
                             <button type="button" id="test-login" disabled=move || checking.get() on:click=test_login>
                                 {move || if checking.get() { "Testing the login…" } else { "Test login" }}

@@ -14,4 +14,5 @@ pub mod secrets;
 pub mod signin;
 pub mod tokens;
 pub mod versions;
+pub mod webhooks;
 pub mod widgets;

@@ -9,7 +9,7 @@ use shared::api::SecretStatus;
 use crate::api::{self, CallError};
 use crate::browser;
 use crate::listing::{
-    expiry_label, first_window, from_first, page_window, short_time, shown, Rows,
+    expiry_label, first_window, from_first, health_label, page_window, short_time, shown_with, Rows,
 };
 use crate::pages::deleted::undelete_notice;
 use crate::pages::gate::RequireRole;
@@ -78,6 +78,8 @@ fn SecretList() -> impl IntoView {
         _ => load(Load::First),
     };
     let query = RwSignal::new(String::new());
+    // "Needs attention": only the secrets failing or expiring soon.
+    let attention = RwSignal::new(false);
     let local_page = RwSignal::new(0usize);
     let confirm = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
@@ -123,7 +125,12 @@ fn SecretList() -> impl IntoView {
     // one reactive type less in the wasm.
     let view_of = move || {
         rows.with(|r| match r {
-            Some(Ok(r)) => Some(shown(r, &query.get(), local_page.get())),
+            Some(Ok(r)) => Some(shown_with(
+                r,
+                &query.get(),
+                attention.get(),
+                local_page.get(),
+            )),
             _ => None,
         })
     };
@@ -168,13 +175,18 @@ fn SecretList() -> impl IntoView {
         <label for="filter">{move || if paged() { "Filter this page by name or registry" } else { "Filter by name or registry" }}</label>
         <input id="filter" type="search" placeholder="e.g. ghcr" prop:value=move || query.get()
             on:input=move |ev| { query.set(event_target_value(&ev)); local_page.set(0); }/>
+        <label class="choice" for="needs-attention">
+            <input type="checkbox" id="needs-attention" prop:checked=move || attention.get()
+                on:change=move |ev| { attention.set(event_target_checked(&ev)); local_page.set(0); }/>
+            "Needs attention (failing or expiring soon)"
+        </label>
         {move || match phase.get() {
             Phase::Loading => view! { <p class="pending" aria-busy="true">"Loading secrets…"</p> }.into_any(),
             Phase::Failed(message) => view! { <p class="error" role="alert">"Could not load the secrets: " {message}</p> }.into_any(),
             Phase::Empty => view! { <EmptyState/> }.into_any(),
             Phase::Table => view! {
                 <table class="secrets cards" aria-busy=move || busy.get().to_string()>
-                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Registries"</th><th scope="col">"Created"</th><th scope="col">"Modified"</th><th scope="col">"Expires"</th><th scope="col">"Health"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>
                         <For each=move || view_of().map(|v| v.rows).unwrap_or_default() key=|s| s.name.clone() let:s>
                             <Row s=s confirm=confirm on_delete=do_delete/>
@@ -245,6 +257,7 @@ fn Row(
             <td data-label="Created" class="time">{short_time(&s.created_at)}</td>
             <td data-label="Modified" class="time">{short_time(&s.modified_at)}</td>
             <td data-label="Expires">{ let (text, class) = expiry_label(&s); view! { <span class=class>{text}</span> } }</td>
+            <td data-label="Health" class="health">{ let (text, class) = health_label(&s); view! { <span class=class>{text}</span> } }</td>
             <td class="actions">{ask}</td>
         </tr>
         {question}
