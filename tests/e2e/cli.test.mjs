@@ -100,7 +100,7 @@ test('secret create, list, get -o json|yaml|name, edit, delete', async () => {
   assert.equal(c.code, 0, c.err);
   assert.equal((await pulled('ghcr-ci')).auths['ghcr.io'].password, PASSWORD);
   const list = run(['secret', 'list'], { extra: e });
-  assert.match(list.out, /^NAME\s+REGISTRIES\s+EXPIRES\s+MODIFIED$/m);
+  assert.match(list.out, /^NAME\s+REGISTRIES\s+EXPIRES\s+HEALTH\s+MODIFIED$/m);
   assert.match(list.out, /^ghcr-ci\s+ghcr\.io\s+2027-06-30T00:00:00Z/m);
   assert.ok(!list.out.includes(PASSWORD));
   const json = JSON.parse(run(['secret', 'get', 'ghcr-ci', '-o', 'json'], { extra: e }).out);

@@ -148,6 +148,14 @@ function cases(doc) {
           case `DELETE ${S}/{dockerRegistryName}`: out.push({ ...c, right: 'write', ok: 412, headers: { 'if-match': '"999"' } }); break;
           case `GET ${S}/{dockerRegistryName}/dockerconfigjson`: out.push({ ...c, right: 'pull', ok: 200 }); break;
           case `POST ${S}/{dockerRegistryName}/check`: out.push({ ...c, right: 'write', ok: 200 }); break;
+          case `GET ${S}/{dockerRegistryName}/checks`: out.push({ ...c, right: 'list', ok: 200 }); break;
+          case 'GET /v2/admin/health': out.push({ ...c, right: 'list', ok: 200 }); break;
+          // A receiver on a closed loopback port: nothing ever reaches past loopback.
+          case 'POST /v2/admin/webhooks': out.push({ ...c, right: 'tokens', ok: 201, body: () => ({ url: 'http://127.0.0.1:9/hook', events: ['webhook.test'] }) }); break;
+          case 'GET /v2/admin/webhooks': out.push({ ...c, right: 'tokens', ok: 200 }); break;
+          // No receiver has this id.
+          case 'DELETE /v2/admin/webhooks/{id}': case 'POST /v2/admin/webhooks/{id}/test': case 'GET /v2/admin/webhooks/{id}/deliveries':
+            out.push({ ...c, right: 'tokens', ok: 404 }); break;
           case 'POST /v2/admin/registryLoginChecks': out.push({ ...c, right: 'write', ok: 200, body: () => dcj(INSIDE) }); break;
           case 'GET /v2/admin/registryCredentials':
             for (const target of [INSIDE, OUTSIDE]) {

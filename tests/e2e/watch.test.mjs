@@ -126,6 +126,9 @@ test('a broken password is found by the schedule, told once, signed, and its rec
   assert.ok(back.every((x) => x.verified));
   const checks = await viewer('GET', `${S}/watched/checks`);
   assert.deepEqual(checks.json.resources.slice(0, 4).map((c) => c.status), ['ok', 'credentialsRejected', 'credentialsRejected', 'ok']);
+  // An edit of the credentials is unchecked until the next run checks it.
+  assert.equal((await editor('PATCH', `${S}/watched`, { data: creds(PASSWORD) })).status, 202);
+  assert.equal((await health('watched')).status, 'unchecked');
 });
 
 test('a secret two days from expiry sends one secret.expiring', async () => {

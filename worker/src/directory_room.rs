@@ -112,7 +112,7 @@ async fn sweep<S: Store, R: Rooms>(
             .is_some_and(|d| shared::retention::expired(d, ask.retention_days, now));
         let name = SecretName::parse(&k.name[shared::backup::DELETED_PREFIX.len()..]);
         if let (true, Ok(name)) = (ended, name) {
-            let gone: u64 = call(rooms, Target::Secret(&name), op::SWEEP_ONE, &()).await?;
+            let gone: u64 = call(rooms, Target::Secret(&name), op::SWEEP_ONE, &ask.now).await?;
             swept += gone;
         }
     }

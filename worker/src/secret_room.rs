@@ -163,7 +163,10 @@ pub async fn internal<S: Store, R: Rooms>(
             Ok(Response::json(200, &crate::schedule::Checked { status }))
         }
         op::SWEEP_ONE => {
-            let policy = crate::history::Policy::of(cfg, ctx.now);
+            // The run's time, so the object judges the retention as the directory did.
+            let now_secs: i64 = serde_json::from_slice(body).map_err(bad_call)?;
+            let now = crate::ctx::Now::from_epoch_ms(now_secs.saturating_mul(1000));
+            let policy = crate::history::Policy::of(cfg, now);
             let gone = crate::history::sweep(ctx.store, &policy).await?;
             publish_due(ctx.store, cfg, rooms, name).await?;
             Ok(Response::json(200, &gone))

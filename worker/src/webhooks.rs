@@ -256,7 +256,8 @@ pub async fn existing<S: Store>(store: &S, raw: &str) -> Result<String, ApiError
 
 /// `GET /v2/admin/webhooks/{id}/deliveries`: newest first.
 pub async fn deliveries<S: Store>(ctx: &Ctx<'_, S>, raw: &str) -> Result<Response, ApiError> {
-    let id = id_of(raw)?;
+    let id = existing(ctx.store, raw).await?;
+    let id = id.as_str();
     let prefix = delivery_prefix(id);
     let mut resources: Vec<DeliveryInfo> = Vec::new();
     let mut pages = ctx.store.pages(&prefix);

@@ -232,6 +232,7 @@ fn dry_run_check() {}
     params(("dockerRegistryName" = String, Path, description = NAME)),
     responses(
         (status = 200, description = "The checks", body = shared::api::CheckList),
+        (status = 400, description = "Invalid name", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
         (status = 404, description = "No such secret (or it is outside the token's scope)", body = ErrorBody),
@@ -253,6 +254,8 @@ fn health_counts() {}
     responses(
         (status = 201, description = "The receiver's id and secret", body = shared::api::CreatedWebhook),
         (status = 400, description = "Invalid url (the login check's address rules), events or format", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
     ))]

@@ -476,3 +476,42 @@ fn a_restore_chunk_writes_through_at_most_so_many_objects() {
     assert_eq!(ok.status, 200, "{:?}", ok.error);
     assert_eq!(count(d), MAX_CHUNK_SECRETS as u64);
 }
+
+/// A scheduled run checks each due secret in its own object (the health
+/// lands in the record's metadata) and has the directory sweep a deleted
+/// secret past retention, judged at the run's time.
+#[test]
+fn a_scheduled_run_checks_in_each_object_and_sweeps_past_retention() {
+    let d = Deployment::with(&[("REGCRED_RETENTION_DAYS", "1")]);
+    assert_eq!(create(d, "kept", "r1.example.com", "p").status, 202);
+    assert_eq!(create(d, "gone", "r2.example.com", "p").status, 202);
+    let deleted = d.to_secret(
+        "gone",
+        Method::Delete,
+        &format!("{SECRETS}/gone"),
+        EDITOR,
+        None,
+    );
+    assert_eq!(deleted.status, 202);
+    let cfg = support::config(&[("REGCRED_RETENTION_DAYS", "1")]).expect("settings");
+    let later = support::now_of("2026-11-25T00:00:00.000Z");
+    d.calls.borrow_mut().clear();
+    let report = pollster::block_on(regcred_worker::schedule::run(&d.kv, d, &cfg, later));
+    assert_eq!((report.due, report.checked, report.unreached), (1, 1, 0));
+    assert_eq!(report.swept, 1, "{:?}", d.calls.borrow());
+    let calls = d.calls.borrow().clone();
+    assert!(calls.contains(&"secret:kept check".to_owned()), "{calls:?}");
+    let got = d.to_secret(
+        "kept",
+        Method::Get,
+        &format!("{SECRETS}/kept"),
+        EDITOR,
+        None,
+    );
+    let status: Value = serde_json::from_slice(&got.body).expect("json");
+    // The scripted fetch answers nothing: the registry is unreachable.
+    assert_eq!(status["health"]["status"], "unreachable", "{status}");
+    let listed = d.to_directory(Method::Get, &format!("{SECRETS}?deleted=true"), None);
+    let listed: Value = serde_json::from_slice(&listed.body).expect("json");
+    assert_eq!(listed["count"], 0, "{listed}");
+}
