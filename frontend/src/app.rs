@@ -76,6 +76,7 @@ fn signed_in_via(via: SignIn) -> &'static str {
         SignIn::EnvironmentToken => "Signed in with a token from the worker's settings",
         SignIn::ManagedToken => "Signed in with an API token",
         SignIn::Access => "Signed in by Cloudflare Access",
+        SignIn::WorkloadIdentity => "Signed in with a workload's own identity (OIDC)",
     }
 }
 

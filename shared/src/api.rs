@@ -463,6 +463,9 @@ pub struct AuditEvent {
     /// whose stated expiry has passed is handed out once, not kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<bool>,
+    /// A workload identity: the token's `sub` (the actor is the rule's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -541,6 +544,10 @@ pub struct SessionResponse {
     /// How the caller signed in.
     #[serde(default)]
     pub via: SignIn,
+    /// A workload identity: the token's `sub` (a repository's ref, a pod's
+    /// service account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// How a caller proved who it is.
@@ -555,6 +562,8 @@ pub enum SignIn {
     ManagedToken,
     /// A Cloudflare Access identity (`Cf-Access-Jwt-Assertion`).
     Access,
+    /// A workload's own OIDC token, matched by a trust rule.
+    WorkloadIdentity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

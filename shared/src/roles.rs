@@ -60,6 +60,8 @@ pub enum Action {
     Restore,
     /// Webhook receivers: add, list, remove, test, their deliveries.
     ManageWebhooks,
+    /// Workload identity trust rules: add, list, remove.
+    ManageIdentities,
 }
 
 impl Role {
@@ -117,6 +119,7 @@ impl Role {
                         | Backup
                         | Restore
                         | ManageWebhooks
+                        | ManageIdentities
                 ) || Role::Editor.allows(action)
             }
         }

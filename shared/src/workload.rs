@@ -207,6 +207,77 @@ fn token_has_audience(token: &Token, audience: &str) -> bool {
     }
 }
 
+/// A verifying key of a workload issuer's key set, its fields base64url as
+/// WebCrypto's `importKey("jwk", …)` takes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkloadKey {
+    Rsa { kid: String, n: String, e: String },
+    Ec { kid: String, x: String, y: String },
+}
+
+impl WorkloadKey {
+    pub fn kid(&self) -> &str {
+        match self {
+            WorkloadKey::Rsa { kid, .. } | WorkloadKey::Ec { kid, .. } => kid,
+        }
+    }
+
+    /// The only algorithm the key verifies.
+    pub fn alg(&self) -> &'static str {
+        match self {
+            WorkloadKey::Rsa { .. } => "RS256",
+            WorkloadKey::Ec { .. } => "ES256",
+        }
+    }
+}
+
+/// The RS256 (RSA of at least 2048 bits) and ES256 (EC P-256) signing keys
+/// of a key set `{"keys": [JWK…]}`; other keys are left out, so one odd
+/// key never hides the others.
+pub fn parse_key_set(text: &str) -> Result<Vec<WorkloadKey>, String> {
+    let v: Value = serde_json::from_str(text).map_err(|_| "the key set is not JSON".to_owned())?;
+    let Some(keys) = v.get("keys").and_then(Value::as_array) else {
+        return Err("the key set is not {\"keys\": [...]}".to_owned());
+    };
+    let rsa = crate::access::parse_keys(text)?
+        .into_iter()
+        .map(|k| WorkloadKey::Rsa {
+            kid: k.kid,
+            n: k.n,
+            e: k.e,
+        });
+    let text_of = |k: &Value, f: &str| k.get(f).and_then(Value::as_str).map(str::to_owned);
+    let ec = keys.iter().filter_map(|k| {
+        let usable = text_of(k, "kty").as_deref() == Some("EC")
+            && text_of(k, "crv").as_deref() == Some("P-256")
+            && text_of(k, "alg").as_deref().is_none_or(|a| a == "ES256")
+            && text_of(k, "use").as_deref().is_none_or(|u| u == "sig");
+        let (kid, x, y) = (text_of(k, "kid")?, text_of(k, "x")?, text_of(k, "y")?);
+        (usable && !kid.is_empty()).then_some(WorkloadKey::Ec { kid, x, y })
+    });
+    Ok(rsa.chain(ec).collect())
+}
+
+/// The `jwks_uri` of an issuer's discovery document, whose `issuer` must
+/// be the one asked.
+pub fn jwks_uri_of(discovery: &str, issuer: &str) -> Result<String, String> {
+    let v: Value = serde_json::from_str(discovery)
+        .map_err(|_| format!("{issuer}'s discovery document is not JSON"))?;
+    if v.get("issuer")
+        .and_then(Value::as_str)
+        .map(|i| i.trim_end_matches('/'))
+        != Some(issuer.trim_end_matches('/'))
+    {
+        return Err(format!(
+            "{issuer}'s discovery document names another issuer"
+        ));
+    }
+    v.get("jwks_uri")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{issuer}'s discovery document has no jwks_uri"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +300,22 @@ mod tests {
         rule(json!({"label": "ci team a", "issuer": GH, "audience": "regcred",
             "claims": {"repository": "acme/team-a-*", "ref": "refs/heads/main"}, "role": "puller", "scope": ["team-a-*"]}))
         .unwrap()
+    }
+
+    #[test]
+    fn key_sets_keep_rsa_and_p256_keys_and_discovery_names_its_issuer() {
+        let n = URL_SAFE_NO_PAD.encode([0xffu8; 256]);
+        let set = json!({"keys": [
+            {"kty": "RSA", "kid": "r", "n": n, "e": "AQAB", "alg": "RS256"},
+            {"kty": "EC", "crv": "P-256", "kid": "e", "x": "eA", "y": "eQ"},
+            {"kty": "EC", "crv": "P-384", "kid": "big", "x": "eA", "y": "eQ"},
+            {"kty": "oct", "kid": "h", "k": "c2VjcmV0"}]});
+        let keys = parse_key_set(&set.to_string()).unwrap();
+        let kinds: Vec<(&str, &str)> = keys.iter().map(|k| (k.kid(), k.alg())).collect();
+        assert_eq!(kinds, vec![("r", "RS256"), ("e", "ES256")]);
+        let d = json!({"issuer": GH, "jwks_uri": format!("{GH}/jwks")}).to_string();
+        assert_eq!(jwks_uri_of(&d, GH).unwrap(), format!("{GH}/jwks"));
+        assert!(jwks_uri_of(&d, "https://other.example").is_err());
     }
 
     #[test]

@@ -153,6 +153,9 @@ function cases(doc) {
           // A receiver on a closed loopback port: nothing ever reaches past loopback.
           case 'POST /v2/admin/webhooks': out.push({ ...c, right: 'tokens', ok: 201, body: () => ({ url: 'http://127.0.0.1:9/hook', events: ['webhook.test'] }) }); break;
           case 'GET /v2/admin/webhooks': out.push({ ...c, right: 'tokens', ok: 200 }); break;
+          case 'POST /v2/admin/workloadIdentities': out.push({ ...c, right: 'tokens', ok: 201, body: (who) => ({ label: `rule-${who}`.slice(0, 60), issuer: 'http://127.0.0.1:9', audience: 'regcred', claims: { sub: 'matrix:*' }, role: 'viewer' }) }); break;
+          case 'GET /v2/admin/workloadIdentities': out.push({ ...c, right: 'tokens', ok: 200 }); break;
+          case 'DELETE /v2/admin/workloadIdentities/{id}': out.push({ ...c, right: 'tokens', ok: 404 }); break;
           // No receiver has this id.
           case 'DELETE /v2/admin/webhooks/{id}': case 'POST /v2/admin/webhooks/{id}/test': case 'GET /v2/admin/webhooks/{id}/deliveries':
             out.push({ ...c, right: 'tokens', ok: 404 }); break;

@@ -224,7 +224,16 @@ async fn admit_inner<'a, S: Store>(
             attempt.actor = Some(email);
             return Err(Response::error(e));
         }
+        // A valid workload token no rule matches: not counted as a failed
+        // sign-in, and the rules are not named.
+        Authn::NoRule => {
+            return Err(Response::error(ApiError::new(
+                ErrorCode::Forbidden,
+                "this workload identity token is valid, but no trust rule matches its claims; an admin adds one (POST /v2/admin/workloadIdentities)",
+            )))
+        }
     };
+    attempt.subject = principal.subject.clone();
     attempt.actor = Some(principal.label.clone());
     authorize(&principal, action).map_err(Response::error)?;
     // The list's own rule; a bad value stays at the edge for its 400.
@@ -248,6 +257,8 @@ enum Authn {
     Refused,
     /// A valid Access identity that `REGCRED_ACCESS_ROLES` does not name.
     NoRole(String),
+    /// A valid workload token that no trust rule matches.
+    NoRule,
 }
 
 /// A bearer token (from `REGCRED_TOKENS`, then the managed ones) if one is
@@ -263,6 +274,14 @@ async fn authenticate<S: Store>(
         };
         if let Some(p) = config.tokens.authenticate(token) {
             return Ok(Authn::Found(p));
+        }
+        // A JWT of an issuer a trust rule names: a workload's own identity.
+        if token.split('.').count() == 3 && shared::workload::issuer_of(token).is_some() {
+            return Ok(match crate::identities::authenticate(ctx, token).await? {
+                crate::identities::Verdict::Found(p) => Authn::Found(p),
+                crate::identities::Verdict::NoRule => Authn::NoRule,
+                crate::identities::Verdict::Refused => Authn::Refused,
+            });
         }
         return Ok(match managed::authenticate(ctx, token).await? {
             Some(p) => Authn::Found(p),
@@ -282,6 +301,7 @@ async fn authenticate<S: Store>(
             role,
             scope,
             via: SignIn::Access,
+            subject: None,
         }),
         None => Authn::NoRole(identity.email),
     })
@@ -340,6 +360,7 @@ async fn dispatch<S: Store>(
                 role: who.role,
                 scope: who.scope.clone(),
                 via: who.via,
+                subject: who.subject.clone(),
             },
         )),
         Op::List => secrets::list(ctx, cfg, &req.query, scope).await,
@@ -356,6 +377,11 @@ async fn dispatch<S: Store>(
         Op::Quota => secrets::quota(ctx, cfg, &req.query, scope).await,
         Op::HealthCounts => secrets::health_counts(ctx, scope).await,
         Op::CreateWebhook => crate::webhooks::create(ctx, cfg, &req.body).await,
+        Op::CreateIdentity => crate::identities::create(ctx, cfg, &req.body).await,
+        Op::ListIdentities => crate::identities::list(ctx).await,
+        Op::RemoveIdentity => {
+            crate::identities::remove(ctx, admitted.params.id.as_deref().unwrap_or_default()).await
+        }
         Op::ListWebhooks => crate::webhooks::list(ctx).await,
         Op::RemoveWebhook => {
             crate::webhooks::remove(ctx, admitted.params.id.as_deref().unwrap_or_default()).await

@@ -29,6 +29,8 @@ pub struct Attempt {
     pub secret: Option<String>,
     /// The managed token a token create or revoke concerns.
     pub token: Option<String>,
+    /// A workload identity's `sub`, beside the rule's label.
+    pub subject: Option<String>,
     /// The client address (`CF-Connecting-IP`), or `unknown`.
     pub address: String,
     /// Not an attempt the trail keeps (the front door decided: asking who
@@ -79,6 +81,7 @@ fn action_word(action: Action) -> Option<&'static str> {
         Action::Backup => "backup",
         Action::Restore => "restore",
         Action::ManageWebhooks => "webhook",
+        Action::ManageIdentities => "identity",
         _ => return None,
     })
 }
@@ -121,6 +124,7 @@ pub fn event(attempt: &Attempt, resp: &Response, now: Now, request_id: &str) -> 
         provider: None,
         expires_at: None,
         kept: None,
+        subject: attempt.subject.clone(),
     })
 }
 
@@ -210,6 +214,7 @@ pub async fn record_mint<S: Store>(
         provider: Some(m.provider),
         expires_at: m.expires_at,
         kept: Some(m.kept),
+        subject: None,
     };
     let ttl = u64::from(ttl_days) * 86_400;
     put(store, &key(now, &format!("{request_id}-mint")), &e, ttl).await;
@@ -315,6 +320,7 @@ async fn record_failure<S: Store>(
         provider: None,
         expires_at: None,
         kept: None,
+        subject: None,
     };
     put(store, &key, &e, ttl).await;
 }

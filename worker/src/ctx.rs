@@ -23,6 +23,24 @@ pub type Fetch<'a> = &'a dyn Fn(ProbeRequest) -> Pin<Box<dyn Future<Output = Pro
 pub type SignRs256<'a> =
     &'a dyn Fn(Vec<u8>, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>>>>;
 
+/// What a workload token's signature check needs: the issuer (whose keys
+/// the edge finds and caches), the rule's `jwksUri` if it names one, and
+/// the token's parts.
+#[derive(Debug, Clone)]
+pub struct WorkloadAsk {
+    pub issuer: String,
+    pub jwks_uri: Option<String>,
+    pub kid: String,
+    pub alg: String,
+    pub signing_input: String,
+    pub signature: Vec<u8>,
+}
+
+/// Verifies a workload token's signature with its issuer's key; the error
+/// says why (for the log, never for the caller).
+pub type WorkloadVerify<'a> =
+    &'a dyn Fn(WorkloadAsk) -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
+
 /// Counts one failed authentication from a client address; answers false
 /// once that address is past its budget. Only failures are counted, so a
 /// valid token is never refused by it.
@@ -78,6 +96,8 @@ pub struct Ctx<'a, S> {
     pub sign: SignRs256<'a>,
     pub throttle: Throttle<'a>,
     pub access: AccessCheck<'a>,
+    /// Verifies a workload token's signature (`identities.rs`).
+    pub workload: WorkloadVerify<'a>,
 }
 
 impl<'a, S> Ctx<'a, S> {

@@ -16,6 +16,7 @@ mod edge;
 pub mod every_record;
 pub mod history;
 pub mod http;
+pub mod identities;
 pub mod keys;
 pub mod legacy_room;
 pub mod login;

@@ -111,6 +111,7 @@ pub async fn authenticate<S: Store>(
         role: info.role,
         scope: info.scope,
         via: SignIn::ManagedToken,
+        subject: None,
     }))
 }
 

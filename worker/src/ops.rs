@@ -46,6 +46,9 @@ pub enum Op {
     RemoveWebhook,
     TestWebhook,
     Deliveries,
+    CreateIdentity,
+    ListIdentities,
+    RemoveIdentity,
 }
 
 /// Where an admitted request is served.
@@ -245,6 +248,30 @@ pub const OPERATIONS: &[Operation] = &[
         Some(Action::ManageWebhooks),
         Unread,
         Directory,
+    ),
+    row(
+        Post,
+        "/v2/admin/workloadIdentities",
+        Op::CreateIdentity,
+        Some(Action::ManageIdentities),
+        JSON,
+        Edge,
+    ),
+    row(
+        Get,
+        "/v2/admin/workloadIdentities",
+        Op::ListIdentities,
+        Some(Action::ManageIdentities),
+        Unread,
+        Edge,
+    ),
+    row(
+        Delete,
+        "/v2/admin/workloadIdentities/{id}",
+        Op::RemoveIdentity,
+        Some(Action::ManageIdentities),
+        Unread,
+        Edge,
     ),
     row(
         Get,

@@ -25,6 +25,8 @@ pub struct Principal {
     /// The secret names the caller may see; `None`: every secret.
     pub scope: Option<Scope>,
     pub via: SignIn,
+    /// A workload identity's `sub`.
+    pub subject: Option<String>,
 }
 
 impl Principal {
@@ -106,6 +108,7 @@ impl TokenTable {
                     role: e.role,
                     scope: None,
                     via: SignIn::EnvironmentToken,
+                    subject: None,
                 });
             }
         }

@@ -303,6 +303,39 @@ fn test_webhook() {}
     ))]
 fn deliveries() {}
 
+#[utoipa::path(post, path = "/v2/admin/workloadIdentities", tag = "regcred extensions",
+    description = "Adds a trust rule: a bearer JWT from `issuer` (RS256 or ES256, its keys from the issuer's discovery document or `jwksUri`) whose `aud` holds `audience` and whose claims match every glob signs in as `role` (viewer, puller or editor, never admin) within `scope`. Rules are tried in creation order; the first match decides. Role: admin.",
+    request_body(content = shared::workload::TrustRule, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The rule, with its id", body = shared::workload::TrustRule),
+        (status = 400, description = "Invalid rule (an admin role, no claims, an issuer the rails refuse)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+    ))]
+fn create_identity() {}
+
+#[utoipa::path(get, path = "/v2/admin/workloadIdentities", tag = "regcred extensions",
+    description = "The trust rules, in creation order, each with its id. Role: admin.",
+    responses(
+        (status = 200, description = "`{\"count\", \"resources\"}`", body = serde_json::Value),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+    ))]
+fn list_identities() {}
+
+#[utoipa::path(delete, path = "/v2/admin/workloadIdentities/{id}", tag = "regcred extensions",
+    description = "Removes a trust rule; tokens it matched are refused within a second. Role: admin.",
+    params(("id" = String, Path, description = "The rule's id")),
+    responses(
+        (status = 202, description = "Removed", body = IdMessageResponse),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Role not allowed", body = ErrorBody),
+        (status = 404, description = "No such rule", body = ErrorBody),
+    ))]
+fn remove_identity() {}
+
 #[utoipa::path(get, path = "/v2/admin/auditEvents", tag = "regcred extensions",
     description = "The audit trail, newest first: creates, modifies, deletes, puller reads, login checks, failed authentications and forbidden attempts, token creates and revokes. Holds no secret. A scoped token sees only events about secrets its scope matches. Roles: editor, admin.",
     params(
@@ -613,13 +646,13 @@ impl Modify for BearerAuth {
         description = "Docker registry pull secrets at the edge. Compatible with SAP AI Core's /v2/admin/dockerRegistrySecrets; regcred's extensions are roles per token (viewer, editor, puller, admin), managed and scoped tokens, sign-in with Cloudflare Access (Cf-Access-Jwt-Assertion), the puller routes, versions and undelete, backup and restore, and extra metadata. Every write (create, modify, restore) makes a version, and each secret keeps its last REGCRED_VERSIONS (default 10), the current one included; a DELETE answers as SAP's does, but keeps the secret for REGCRED_RETENTION_DAYS (default 30) for undelete, and creating the name again goes on numbering from it, its history restorable until that retention ends. Every route that takes GET also takes HEAD (the same answer without its body); any method a route does not take, OPTIONS included (CORS is same origin only), is a 405 with Allow.",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, checks, health_counts, create_webhook, list_webhooks, remove_webhook, test_webhook, deliveries, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap, versions, restore_version, undelete, purge, backup, restore),
+    paths(health, openapi, session, list, create, get, modify, delete, pull, registry_credentials, pullable_registries, check, dry_run_check, checks, health_counts, create_webhook, list_webhooks, remove_webhook, test_webhook, deliveries, create_identity, list_identities, remove_identity, audit, quota, list_tokens, create_token, revoke_token, encryption_keys, rewrap, versions, restore_version, undelete, purge, backup, restore),
     components(schemas(
         SecretStatus, SecretList, CreatedResponse, IdMessageResponse, QuotaResponse, QuotaUsage, Quota,
         HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, VersionInfo, VersionList, BackupItem, BackupPage, RestoreChunk, RestoreResult, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers, shared::api::EntryEditRequest, shared::api::RegistryLogin, shared::api::SourceRequest, shared::source::SourceInfo, shared::source::SourceType,
         shared::health::Health, shared::health::HealthStatus, shared::api::CheckList, shared::api::CheckRecord, shared::api::HealthCounts,
-        shared::api::CreateWebhookRequest, shared::api::CreatedWebhook, shared::api::WebhookInfo, shared::api::WebhookList, shared::api::DeliveryInfo, shared::api::DeliveryList,
+        shared::api::CreateWebhookRequest, shared::api::CreatedWebhook, shared::api::WebhookInfo, shared::api::WebhookList, shared::api::DeliveryInfo, shared::api::DeliveryList, shared::workload::TrustRule,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth, &Constraints),

@@ -49,6 +49,7 @@ pub fn via(v: SignIn) -> &'static str {
         SignIn::EnvironmentToken => "environment token (REGCRED_TOKENS)",
         SignIn::ManagedToken => "managed token",
         SignIn::Access => "Cloudflare Access",
+        SignIn::WorkloadIdentity => "workload identity (OIDC)",
     }
 }
 
@@ -127,6 +128,7 @@ mod tests {
             label: "ci".into(),
             role: Role::Puller,
             scope: Some(Scope::parse(["team-a-*", "ci-pull"]).unwrap()),
+            subject: None,
             via: SignIn::ManagedToken,
         };
         let t = table(
@@ -144,6 +146,7 @@ mod tests {
         );
         let env = SessionResponse {
             scope: None,
+            subject: None,
             via: SignIn::EnvironmentToken,
             role: Role::Admin,
             ..scoped

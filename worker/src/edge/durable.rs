@@ -563,6 +563,7 @@ impl Parts {
             random: &runtime::random,
             fetch: &runtime::fetch,
             sign: &crate::edge::sign::rs256,
+            workload: &crate::edge::workload::verify,
             throttle: &no_throttle,
             access: &*self.access,
         }

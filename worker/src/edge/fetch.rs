@@ -58,6 +58,9 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
         })
     };
     let config = runtime::config(&env);
+    if let Ok(cfg) = config.as_ref() {
+        crate::edge::workload::set_allow_loopback(cfg.allow_http_loopback);
+    }
     let ctx = Ctx {
         store: &store,
         config: &config,
@@ -67,6 +70,7 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
         sign: &crate::edge::sign::rs256,
         throttle: &throttle,
         access: &crate::edge::access::hook(&config),
+        workload: &crate::edge::workload::verify,
     };
     let mut ours = head_of(&req);
     let mut attempt = Attempt::of(&ours);

@@ -18,6 +18,7 @@ mod sign;
 mod storage;
 mod store;
 mod tcp;
+mod workload;
 
 /// The KV namespace binding (`wrangler.toml`).
 pub const KV_BINDING: &str = "SECRETS";

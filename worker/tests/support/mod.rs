@@ -23,6 +23,9 @@ pub const EDITOR: &str = "editor-token-0123456789";
 pub const PULLER: &str = "puller-token-0123456789";
 pub const ADMIN: &str = "admin-token-0123456789";
 /// `now` of every request.
+/// The signature the native stand-in of a workload issuer's keys accepts.
+pub const TEST_SIGNATURE: &[u8] = b"signed-by-the-test-issuer";
+
 pub const NOW: &str = "2026-11-23T00:00:00.000Z";
 /// [`NOW`] in epoch milliseconds.
 pub const NOW_MS: i64 = 1_795_392_000_000;
@@ -136,6 +139,13 @@ impl<S: Store> TestEnv<S> {
             sig.extend_from_slice(&data[..data.len().min(8)]);
             Box::pin(async move { Ok(sig) })
         };
+        // WebCrypto over the issuer's keys stands in here as one signature
+        // value; real RS256 and ES256 keys are checked in workerd
+        // (tests/e2e/workload.test.mjs).
+        let workload = |ask: regcred_worker::ctx::WorkloadAsk| -> Pin<Box<dyn Future<Output = Result<(), String>>>> {
+            let ok = ask.signature == TEST_SIGNATURE;
+            Box::pin(async move { if ok { Ok(()) } else { Err("bad signature".into()) } })
+        };
         let ctx = Ctx {
             store: &self.store,
             config: &self.config,
@@ -145,6 +155,7 @@ impl<S: Store> TestEnv<S> {
             sign: &sign,
             throttle: &throttle,
             access: &access,
+            workload: &workload,
         };
         f(&ctx)
     }

@@ -1,0 +1,145 @@
+// Workload identity in workerd: a local OIDC issuer on loopback
+// (tests/standins/oidc_issuer.py: discovery, a key set with an RSA and an EC
+// P-256 key) signs GitHub-Actions-shaped (RS256) and Kubernetes-shaped
+// (ES256) tokens; trust rules grant exactly their role and scope, every bad
+// token is refused like an unknown one, and a rotated key is fetched once.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
+import { pct } from '../bench/measure.mjs';
+import { startStandin } from './standins.mjs';
+
+const S = '/v2/admin/dockerRegistrySecrets';
+const W = '/v2/admin/workloadIdentities';
+let w, issuer, admin, editor;
+
+before(async () => {
+  issuer = await startStandin('oidc_issuer.py');
+  w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
+  admin = client(w.url, 'admin');
+  editor = client(w.url, 'editor');
+  for (const name of ['team-a-app', 'team-b-app']) {
+    const r = await editor('POST', S, { name, data: { '.dockerconfigjson': dockerconfig(`${name}.example.com`, 'u', `${name}-pw`) } });
+    assert.equal(r.status, 202, r.text);
+  }
+});
+after(async () => {
+  await w?.stop();
+  await issuer?.stop();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+const sign = async (claims, opts = {}) => {
+  const r = await fetch(`${issuer.url}/_standin/sign`, { method: 'POST', body: JSON.stringify({ claims, ...opts }) });
+  return (await r.json()).token;
+};
+const github = (extra = {}) => ({
+  iss: issuer.info.issuer, aud: 'regcred', sub: 'repo:acme/team-a-web:ref:refs/heads/main',
+  repository: 'acme/team-a-web', ref: 'refs/heads/main', iat: now(), nbf: now(), exp: now() + 300, ...extra,
+});
+const k8s = (extra = {}) => ({
+  iss: issuer.info.issuer, aud: ['regcred', 'other'], sub: 'system:serviceaccount:build:puller', iat: now(), exp: now() + 300, ...extra,
+});
+const as = (jwt) => client(w.url, jwt);
+const fetches = async () => (await (await fetch(`${issuer.url}/_standin/fetches`)).json()).fetches;
+
+test('rules grant exactly their role and scope; the session and the audit name the rule and the subject', async () => {
+  const gh = await admin('POST', W, { label: 'ci team a', issuer: issuer.info.issuer, audience: 'regcred',
+    claims: { repository: 'acme/team-a-*', ref: 'refs/heads/main' }, role: 'puller', scope: ['team-a-*'] });
+  assert.equal(gh.status, 201, gh.text);
+  assert.match(gh.json.id, /^[0-9a-f]{16}$/);
+  const kube = await admin('POST', W, { label: 'build pods', issuer: issuer.info.issuer, audience: 'regcred',
+    claims: { sub: 'system:serviceaccount:build:*' }, role: 'viewer' });
+  assert.equal(kube.status, 201, kube.text);
+  assert.equal((await admin('POST', W, { label: 'x', issuer: issuer.info.issuer, audience: 'a', claims: { sub: '*' }, role: 'admin' })).status, 400);
+  assert.equal((await admin('GET', W)).json.count, 2);
+
+  const ci = as(await sign(github()));
+  const session = await ci('GET', '/v2/session');
+  assert.equal(session.status, 200, session.text);
+  assert.deepEqual([session.json.label, session.json.role, session.json.via, session.json.subject],
+    ['ci team a', 'puller', 'workloadIdentity', 'repo:acme/team-a-web:ref:refs/heads/main']);
+  const pulled = await ci('GET', `${S}/team-a-app/dockerconfigjson`);
+  assert.equal(pulled.status, 200, pulled.text);
+  assert.equal(pulled.json.auths['team-a-app.example.com'].password, 'team-a-app-pw');
+  assert.equal((await ci('GET', `${S}/team-b-app/dockerconfigjson`)).status, 404, 'outside the scope');
+  assert.equal((await ci('GET', S)).status, 403, 'a puller does not list');
+
+  const pod = as(await sign(k8s(), { alg: 'ES256' }));
+  const listed = await pod('GET', S);
+  assert.equal(listed.status, 200, listed.text);
+  assert.equal(listed.json.count, 2);
+  assert.equal((await pod('GET', `${S}/team-a-app/dockerconfigjson`)).status, 403, 'a viewer does not pull');
+
+  const audit = await admin('GET', '/v2/admin/auditEvents?$top=50');
+  const pull = audit.json.resources.find((e) => e.action === 'pull' && e.actor === 'ci team a');
+  assert.equal(pull?.subject, 'repo:acme/team-a-web:ref:refs/heads/main');
+  assert.ok(!audit.text.includes('eyJ'), 'no record holds the JWT');
+});
+
+test('a rotated key is fetched once, the old key keeps working; pulls cost like a managed token', async () => {
+  const before = await fetches();
+  await fetch(`${issuer.url}/_standin/rotate`, { method: 'POST', body: '{}' });
+  const rotated = as(await sign(github(), { kid: 'rsa-2' }));
+  assert.equal((await rotated('GET', '/v2/session')).status, 200);
+  assert.equal((await rotated('GET', '/v2/session')).status, 200);
+  assert.equal(await fetches(), before + 1, 'the new kid fetched the key set once');
+  assert.equal((await as(await sign(github()))('GET', '/v2/session')).status, 200, 'the old key still works');
+
+  const ci = as(await sign(github()));
+  const puller = client(w.url, 'puller');
+  const start = await fetches();
+  const time = async (c) => { const t = performance.now(); const r = await c('GET', `${S}/team-a-app/dockerconfigjson`); assert.equal(r.status, 200); return performance.now() - t; };
+  const [wl, managed] = [[], []];
+  for (let i = 0; i < 200; i++) { wl.push(await time(ci)); managed.push(await time(puller)); }
+  console.log(`# pull p50: workload token ${pct(wl, 50).toFixed(2)} ms, stored token ${pct(managed, 50).toFixed(2)} ms; key-set fetches during 200 workload pulls: ${(await fetches()) - start}`);
+  assert.equal((await fetches()) - start, 0);
+});
+
+test('every bad token is refused exactly like an unknown token; a valid one no rule matches is a 403', async () => {
+  const unknown = await client(w.url, 'rc_not_a_real_token_0000000000')('GET', '/v2/session');
+  assert.equal(unknown.status, 401);
+  const good = await sign(github());
+  const [h, p] = good.split('.');
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const jwks = await (await fetch(`${issuer.url}/jwks`)).json();
+  const rsaN = jwks.keys.find((k) => k.kty === 'RSA').n;
+  const hs = (() => {
+    const head = b64({ alg: 'HS256', kid: 'rsa-1', typ: 'JWT' });
+    const body = b64(github());
+    // The issuer's public RSA key, as a confused verifier would take it for an HMAC secret.
+    const mac = createHmac('sha256', rsaN).update(`${head}.${body}`).digest('base64url');
+    return `${head}.${body}.${mac}`;
+  })();
+  const bad = {
+    expired: await sign(github({ exp: now() - 3600, iat: now() - 7200, nbf: now() - 7200 })),
+    'not yet valid': await sign(github({ nbf: now() + 3600 })),
+    'wrong aud': await sign(github({ aud: 'someone-else' })),
+    'issuer no rule names': await sign(github({ iss: 'http://127.0.0.1:9' })),
+    'unknown kid': `${b64({ alg: 'RS256', kid: 'no-such-key', typ: 'JWT' })}.${p}.${good.split('.')[2]}`,
+    'alg none': `${b64({ alg: 'none', kid: 'rsa-1' })}.${p}.`,
+    'HS256 with the public key': hs,
+    tampered: `${h}.${b64({ ...github(), repository: 'acme/team-a-evil', sub: 'x' })}.${good.split('.')[2]}`,
+  };
+  for (const [why, jwt] of Object.entries(bad)) {
+    const r = await as(jwt)('GET', '/v2/session');
+    assert.equal(r.status, 401, `${why}: ${r.text}`);
+    assert.equal(r.json.error.code, unknown.json.error.code, why);
+  }
+  const other = await as(await sign(github({ ref: 'refs/heads/dev' })))('GET', '/v2/session');
+  assert.equal(other.status, 403, other.text);
+  assert.ok(!/ci team a|build pods/.test(other.text), 'the 403 names no rule');
+});
+
+test('a removed rule stops matching within a second', async () => {
+  const list = await admin('GET', W);
+  const id = list.json.resources.find((r) => r.label === 'ci team a').id;
+  assert.equal((await admin('DELETE', `${W}/${id}`)).status, 202);
+  await new Promise((r) => setTimeout(r, 1100));
+  const r = await as(await sign(github()))('GET', '/v2/session');
+  assert.equal(r.status, 403, 'valid, but no rule of the issuer matches any more');
+  assert.equal((await admin('DELETE', `${W}/${id}`)).status, 404);
+  assert.equal((await editor('GET', W)).status, 403, 'only admins manage rules');
+  void TOKENS;
+});
