@@ -53,6 +53,9 @@ pub enum Command {
     /// Webhook receivers of the health events, signed per Standard Webhooks (admin token).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Workload identity: trust rules for CI jobs' and pods' own OIDC tokens (admin token).
+    #[command(subcommand)]
+    Identity(IdentityCommand),
     /// Managed API tokens: create, list, revoke (admin token).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -355,6 +358,42 @@ pub enum TokenCommand {
         #[arg(long, short)]
         yes: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum IdentityCommand {
+    /// Trust tokens from ISSUER whose aud holds AUDIENCE and whose claims match.
+    #[command(
+        after_help = "Example:\n  regcred identity add ci-team-a --issuer https://token.actions.githubusercontent.com --audience regcred \\\n    --claim repository='acme/team-a-*' --claim ref=refs/heads/main --role puller --scope 'team-a-*'"
+    )]
+    Add {
+        label: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        audience: String,
+        /// The key set, when the issuer's discovery document does not name it.
+        #[arg(long)]
+        jwks_uri: Option<String>,
+        /// NAME=GLOB (repeatable); `*` matches any run of characters.
+        #[arg(long = "claim", value_name = "NAME=GLOB", required = true)]
+        claims: Vec<String>,
+        /// viewer, puller or editor.
+        #[arg(long)]
+        role: String,
+        /// Secret-name patterns (repeatable, or comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// The trust rules, in the order they are tried.
+    List {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Format,
+    },
+    /// Remove a rule; its tokens are refused within a second.
+    Remove { id: String },
 }
 
 #[derive(Subcommand)]

@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod credhelper;
 pub mod error;
 pub mod helpers;
+pub mod oidc;
 pub mod output;
 pub mod prompt;
 pub mod resolve;

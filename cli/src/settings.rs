@@ -88,12 +88,31 @@ impl std::fmt::Debug for Target {
 }
 
 /// URL and token from the environment, else from the config file.
+/// `target()` with `token` in place of the configured one (a pod's
+/// service-account token, given by kubelet).
+pub fn target_as(token: String) -> Result<Target> {
+    let saved = load()?;
+    let url = std::env::var("REGCRED_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or(saved.url)
+        .ok_or_else(|| CliError::new("no regcred API to talk to: set REGCRED_URL"))?;
+    Ok(Target {
+        url: checked_url(&url)?,
+        token,
+    })
+}
+
 pub fn target() -> Result<Target> {
     let saved = load()?;
     // Set but empty counts as unset, as shells make it easy to do.
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let url = env("REGCRED_URL").or(saved.url);
-    let token = env("REGCRED_TOKEN").or(saved.token);
+    // A stored token wins; else the workload's own; else the saved login.
+    let token = match env("REGCRED_TOKEN") {
+        Some(t) => Some(t),
+        None => crate::oidc::workload_token()?.or(saved.token),
+    };
     match (url, token) {
         (Some(url), Some(token)) => Ok(Target {
             url: checked_url(&url)?,

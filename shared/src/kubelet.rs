@@ -12,13 +12,45 @@ pub const API_VERSION: &str = "credentialprovider.kubelet.k8s.io/v1";
 /// How long kubelet may cache credentials when nothing says otherwise.
 pub const DEFAULT_CACHE_SECS: u64 = 300;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct CredentialProviderRequest {
     #[serde(rename = "apiVersion", default)]
     pub api_version: String,
     #[serde(default)]
     pub kind: String,
     pub image: String,
+    /// The pod's service-account token (Kubernetes 1.34+, `tokenAttributes`
+    /// in the provider's config): the workload pulls as itself with it.
+    #[serde(rename = "serviceAccountToken", default)]
+    pub service_account_token: Option<String>,
+}
+
+// The service-account token is a credential: never shown.
+impl std::fmt::Debug for CredentialProviderRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialProviderRequest")
+            .field("api_version", &self.api_version)
+            .field("kind", &self.kind)
+            .field("image", &self.image)
+            .field(
+                "service_account_token",
+                &self.service_account_token.as_ref().map(|_| "<hidden>"),
+            )
+            .finish()
+    }
+}
+
+/// The answer for an image whose registry the caller may not pull: no
+/// credentials (kubelet then tries its others), cached `cache_secs`.
+pub fn empty_response(cache_secs: u64) -> String {
+    json!({
+        "apiVersion": API_VERSION,
+        "kind": "CredentialProviderResponse",
+        "cacheKeyType": "Registry",
+        "cacheDuration": go_duration(cache_secs),
+        "auth": {},
+    })
+    .to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -180,6 +180,18 @@ pub fn issuer_of(jwt: &str) -> Option<String> {
     claims["iss"].as_str().map(str::to_owned)
 }
 
+/// The token's `exp` (unix seconds), unverified: how long an answer made
+/// with it may be cached.
+pub fn exp_of(jwt: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims["exp"].as_f64().map(|e| e as i64)
+}
+
 /// Checks the header and standard claims of `jwt` for `rule` at `now`
 /// (unix seconds); the caller verifies the signature before believing it.
 pub fn check_for(jwt: &str, rule: &TrustRule, now: i64) -> Result<Token, JwtError> {

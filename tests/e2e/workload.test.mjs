@@ -4,18 +4,29 @@
 // (ES256) tokens; trust rules grant exactly their role and scope, every bad
 // token is refused like an unknown one, and a rotated key is fetched once.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { client, dockerconfig, startWorker, TOKENS } from './harness.mjs';
+import { client, dockerconfig, freePort, ROOT, startWorker, TOKENS } from './harness.mjs';
+import { inspectThroughHelper, pushImage } from './images.mjs';
 import { pct } from '../bench/measure.mjs';
+import { startRegistry } from './registry.mjs';
 import { startStandin } from './standins.mjs';
+
+const BIN = process.env.REGCRED_CLI_BIN ?? path.join(ROOT, 'target', 'cli', 'bin');
+let reg, dir;
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const W = '/v2/admin/workloadIdentities';
 let w, issuer, admin, editor;
 
 before(async () => {
-  issuer = await startStandin('oidc_issuer.py');
+  [issuer, reg] = await Promise.all([startStandin('oidc_issuer.py'), startRegistry('team-a', 'Team-a-registry-pw')]);
+  dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-workload-'));
   w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
   admin = client(w.url, 'admin');
   editor = client(w.url, 'editor');
@@ -23,11 +34,37 @@ before(async () => {
     const r = await editor('POST', S, { name, data: { '.dockerconfigjson': dockerconfig(`${name}.example.com`, 'u', `${name}-pw`) } });
     assert.equal(r.status, 202, r.text);
   }
+  const r = await editor('POST', S, { name: 'team-a-registry', data: { '.dockerconfigjson': dockerconfig(`http://${reg.host}`, 'team-a', 'Team-a-registry-pw') } });
+  assert.equal(r.status, 202, r.text);
 });
 after(async () => {
   await w?.stop();
   await issuer?.stop();
+  await reg?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** `run`, without blocking this process (a stand-in in it must answer meanwhile). */
+const runAsync = (bin, args, env, input = '') => new Promise((resolve) => {
+  const child = spawn(path.join(BIN, bin), args, {
+    env: { PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  child.on('close', (code) => resolve({ code, out, err }));
+  child.stdin.end(input);
+});
+
+/** An installed binary with `env` (no stored token unless given); never throws. */
+const run = (bin, args, env, input = '') => {
+  const r = spawnSync(path.join(BIN, bin), args, {
+    input, encoding: 'utf8', timeout: 60_000,
+    env: { PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
 
 const now = () => Math.floor(Date.now() / 1000);
 const sign = async (claims, opts = {}) => {
@@ -69,7 +106,7 @@ test('rules grant exactly their role and scope; the session and the audit name t
   const pod = as(await sign(k8s(), { alg: 'ES256' }));
   const listed = await pod('GET', S);
   assert.equal(listed.status, 200, listed.text);
-  assert.equal(listed.json.count, 2);
+  assert.equal(listed.json.count, 3);
   assert.equal((await pod('GET', `${S}/team-a-app/dockerconfigjson`)).status, 403, 'a viewer does not pull');
 
   const audit = await admin('GET', '/v2/admin/auditEvents?$top=50');
@@ -130,6 +167,69 @@ test('every bad token is refused exactly like an unknown token; a valid one no r
   const other = await as(await sign(github({ ref: 'refs/heads/dev' })))('GET', '/v2/session');
   assert.equal(other.status, 403, other.text);
   assert.ok(!/ci team a|build pods/.test(other.text), 'the 403 names no rule');
+});
+
+test('the CLI adds and lists rules; kubelet pulls as the pod; the helper and skopeo pull with a token file or GitHub Actions', async () => {
+  const add = run('regcred', ['identity', 'add', 'pods of apps', '--issuer', issuer.info.issuer, '--audience', 'regcred',
+    '--claim', 'sub=system:serviceaccount:apps:*', '--role', 'puller', '--scope', 'team-a-*', '-o', 'json'], { REGCRED_TOKEN: TOKENS.admin });
+  assert.equal(add.code, 0, add.err);
+  assert.match(JSON.parse(add.out).id, /^[0-9a-f]{16}$/);
+  const bad = run('regcred', ['identity', 'add', 'x', '--issuer', issuer.info.issuer, '--audience', 'a', '--claim', 'sub=*', '--role', 'admin'], { REGCRED_TOKEN: TOKENS.admin });
+  assert.equal(bad.code, 2, bad.err);
+  const listed = run('regcred', ['identity', 'list'], { REGCRED_TOKEN: TOKENS.admin });
+  assert.match(listed.out, /pods of apps/);
+
+  // kubelet: the pod's service-account token, per image.
+  const saExp = now() + 600;
+  const sa = await sign(k8s({ sub: 'system:serviceaccount:apps:web', exp: saExp }), { alg: 'ES256' });
+  const request = (image) => JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image, serviceAccountToken: sa });
+  const inside = run('regcred', ['kubelet-credential-provider'], {}, request('team-a-app.example.com/web:1'));
+  assert.equal(inside.code, 0, inside.err);
+  const answer = JSON.parse(inside.out);
+  assert.deepEqual(answer.auth['team-a-app.example.com'], { username: 'u', password: 'team-a-app-pw' });
+  const [, m, sec] = /^(?:(\d+)m)?(\d+)s$/.exec(answer.cacheDuration) ?? [];
+  assert.ok(Number(m ?? 0) * 60 + Number(sec) <= 600, `cached ${answer.cacheDuration}, the token lives 600 s`);
+  const outside = run('regcred', ['kubelet-credential-provider'], {}, request('team-b-app.example.com/web:1'));
+  assert.equal(outside.code, 0, outside.err);
+  assert.deepEqual(JSON.parse(outside.out).auth, {}, 'not this pod\'s registry: empty auth, kubelet tries its others');
+
+  // docker-credential-regcred and skopeo with a projected token file, read again each call.
+  await pushImage(dir, reg.host, 'team-a/app', 'team-a:Team-a-registry-pw');
+  const tokenFile = path.join(dir, 'token');
+  await writeFile(tokenFile, await sign(github()));
+  const fileEnv = { REGCRED_OIDC_TOKEN_FILE: tokenFile };
+  const got = run('docker-credential-regcred', ['get'], fileEnv, reg.host);
+  assert.equal(got.code, 0, got.out + got.err);
+  assert.equal(JSON.parse(got.out).Secret, 'Team-a-registry-pw');
+  const inspected = await inspectThroughHelper(dir, reg.host, 'team-a/app', { ...process.env, PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, REGCRED_TOKEN: '', ...fileEnv });
+  assert.equal(inspected.status, 0, inspected.stderr);
+  console.log(`# skopeo inspect docker://${reg.host}/team-a/app:latest with REGCRED_OIDC_TOKEN_FILE (no stored token): ${JSON.parse(inspected.stdout).Digest}`);
+
+  // A GitHub Actions stand-in: the runtime's token request, bearer-checked, audience from the query.
+  const port = await freePort();
+  const asked = [];
+  const gha = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    asked.push({ audience: url.searchParams.get('audience'), auth: req.headers.authorization });
+    if (req.headers.authorization !== 'Bearer gha-request-token') { res.writeHead(401).end(); return; }
+    const value = await sign(github({ aud: url.searchParams.get('audience') }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value }));
+  });
+  await new Promise((r) => gha.listen(port, '127.0.0.1', r));
+  try {
+    const ghEnv = { REGCRED_OIDC: 'github-actions', ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'gha-request-token', REGCRED_ALLOW_HTTP_LOOPBACK: 'true' };
+    const who = await runAsync('regcred', ['whoami', '-o', 'json'], ghEnv);
+    assert.equal(who.code, 0, who.err);
+    assert.equal(JSON.parse(who.out).via, 'workloadIdentity');
+    assert.equal(asked[0].audience, 'regcred');
+    const helper = await runAsync('docker-credential-regcred', ['get'], ghEnv, reg.host);
+    assert.equal(helper.code, 0, helper.out + helper.err);
+    const plain = await runAsync('regcred', ['whoami'], { ...ghEnv, REGCRED_ALLOW_HTTP_LOOPBACK: '' });
+    assert.notEqual(plain.code, 0, 'a plain-http token URL needs REGCRED_ALLOW_HTTP_LOOPBACK');
+  } finally {
+    gha.close();
+  }
 });
 
 test('a removed rule stops matching within a second', async () => {

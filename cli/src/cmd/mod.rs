@@ -5,6 +5,7 @@ pub mod decode;
 pub mod edit;
 pub mod export;
 pub mod history;
+pub mod identity;
 pub mod import;
 pub mod kubelet;
 pub mod login;
@@ -17,7 +18,9 @@ use serde_json::Value;
 use shared::api::AuditList;
 use shared::SecretName;
 
-use crate::args::{Cli, Command, ImportSource, SecretCommand, TokenCommand, WebhookCommand};
+use crate::args::{
+    Cli, Command, IdentityCommand, ImportSource, SecretCommand, TokenCommand, WebhookCommand,
+};
 use crate::client::{encode, Api};
 use crate::error::{CliError, Result};
 use crate::output::{table, yaml, Format};
@@ -57,6 +60,32 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Logout => login::logout(),
         Command::Whoami { output } => login::whoami(&api()?, output),
         Command::Status { output } => webhook::status(&api()?, output),
+        Command::Identity(c) => match c {
+            IdentityCommand::Add {
+                label,
+                issuer,
+                audience,
+                jwks_uri,
+                claims,
+                role,
+                scope,
+                output,
+            } => identity::add(
+                &api()?,
+                identity::NewRule {
+                    label: &label,
+                    issuer: &issuer,
+                    audience: &audience,
+                    jwks_uri: jwks_uri.as_deref(),
+                    claims: &claims,
+                    role: &role,
+                    scope: &scope,
+                },
+                output,
+            ),
+            IdentityCommand::List { output } => identity::list(&api()?, output),
+            IdentityCommand::Remove { id } => identity::remove(&api()?, &id),
+        },
         Command::Webhook(c) => match c {
             WebhookCommand::Add {
                 url,
