@@ -216,6 +216,24 @@ pub async fn deliveries(token: &str, id: &str) -> Result<shared::api::DeliveryLi
     send(authed(Request::get(&format!("{WEBHOOKS}/{id}/deliveries")), token).build()).await
 }
 
+const IDENTITIES: &str = "/v2/admin/workloadIdentities";
+
+pub async fn identities(token: &str) -> Result<Vec<serde_json::Value>, CallError> {
+    let all: serde_json::Value = send(authed(Request::get(IDENTITIES), token).build()).await?;
+    Ok(all["resources"].as_array().cloned().unwrap_or_default())
+}
+
+pub async fn add_identity(
+    token: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, CallError> {
+    send(authed(Request::post(IDENTITIES), token).json(body)).await
+}
+
+pub async fn remove_identity(token: &str, id: &str) -> Result<IdMessageResponse, CallError> {
+    send(authed(Request::delete(&format!("{IDENTITIES}/{id}")), token).build()).await
+}
+
 /// The login check of a source not saved yet: minted for the check alone.
 pub async fn check_source(
     token: &str,

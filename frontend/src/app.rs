@@ -7,7 +7,9 @@ use leptos_router::path;
 use shared::api::SignIn;
 
 use crate::pages::widgets::HeaderLinks;
-use crate::pages::{activity, deleted, detail, editor, import, secrets, signin, tokens, webhooks};
+use crate::pages::{
+    activity, deleted, detail, editor, identities, import, secrets, signin, tokens, webhooks,
+};
 use crate::session::{use_ctx, Ctx};
 use crate::{browser, nav};
 
@@ -33,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity") view=activity::Activity/>
                     <Route path=path!("/tokens") view=tokens::Tokens/>
                     <Route path=path!("/webhooks") view=webhooks::Webhooks/>
+                    <Route path=path!("/identities") view=identities::Identities/>
                 </Routes>
             </main>
         </Router>

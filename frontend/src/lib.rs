@@ -16,6 +16,7 @@ pub mod edit;
 pub mod field;
 pub mod form;
 pub mod history;
+pub mod identities;
 pub mod import_plan;
 pub mod listing;
 pub mod nav;

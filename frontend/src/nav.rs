@@ -16,7 +16,7 @@ pub fn own_entry(href: &str) -> bool {
 }
 
 /// The header's links, in order: (href, label).
-pub const LINKS: [(&str, &str); 7] = [
+pub const LINKS: [(&str, &str); 8] = [
     ("/", "Secrets"),
     ("/secrets/new", "Create"),
     ("/import", "Import"),
@@ -24,6 +24,7 @@ pub const LINKS: [(&str, &str); 7] = [
     ("/activity", "Activity"),
     ("/tokens", "Tokens"),
     ("/webhooks", "Webhooks"),
+    ("/identities", "Identities"),
 ];
 
 /// Whether the header offers `href` to a session with `role` (None: signed

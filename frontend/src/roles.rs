@@ -56,6 +56,7 @@ pub fn page_needs(href: &str) -> Option<Action> {
         "/activity" => Some(Action::ReadAudit),
         "/tokens" => Some(Action::ListTokens),
         "/webhooks" => Some(Action::ManageWebhooks),
+        "/identities" => Some(Action::ManageIdentities),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ pub mod deleted;
 pub mod detail;
 pub mod editor;
 pub mod gate;
+pub mod identities;
 pub mod import;
 pub mod puller;
 pub mod secrets;
