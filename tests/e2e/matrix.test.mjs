@@ -1,6 +1,8 @@
 // The auth matrix: every route of the served OpenAPI document × every kind
 // of caller (no token, a bad one, each role, scoped tokens, a revoked and an
-// expired token, a Cloudflare Access user), against the real worker in
+// expired token, a Cloudflare Access user, workloads signing in with their
+// own OIDC token: scoped, unscoped, matched by no rule, badly signed),
+// against the real worker in
 // workerd. Each answer is checked against what the role, the scope and the
 // route say it must be, and no answer outside the caller's scope holds that
 // secret's name or password.
@@ -27,12 +29,24 @@ async function serveKeys() {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'matrix-key', alg: 'RS256', use: 'sig' };
   const port = await freePort();
+  const domain = `http://127.0.0.1:${port}`;
+  // Also a workload issuer: its discovery document and the same key set.
   const server = http.createServer((req, res) => {
-    res.writeHead(req.url === '/cdn-cgi/access/certs' ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: [jwk] }));
+    const known = ['/cdn-cgi/access/certs', '/jwks', '/.well-known/openid-configuration'].includes(req.url);
+    res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(req.url === '/.well-known/openid-configuration' ? { issuer: domain, jwks_uri: `${domain}/jwks` } : { keys: [jwk] }));
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return { server, privateKey, domain: `http://127.0.0.1:${port}` };
+  return { server, privateKey, domain };
+}
+
+/** A workload's OIDC token from the loopback issuer; `key` signs it. */
+function workloadToken(sub, key = team.privateKey) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64url({ alg: 'RS256', kid: 'matrix-key', typ: 'JWT' })}.${b64url({
+    aud: 'regcred', iss: team.domain, sub, iat: now, nbf: now - 5, exp: now + 3600,
+  })}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(key).toString('base64url')}`;
 }
 
 function mint(email) {
@@ -74,6 +88,16 @@ before(async () => {
   const soon = new Date(Date.now() + 2500).toISOString();
   tokens.expired = (await make('expired', 'editor', { expiresAt: soon })).token;
   jwt = mint('alice@example.com');
+  const rule = async (label, sub, role, scope) => {
+    const r = await admin('POST', '/v2/admin/workloadIdentities', { label, issuer: team.domain, audience: 'regcred', claims: { sub }, role, ...(scope ? { scope } : {}) });
+    assert.equal(r.status, 201, r.text);
+  };
+  await rule('ci pulls team a', 'repo:acme/*', 'puller', ['team-a-*']);
+  await rule('build pods view', 'system:serviceaccount:matrix:*', 'viewer');
+  tokens.workloadPuller = workloadToken('repo:acme/web');
+  tokens.workloadViewer = workloadToken('system:serviceaccount:matrix:builder');
+  tokens.workloadNoRule = workloadToken('repo:someone/else');
+  tokens.workloadForged = workloadToken('repo:acme/web', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
   // Past the expiry (whole seconds) before the matrix runs.
   await new Promise((r) => setTimeout(r, 4000));
 });
@@ -95,6 +119,11 @@ const CALLERS = {
   revoked: { auth: false },
   expired: { auth: false },
   access: { role: 'editor', access: true },
+  workloadPuller: { role: 'puller', scoped: true },
+  workloadViewer: { role: 'viewer' },
+  // Valid, but no rule matches: every route that needs a caller is a 403.
+  workloadNoRule: { noRule: true },
+  workloadForged: { auth: false },
 };
 const RIGHTS = {
   list: ['viewer', 'editor', 'admin'],
@@ -195,6 +224,7 @@ function expected(c, who) {
   const caller = CALLERS[who];
   if (c.right === null) return 200;
   if (caller.auth === false) return 401;
+  if (caller.noRule) return 403;
   if (!RIGHTS[c.right].includes(caller.role)) return 403;
   if (caller.scoped && c.secret === OUTSIDE) return c.outsideStatus ?? 404;
   return c.ok;
