@@ -119,6 +119,7 @@ pub fn run() -> Result<(), String> {
         "tests/bench/throughput.mjs",
         "tests/bench/mint.mjs",
         "tests/bench/webhooks.mjs",
+        "tests/bench/workload.mjs",
     ] {
         step(&format!(
             "node {script} (built worker in workerd, loopback)"
