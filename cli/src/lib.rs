@@ -15,3 +15,4 @@ pub mod output;
 pub mod prompt;
 pub mod resolve;
 pub mod settings;
+pub mod url;

@@ -7,7 +7,7 @@
 //! https, or http to loopback only with `REGCRED_ALLOW_HTTP_LOOPBACK`.
 
 use crate::error::{CliError, Result};
-use crate::settings::checked_url;
+use crate::url::checked_url;
 
 const DEFAULT_AUDIENCE: &str = "regcred";
 
@@ -48,7 +48,7 @@ fn github_actions() -> Result<String> {
     };
     let url = token_url(&url)?;
     let audience = env("REGCRED_OIDC_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
-    let url = format!("{url}&audience={}", crate::client::encode(&audience));
+    let url = format!("{url}&audience={}", shared::login::query_escape(&audience));
     let answer = ureq::AgentBuilder::new()
         .redirects(0)
         .timeout(std::time::Duration::from_secs(10))

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::IpAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CliError, Result};
+pub use crate::url::checked_url;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Saved {
@@ -124,65 +124,5 @@ pub fn target() -> Result<Target> {
         (Some(_), None) => Err(CliError::new(
             "no API token: run `regcred login URL` or set REGCRED_TOKEN",
         )),
-    }
-}
-
-/// The base URL without a trailing `/`. A token goes over plain http only
-/// to a loopback address; anything else must be https.
-pub fn checked_url(url: &str) -> Result<String> {
-    let url = url.trim().trim_end_matches('/');
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| {
-        CliError::usage(format!(
-            "{url:?} is not a URL: write it as https://regcred.example.com"
-        ))
-    })?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" if !authority.is_empty() => Ok(url.to_owned()),
-        "http" if is_loopback(authority) => Ok(url.to_owned()),
-        "http" => Err(CliError::usage(format!(
-            "{url} is plain http: the token would cross the network readable; use https (plain http only reaches 127.0.0.1, ::1 or localhost)"
-        ))),
-        _ => Err(CliError::usage(format!(
-            "{url:?} must start with https:// (or http:// for a loopback address)"
-        ))),
-    }
-}
-
-/// Whether `host[:port]` names this machine, decided on the parsed address.
-fn is_loopback(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::checked_url;
-
-    #[test]
-    fn plain_http_only_to_loopback() {
-        for ok in [
-            "https://regcred.example.com/",
-            "http://127.0.0.1:8787",
-            "http://127.9.0.1",
-            "http://[::1]:8787",
-            "http://localhost:8787",
-        ] {
-            assert!(checked_url(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://regcred.example.com",
-            "http://127.evil.example:80",
-            "http://192.0.2.1",
-            "ftp://x",
-            "regcred.example.com",
-        ] {
-            assert!(checked_url(bad).is_err(), "{bad}");
-        }
-        assert_eq!(checked_url("https://h/").unwrap(), "https://h");
     }
 }
