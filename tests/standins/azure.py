@@ -22,10 +22,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from authlib.jose import JoseError, JsonWebToken
+
+from standin import JsonHandler  # noqa: E402
 
 PORT, UPSTREAM, REG_USER, REG_PASSWORD, LIFE = (
     int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3], sys.argv[4], int(sys.argv[5]))
@@ -51,21 +53,8 @@ def valid(token, **expected):
     return all(claims.get(k) == v for k, v in expected.items())
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body, headers=()):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
 
     def form(self):
         length = int(self.headers.get("Content-Length", 0))

@@ -13,12 +13,14 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from authlib.jose import JoseError, JsonWebToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from standin import JsonHandler  # noqa: E402
 
 PORT, LIFE, ACCESS_TOKEN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 DELAY = int(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0.3
@@ -54,18 +56,7 @@ def header_of(assertion):
     return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def do_GET(self):
         if self.path == "/mints":
             return self.answer(200, {"mints": mints})

@@ -13,10 +13,12 @@ import json
 import sys
 import threading
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 warnings.filterwarnings("ignore")
 from authlib.jose import JsonWebKey, JsonWebToken  # noqa: E402
+
+from standin import JsonHandler  # noqa: E402
 
 PORT = int(sys.argv[1])
 ISSUER = f"http://127.0.0.1:{PORT}"
@@ -37,18 +39,7 @@ def public_set():
     return {"keys": out}
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def do_GET(self):
         if self.path == "/.well-known/openid-configuration":
             return self.answer(200, {"issuer": ISSUER, "jwks_uri": f"{ISSUER}/jwks"})

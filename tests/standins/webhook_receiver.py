@@ -12,27 +12,18 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
+
+from standin import JsonHandler  # noqa: E402
 
 PORT = int(sys.argv[1])
 lock = threading.Lock()
 state = {"secret": None, "statuses": [], "hang": False, "received": []}
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def body(self):
         return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 

@@ -401,8 +401,7 @@ async fn dispatch<S: Store>(
                 failing_since: None,
                 expires_at: None,
             };
-            crate::outbox::queue(ctx, cfg, shared::webhook::EventType::Test, &data, Some(&id))
-                .await;
+            crate::outbox::queue(ctx, shared::webhook::EventType::Test, &data, Some(&id)).await;
             Ok(Response::json(
                 202,
                 &shared::api::IdMessageResponse {

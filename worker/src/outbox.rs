@@ -77,7 +77,6 @@ impl Pending {
 /// receiver that wants them.
 pub async fn emit<S: Store>(
     ctx: &Ctx<'_, S>,
-    cfg: &Config,
     name: &SecretName,
     events: &[EventType],
     health: &shared::health::Health,
@@ -101,14 +100,13 @@ pub async fn emit<S: Store>(
         expires_at: meta.expires_at.clone().filter(|e| !e.is_empty()),
     };
     for event in events {
-        queue(ctx, cfg, *event, &data, None).await;
+        queue(ctx, *event, &data, None).await;
     }
 }
 
 /// Queues `event` for every receiver that wants it, or for `only`.
 pub async fn queue<S: Store>(
     ctx: &Ctx<'_, S>,
-    cfg: &Config,
     event: EventType,
     data: &EventData,
     only: Option<&str>,
@@ -140,20 +138,20 @@ pub async fn queue<S: Store>(
             due_ms: now,
         };
         if put_pending(ctx.store, &p).await.is_ok() {
-            record(ctx.store, &p, "retrying", 0, now).await;
+            record(ctx.store, &p, "retrying", 0).await;
             QUEUED.with(|q| q.set(true));
         }
     }
-    let _ = cfg;
 }
 
+/// The delivery is its key's metadata: one list reads every one.
 async fn put_pending<S: Store>(store: &S, p: &Pending) -> Result<(), crate::store::StoreError> {
-    let text = serde_json::to_string(p).unwrap_or_default();
-    store.put(&p.outbox_key(), &text, &Value::Null).await
+    let meta = serde_json::to_value(p).unwrap_or(Value::Null);
+    store.put(&p.outbox_key(), "", &meta).await
 }
 
 /// Writes what the delivery did so far to KV (the list reads it).
-async fn record<S: Store>(store: &S, p: &Pending, status: &str, last_status: u16, now_ms: i64) {
+async fn record<S: Store>(store: &S, p: &Pending, status: &str, last_status: u16) {
     let info = DeliveryInfo {
         id: p.id.clone(),
         event: p.event.clone(),
@@ -162,7 +160,6 @@ async fn record<S: Store>(store: &S, p: &Pending, status: &str, last_status: u16
         status: status.to_owned(),
         last_status,
     };
-    let _ = now_ms;
     if let Ok(v) = serde_json::to_value(&info) {
         let _ = store
             .put_expiring(&p.record_key(), "", &v, RECORD_TTL_SECS)
@@ -177,13 +174,7 @@ pub async fn deliver_due<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Option<i64
     let mut pending: Vec<Pending> = Vec::new();
     let mut pages = ctx.store.pages(OUTBOX_PREFIX);
     while let Ok(Some(keys)) = pages.next().await {
-        for k in keys {
-            if let Ok(Some(s)) = ctx.store.get(&k.name).await {
-                if let Ok(p) = serde_json::from_str::<Pending>(&s.value) {
-                    pending.push(p);
-                }
-            }
-        }
+        pending.extend(keys.iter().filter_map(|k| k.read_metadata::<Pending>()));
     }
     let mut next: Option<i64> = None;
     for mut p in pending {
@@ -197,13 +188,13 @@ pub async fn deliver_due<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Option<i64
         let retries = &cfg.webhook_retry_secs;
         if delivered || status == GONE || p.attempts as usize > retries.len() {
             let word = if delivered { "delivered" } else { "failed" };
-            record(ctx.store, &p, word, status, now).await;
+            record(ctx.store, &p, word, status).await;
             let _ = ctx.store.delete(&p.outbox_key()).await;
             continue;
         }
         let wait = retries[p.attempts as usize - 1];
         p.due_ms = now + i64::from(wait) * 1000;
-        record(ctx.store, &p, "retrying", status, now).await;
+        record(ctx.store, &p, "retrying", status).await;
         let _ = put_pending(ctx.store, &p).await;
         next = Some(next.map_or(p.due_ms, |n| n.min(p.due_ms)));
     }

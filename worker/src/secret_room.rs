@@ -158,7 +158,7 @@ pub async fn internal<S: Store, R: Rooms>(
                 request_id: &who.request_id,
             };
             let checked = crate::watch::check(ctx, cfg, name, caller).await?;
-            crate::outbox::emit(ctx, cfg, name, &checked.events, &checked.watch.health).await;
+            crate::outbox::emit(ctx, name, &checked.events, &checked.watch.health).await;
             let status = checked.watch.health.status;
             Ok(Response::json(200, &crate::schedule::Checked { status }))
         }

@@ -122,7 +122,7 @@ pub async fn check_route<S: Store>(
     caller: Caller<'_>,
 ) -> Result<Response, ApiError> {
     let checked = check(ctx, cfg, name, caller).await?;
-    crate::outbox::emit(ctx, cfg, name, &checked.events, &checked.watch.health).await;
+    crate::outbox::emit(ctx, name, &checked.events, &checked.watch.health).await;
     Ok(crate::login::answer(checked.results))
 }
 
