@@ -22,10 +22,15 @@ let reg, dir;
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const W = '/v2/admin/workloadIdentities';
-let w, issuer, admin, editor;
+let w, issuer, google, admin, editor;
+// A minted credential's life, short of the pod token's (200 s): the
+// kubelet's cache must then follow half of it.
+const MINT_LIFE = 120;
+const MINTED = 'ya29.workload-minted';
 
 before(async () => {
-  [issuer, reg] = await Promise.all([startStandin('oidc_issuer.py'), startRegistry('team-a', 'Team-a-registry-pw')]);
+  [issuer, reg, google] = await Promise.all([startStandin('oidc_issuer.py'), startRegistry('team-a', 'Team-a-registry-pw'),
+    startStandin('google_token.py', [String(MINT_LIFE), MINTED])]);
   dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-workload-'));
   w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
   admin = client(w.url, 'admin');
@@ -34,12 +39,15 @@ before(async () => {
     const r = await editor('POST', S, { name, data: { '.dockerconfigjson': dockerconfig(`${name}.example.com`, 'u', `${name}-pw`) } });
     assert.equal(r.status, 202, r.text);
   }
+  const gar = await editor('POST', S, { name: 'team-a-gar', source: { type: 'gcpServiceAccount', registry: 'team-a-gar.example.com', serviceAccountKey: JSON.stringify(google.info.known) } });
+  assert.equal(gar.status, 202, gar.text);
   const r = await editor('POST', S, { name: 'team-a-registry', data: { '.dockerconfigjson': dockerconfig(`http://${reg.host}`, 'team-a', 'Team-a-registry-pw') } });
   assert.equal(r.status, 202, r.text);
 });
 after(async () => {
   await w?.stop();
   await issuer?.stop();
+  await google?.stop();
   await reg?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -54,6 +62,8 @@ const runAsync = (bin, args, env, input = '') => new Promise((resolve) => {
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { err += d; });
   child.on('close', (code) => resolve({ code, out, err }));
+  // A command that reads no stdin may exit before this is written.
+  child.stdin.on('error', () => {});
   child.stdin.end(input);
 });
 
@@ -106,7 +116,7 @@ test('rules grant exactly their role and scope; the session and the audit name t
   const pod = as(await sign(k8s(), { alg: 'ES256' }));
   const listed = await pod('GET', S);
   assert.equal(listed.status, 200, listed.text);
-  assert.equal(listed.json.count, 3);
+  assert.equal(listed.json.count, 4);
   assert.equal((await pod('GET', `${S}/team-a-app/dockerconfigjson`)).status, 403, 'a viewer does not pull');
 
   const audit = await admin('GET', '/v2/admin/auditEvents?$top=50');
@@ -180,7 +190,8 @@ test('the CLI adds and lists rules; kubelet pulls as the pod; the helper and sko
   assert.match(listed.out, /pods of apps/);
 
   // kubelet: the pod's service-account token, per image.
-  const saExp = now() + 600;
+  // Shorter than kubelet's default cache (300 s), so its exp must bind.
+  const saExp = now() + 200;
   const sa = await sign(k8s({ sub: 'system:serviceaccount:apps:web', exp: saExp }), { alg: 'ES256' });
   const request = (image) => JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image, serviceAccountToken: sa });
   const inside = run('regcred', ['kubelet-credential-provider'], {}, request('team-a-app.example.com/web:1'));
@@ -188,7 +199,16 @@ test('the CLI adds and lists rules; kubelet pulls as the pod; the helper and sko
   const answer = JSON.parse(inside.out);
   assert.deepEqual(answer.auth['team-a-app.example.com'], { username: 'u', password: 'team-a-app-pw' });
   const [, m, sec] = /^(?:(\d+)m)?(\d+)s$/.exec(answer.cacheDuration) ?? [];
-  assert.ok(Number(m ?? 0) * 60 + Number(sec) <= 600, `cached ${answer.cacheDuration}, the token lives 600 s`);
+  const cachedStatic = Number(m ?? 0) * 60 + Number(sec);
+  assert.ok(cachedStatic > 0 && cachedStatic <= 200, `cached ${answer.cacheDuration}, the token lives 200 s`);
+  // A brokered secret: minted at the pull, cached at most half its life.
+  const minted = run('regcred', ['kubelet-credential-provider'], {}, request('team-a-gar.example.com/p/web:1'));
+  assert.equal(minted.code, 0, minted.err);
+  const mintedAnswer = JSON.parse(minted.out);
+  assert.deepEqual(mintedAnswer.auth['team-a-gar.example.com'], { username: 'oauth2accesstoken', password: MINTED });
+  const [, mm, ms] = /^(?:(\d+)m)?(\d+)s$/.exec(mintedAnswer.cacheDuration) ?? [];
+  const cached = Number(mm ?? 0) * 60 + Number(ms);
+  assert.ok(cached > 0 && cached <= MINT_LIFE / 2, `cached ${mintedAnswer.cacheDuration}, the minted credential lives ${MINT_LIFE} s`);
   const outside = run('regcred', ['kubelet-credential-provider'], {}, request('team-b-app.example.com/web:1'));
   assert.equal(outside.code, 0, outside.err);
   assert.deepEqual(JSON.parse(outside.out).auth, {}, 'not this pod\'s registry: empty auth, kubelet tries its others');

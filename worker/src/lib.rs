@@ -18,6 +18,7 @@ pub mod history;
 pub mod http;
 pub mod identities;
 pub mod keys;
+pub mod keysets;
 pub mod legacy_room;
 pub mod login;
 pub mod managed;

@@ -1,14 +1,12 @@
 //! A workload token's signature, with WebCrypto (RS256: RSASSA-PKCS1-v1_5;
 //! ES256: ECDSA P-256, the JWS's raw r||s as WebCrypto takes it). Keys
 //! come from the issuer's discovery document (`jwks_uri`) or the rule's
-//! `jwksUri`, cached per issuer by `kid`: an unknown `kid` fetches the set
-//! again at most once a minute, and a set older than an hour is fetched
-//! again on next use (a key the issuer dropped stops working then). Every
+//! `jwksUri`, cached per issuer by `kid` (when to fetch again is
+//! `crate::keysets`, tested natively). Every
 //! fetch goes through the login check's rails; only issuers a rule names
 //! are ever asked (the caller looked that up first).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -21,21 +19,10 @@ use worker::js_sys::{self, Array, Object, Reflect};
 use crate::ctx::WorkloadAsk;
 use crate::edge::access::{js_error, subtle, RSA_PKCS1};
 use crate::edge::runtime;
-
-/// A `kid` the cached set lacks fetches the set again at most this often.
-const REFETCH_MS: f64 = 60_000.0;
-/// A set this old is fetched again on next use.
-const MAX_AGE_MS: f64 = 3_600_000.0;
-
-struct IssuerKeys {
-    jwks_url: String,
-    keys: Vec<(String, &'static str, web_sys::CryptoKey)>,
-    loaded_at: f64,
-    refetched_at: f64,
-}
+use crate::keysets::{KeySets, Lookup};
 
 thread_local! {
-    static ISSUERS: RefCell<HashMap<String, IssuerKeys>> = RefCell::new(HashMap::new());
+    static ISSUERS: RefCell<KeySets<web_sys::CryptoKey>> = RefCell::new(KeySets::default());
 }
 
 /// `ctx.workload` at the edge: Ok when the signature holds.
@@ -85,43 +72,34 @@ async fn check(ask: &WorkloadAsk) -> Result<(), String> {
     }
 }
 
-fn cached(issuer: &str, kid: &str, now: f64) -> (Option<(web_sys::CryptoKey, &'static str)>, bool) {
-    ISSUERS.with(|i| {
-        let i = i.borrow();
-        let Some(set) = i.get(issuer) else {
-            return (None, true);
-        };
-        let found = set
-            .keys
-            .iter()
-            .find(|(k, _, _)| k == kid)
-            .map(|(_, alg, key)| (key.clone(), *alg));
-        let stale = now - set.loaded_at >= MAX_AGE_MS;
-        let may_refetch = now - set.refetched_at >= REFETCH_MS;
-        match found {
-            Some(hit) if !stale => (Some(hit), false),
-            Some(hit) => (Some(hit), true),
-            None => (None, may_refetch),
-        }
-    })
-}
-
 async fn key_for(ask: &WorkloadAsk) -> Result<(web_sys::CryptoKey, &'static str), String> {
     let now = js_sys::Date::now();
-    let (hit, fetch) = cached(&ask.issuer, &ask.kid, now);
-    if !fetch {
-        return hit
-            .ok_or_else(|| format!("no key {} (fetched again at most once a minute)", ask.kid));
-    }
+    let lookup = ISSUERS.with(|i| i.borrow().lookup(&ask.issuer, &ask.kid, now));
+    let fallback = match lookup {
+        Lookup::Use(key, alg) => return Ok((key, alg)),
+        Lookup::Unknown => {
+            return Err(format!(
+                "no key {} (fetched again at most once a minute)",
+                ask.kid
+            ))
+        }
+        Lookup::Fetch { fallback } => fallback,
+    };
     match load(ask, now).await {
         Ok(()) => {}
         // A stale set still serves until a fetch succeeds.
-        Err(e) if hit.is_some() => worker::console_warn!("{e}"),
-        Err(e) => return Err(e),
+        Err(e) => match fallback {
+            Some(hit) => {
+                worker::console_warn!("{e}");
+                return Ok(hit);
+            }
+            None => return Err(e),
+        },
     }
-    cached(&ask.issuer, &ask.kid, now)
-        .0
-        .ok_or_else(|| format!("the issuer's key set has no key {}", ask.kid))
+    match ISSUERS.with(|i| i.borrow().lookup(&ask.issuer, &ask.kid, now)) {
+        Lookup::Use(key, alg) => Ok((key, alg)),
+        _ => Err(format!("the issuer's key set has no key {}", ask.kid)),
+    }
 }
 
 async fn get(url: &str) -> Result<String, String> {
@@ -159,7 +137,7 @@ fn allow_loopback() -> bool {
 
 /// Fetches (discovery, then) the key set and imports its keys.
 async fn load(ask: &WorkloadAsk, now: f64) -> Result<(), String> {
-    let known = ISSUERS.with(|i| i.borrow().get(&ask.issuer).map(|s| s.jwks_url.clone()));
+    let known = ISSUERS.with(|i| i.borrow().jwks_url(&ask.issuer));
     let jwks_url = match (&ask.jwks_uri, known) {
         (Some(u), _) => u.clone(),
         (None, Some(u)) => u,
@@ -171,34 +149,13 @@ async fn load(ask: &WorkloadAsk, now: f64) -> Result<(), String> {
             jwks_uri_of(&get(&discovery).await?, &ask.issuer)?
         }
     };
-    // Marked before the fetch: a failing issuer is not asked again at once.
-    ISSUERS.with(|i| {
-        if let Some(set) = i.borrow_mut().get_mut(&ask.issuer) {
-            set.refetched_at = now;
-        }
-    });
-    // Only fetches after the first count against the once-a-minute limit.
-    let refetched_at = ISSUERS.with(|i| {
-        i.borrow()
-            .get(&ask.issuer)
-            .map_or(f64::NEG_INFINITY, |s| s.refetched_at)
-    });
+    ISSUERS.with(|i| i.borrow_mut().begin_fetch(&ask.issuer, now));
     let text = get(&jwks_url).await?;
     let mut keys = Vec::new();
     for k in parse_key_set(&text)? {
         keys.push((k.kid().to_owned(), k.alg(), import(&k).await?));
     }
-    ISSUERS.with(|i| {
-        i.borrow_mut().insert(
-            ask.issuer.clone(),
-            IssuerKeys {
-                jwks_url,
-                keys,
-                loaded_at: now,
-                refetched_at,
-            },
-        )
-    });
+    ISSUERS.with(|i| i.borrow_mut().store(&ask.issuer, jwks_url, keys, now));
     Ok(())
 }
 
