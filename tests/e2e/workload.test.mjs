@@ -147,6 +147,11 @@ test('a rotated key is fetched once, the old key keeps working; pulls cost like 
 test('every bad token is refused exactly like an unknown token; a valid one no rule matches is a 403', async () => {
   const unknown = await client(w.url, 'rc_not_a_real_token_0000000000')('GET', '/v2/session');
   assert.equal(unknown.status, 401);
+  // An issuer no rule names, on loopback: it must never be asked.
+  const strangerAsked = [];
+  const stranger = http.createServer((req, res) => { strangerAsked.push(req.url); res.writeHead(404).end(); });
+  const strangerPort = await freePort();
+  await new Promise((r) => stranger.listen(strangerPort, '127.0.0.1', r));
   const good = await sign(github());
   const [h, p] = good.split('.');
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -163,7 +168,7 @@ test('every bad token is refused exactly like an unknown token; a valid one no r
     expired: await sign(github({ exp: now() - 3600, iat: now() - 7200, nbf: now() - 7200 })),
     'not yet valid': await sign(github({ nbf: now() + 3600 })),
     'wrong aud': await sign(github({ aud: 'someone-else' })),
-    'issuer no rule names': await sign(github({ iss: 'http://127.0.0.1:9' })),
+    'issuer no rule names': await sign(github({ iss: `http://127.0.0.1:${strangerPort}` })),
     'unknown kid': `${b64({ alg: 'RS256', kid: 'no-such-key', typ: 'JWT' })}.${p}.${good.split('.')[2]}`,
     'alg none': `${b64({ alg: 'none', kid: 'rsa-1' })}.${p}.`,
     'HS256 with the public key': hs,
@@ -174,6 +179,8 @@ test('every bad token is refused exactly like an unknown token; a valid one no r
     assert.equal(r.status, 401, `${why}: ${r.text}`);
     assert.equal(r.json.error.code, unknown.json.error.code, why);
   }
+  stranger.close();
+  assert.deepEqual(strangerAsked, [], 'nothing is fetched for an issuer no rule names');
   const other = await as(await sign(github({ ref: 'refs/heads/dev' })))('GET', '/v2/session');
   assert.equal(other.status, 403, other.text);
   assert.ok(!/ci team a|build pods/.test(other.text), 'the 403 names no rule');
