@@ -48,6 +48,8 @@ function status(name, m) {
   const s = { name, registries: m.r ?? [], createdAt: m.c ?? '', modifiedAt: m.m ?? '' };
   if (m.e) s.expiresAt = m.e;
   if (m.k) s.keyId = m.k;
+  // Like ours since scheduled checks: the last check's health, unchecked until one ran.
+  s.health = m.h?.health ?? { status: 'unchecked', message: 'not checked yet; the next scheduled run checks it' };
   return s;
 }
 

@@ -537,8 +537,9 @@ impl SecretWriter {
 /// Our request with its body, read up to the largest any route takes (the
 /// route's own cap is checked after).
 async fn read_whole(req: &Request) -> crate::http::Request {
-    let mut ours = head_of(req);
-    (ours.body, ours.body_oversize) = read_body(req, ours.method, MAX_RESTORE_BODY_BYTES).await;
+    let mut ours = head_of(req.inner());
+    (ours.body, ours.body_oversize) =
+        read_body(req.inner(), ours.method, MAX_RESTORE_BODY_BYTES).await;
     ours
 }
 

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use worker::{event, Context, Env, Request as WRequest, Response as WResponse, Result};
+use worker::{event, Context, Env, Result};
 
 use crate::app::{self, Gate};
 use crate::audit::Attempt;
@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::edge::kv::Kv;
 use crate::edge::ratelimit::RateLimiter;
 use crate::edge::rooms::EdgeRooms;
-use crate::edge::runtime::{self, head_of, internal, read_body, to_worker};
+use crate::edge::runtime::{self, head_of, internal, read_body, to_web};
 use crate::edge::store::EdgeStore;
 use crate::edge::{KV_BINDING, WRITER_BINDING};
 use crate::ops::Serves;
@@ -34,8 +34,13 @@ thread_local! {
 /// content type. Only a write that passes them all reaches the Durable
 /// Object, with the body already read, so nothing unauthenticated or slow
 /// ever holds its lock.
+///
+/// It takes and gives the runtime's own `Request` and `Response`:
+/// workers-rs's wrappers read `cf`, the URL, the method and the headers of
+/// every request up front and rebuild every response, which cost about 6%
+/// of the health route's throughput (A/B in one run).
 #[event(fetch)]
-async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
+async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
     let Some(kv) = Kv::from_env(&env, KV_BINDING) else {
         return internal(format!(
             "the worker has no KV binding named {KV_BINDING}; check wrangler.toml"
@@ -103,5 +108,5 @@ async fn fetch(req: WRequest, env: Env, _ctx: Context) -> Result<WResponse> {
             }
         }
     };
-    to_worker(app::conclude(resp, &attempt, &ours, &ctx).await)
+    to_web(app::conclude(resp, &attempt, &ours, &ctx).await)
 }

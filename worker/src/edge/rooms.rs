@@ -3,7 +3,7 @@
 //! serves them, with the body already read.
 
 use worker::js_sys::Uint8Array;
-use worker::{Env, Request as WRequest, Response as WResponse, Stub};
+use worker::{Env, Request as WRequest, Stub};
 
 use crate::edge::WRITER_BINDING;
 use crate::http::{Method, Request};
@@ -49,9 +49,9 @@ impl EdgeRooms {
     pub async fn forward(
         &self,
         to: Target<'_>,
-        original: &WRequest,
+        original: &web_sys::Request,
         ours: &Request,
-    ) -> worker::Result<WResponse> {
+    ) -> worker::Result<web_sys::Response> {
         let headers = Self::headers(to)?;
         for (name, value) in &ours.headers {
             if name != "content-length" {
@@ -63,17 +63,19 @@ impl EdgeRooms {
         // takes the object's no-turn path); the runtime drops the body.
         let method = match ours.method {
             Method::Head => "GET".to_owned(),
-            _ => original.inner().method(),
+            _ => original.method(),
         };
         init.set_method(&method);
         init.set_headers(&headers);
         if !ours.body.is_empty() {
             init.set_body(&Uint8Array::from(ours.body.as_slice()));
         }
-        let request = web_sys::Request::new_with_str_and_init(&original.inner().url(), &init)?;
-        self.stub(to)?
+        let request = web_sys::Request::new_with_str_and_init(&original.url(), &init)?;
+        let resp = self
+            .stub(to)?
             .fetch_with_request(WRequest::from(request))
-            .await
+            .await?;
+        Ok(resp.into())
     }
 
     async fn send(&self, to: Target<'_>, op: &str, body: String) -> worker::Result<(u16, String)> {

@@ -15,7 +15,7 @@ use shared::login::{
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{Reflect, Uint8Array};
-use worker::{Env, Headers, Request as WRequest, Response as WResponse, Result};
+use worker::{Env, Headers, Response as WResponse, Result};
 
 use crate::config::Config;
 use crate::ctx::Now;
@@ -23,12 +23,12 @@ use crate::http::{finish, Method, Request, Response, READ_HEADERS};
 
 /// The method as the client sent it: `req.method()` would turn every name
 /// workers-rs does not know (QUERY, lowercase ones) into GET.
-pub fn method_of(req: &WRequest) -> Method {
-    Method::parse(&req.inner().method())
+pub fn method_of(req: &web_sys::Request) -> Method {
+    Method::parse(&req.method())
 }
 
 /// The declared body length, if any.
-pub fn declared_length(req: &WRequest) -> usize {
+pub fn declared_length(req: &web_sys::Request) -> usize {
     req.headers()
         .get("content-length")
         .ok()
@@ -39,21 +39,22 @@ pub fn declared_length(req: &WRequest) -> usize {
 
 /// The answer for a broken deployment (a binding missing, the Durable
 /// Object unreachable): a 500 whose message says what to check.
-pub fn internal(message: String) -> Result<WResponse> {
-    to_worker(finish(
+pub fn internal(message: String) -> Result<web_sys::Response> {
+    to_web(finish(
         Response::error(ApiError::new(ErrorCode::InternalError, message)),
         &new_request_id(),
     ))
 }
 
 /// Our request without its body: method, path, query and the read headers.
-pub fn head_of(req: &WRequest) -> Request {
-    let (path, query) = crate::http::split_url(&req.inner().url());
+pub fn head_of(req: &web_sys::Request) -> Request {
+    let (path, query) = crate::http::split_url(&req.url());
     // Walking all headers crosses from wasm to JS several times per header.
+    let all = req.headers();
     let headers: Vec<(String, String)> = READ_HEADERS
         .iter()
         .filter_map(|name| {
-            let value = req.headers().get(name).ok().flatten()?;
+            let value = all.get(name).ok().flatten()?;
             Some(((*name).to_owned(), value))
         })
         .collect();
@@ -72,14 +73,14 @@ pub fn head_of(req: &WRequest) -> Request {
 /// whatever `Content-Length` says (or whether it is sent at all). GET
 /// and HEAD bodies are not read: no GET route has one, and awaiting costs a
 /// promise.
-pub async fn read_body(req: &WRequest, method: Method, cap: usize) -> (Vec<u8>, bool) {
+pub async fn read_body(req: &web_sys::Request, method: Method, cap: usize) -> (Vec<u8>, bool) {
     if declared_length(req) > cap {
         return (Vec::new(), true);
     }
     if matches!(method, Method::Get | Method::Head) {
         return (Vec::new(), false);
     }
-    let Some(stream) = req.inner().body() else {
+    let Some(stream) = req.body() else {
         return (Vec::new(), false);
     };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
@@ -324,6 +325,28 @@ fn answer_text(bytes: Vec<u8>) -> String {
         text.truncate(end);
     }
     text
+}
+
+/// Our response as the runtime's own, built directly: the fetch handler
+/// returns it as is, without workers-rs's `Response` in between.
+pub fn to_web(resp: Response) -> Result<web_sys::Response> {
+    let headers = web_sys::Headers::new()?;
+    for (name, value) in &resp.headers {
+        headers.set(name, value)?;
+    }
+    let init = web_sys::ResponseInit::new();
+    init.set_status(resp.status);
+    init.set_headers(&headers);
+    let mut body = resp.body;
+    // 101, 204, 205 and 304 must not have a body, not even an empty one.
+    let body = if body.is_empty() {
+        None
+    } else {
+        Some(body.as_mut_slice())
+    };
+    Ok(web_sys::Response::new_with_opt_u8_array_and_init(
+        body, &init,
+    )?)
 }
 
 pub fn to_worker(resp: Response) -> Result<WResponse> {
