@@ -125,11 +125,13 @@ test('rules grant exactly their role and scope; the session and the audit name t
   assert.ok(!audit.text.includes('eyJ'), 'no record holds the JWT');
 });
 
-test('a rotated key is fetched once, the old key keeps working; pulls cost like a managed token', async () => {
+test('a rotated key is fetched once, even by a burst; the old key keeps working; pulls cost like a managed token', async () => {
   const before = await fetches();
-  await fetch(`${issuer.url}/_standin/rotate`, { method: 'POST', body: '{}' });
+  // The issuer's key set answers slowly, so the burst below overlaps its fetch.
+  await fetch(`${issuer.url}/_standin/rotate`, { method: 'POST', body: JSON.stringify({ delayMs: 300 }) });
   const rotated = as(await sign(github(), { kid: 'rsa-2' }));
-  assert.equal((await rotated('GET', '/v2/session')).status, 200);
+  const burst = await Promise.all(Array.from({ length: 10 }, () => rotated('GET', '/v2/session')));
+  assert.deepEqual(burst.map((r) => r.status), Array(10).fill(200), 'a burst with a new kid waits for one fetch');
   assert.equal((await rotated('GET', '/v2/session')).status, 200);
   assert.equal(await fetches(), before + 1, 'the new kid fetched the key set once');
   assert.equal((await as(await sign(github()))('GET', '/v2/session')).status, 200, 'the old key still works');

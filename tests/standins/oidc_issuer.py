@@ -12,6 +12,7 @@ Prints one JSON line: {"issuer"}. Usage: oidc_issuer.py PORT
 import json
 import sys
 import threading
+import time
 import warnings
 from http.server import ThreadingHTTPServer
 
@@ -27,7 +28,9 @@ keys = {
     "rsa-1": JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": "rsa-1"}),
     "ec-1": JsonWebKey.generate_key("EC", "P-256", is_private=True, options={"kid": "ec-1"}),
 }
-state = {"fetches": 0}
+# delay: seconds each key-set answer waits (set by rotate), so that
+# requests arriving together overlap one fetch.
+state = {"fetches": 0, "delay": 0.0}
 
 
 def public_set():
@@ -46,7 +49,9 @@ class Handler(JsonHandler):
         if self.path == "/jwks":
             with lock:
                 state["fetches"] += 1
-                return self.answer(200, public_set())
+                delay, answer = state["delay"], public_set()
+            time.sleep(delay)
+            return self.answer(200, answer)
         if self.path == "/_standin/fetches":
             return self.answer(200, {"fetches": state["fetches"]})
         self.answer(404, {})
@@ -62,6 +67,7 @@ class Handler(JsonHandler):
                 return self.answer(200, {"token": token})
             if self.path == "/_standin/rotate":
                 keys["rsa-2"] = JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": "rsa-2"})
+                state["delay"] = body.get("delayMs", 0) / 1000
                 return self.answer(200, {"kid": "rsa-2"})
             if self.path == "/_standin/drop":
                 keys.pop(body["kid"], None)

@@ -15,6 +15,7 @@ mod rooms;
 mod runtime;
 mod scheduled;
 mod sign;
+mod signer_keys;
 mod storage;
 mod store;
 mod tcp;

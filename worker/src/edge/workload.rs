@@ -1,12 +1,13 @@
 //! A workload token's signature, with WebCrypto (RS256: RSASSA-PKCS1-v1_5;
 //! ES256: ECDSA P-256, the JWS's raw r||s as WebCrypto takes it). Keys
 //! come from the issuer's discovery document (`jwks_uri`) or the rule's
-//! `jwksUri`, cached per issuer by `kid` (when to fetch again is
-//! `crate::keysets`, tested natively). Every
+//! `jwksUri`, cached per issuer by `kid` (`edge::signer_keys`, by the rules
+//! of `crate::keysets`, tested natively). Every
 //! fetch goes through the login check's rails; only issuers a rule names
 //! are ever asked (the caller looked that up first).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -14,15 +15,20 @@ use shared::login::{ProbeRequest, ProbeResponse};
 use shared::workload::{jwks_uri_of, parse_key_set, WorkloadKey};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::futures::JsFuture;
-use worker::js_sys::{self, Array, Object, Reflect};
+use worker::js_sys::{Array, Object, Reflect};
 
 use crate::ctx::WorkloadAsk;
 use crate::edge::access::{js_error, subtle, RSA_PKCS1};
 use crate::edge::runtime;
-use crate::keysets::{KeySets, Lookup};
+use crate::edge::signer_keys;
+use crate::keysets::KeySets;
 
 thread_local! {
-    static ISSUERS: RefCell<KeySets<web_sys::CryptoKey>> = RefCell::new(KeySets::default());
+    /// Keys by issuer, with the algorithm each is for.
+    static ISSUERS: RefCell<KeySets<(web_sys::CryptoKey, &'static str)>> =
+        RefCell::new(KeySets::default());
+    /// Where each issuer's discovery document said its keys are.
+    static JWKS_URLS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
 /// `ctx.workload` at the edge: Ok when the signature holds.
@@ -73,33 +79,7 @@ async fn check(ask: &WorkloadAsk) -> Result<(), String> {
 }
 
 async fn key_for(ask: &WorkloadAsk) -> Result<(web_sys::CryptoKey, &'static str), String> {
-    let now = js_sys::Date::now();
-    let lookup = ISSUERS.with(|i| i.borrow().lookup(&ask.issuer, &ask.kid, now));
-    let fallback = match lookup {
-        Lookup::Use(key, alg) => return Ok((key, alg)),
-        Lookup::Unknown => {
-            return Err(format!(
-                "no key {} (fetched again at most once a minute)",
-                ask.kid
-            ))
-        }
-        Lookup::Fetch { fallback } => fallback,
-    };
-    match load(ask, now).await {
-        Ok(()) => {}
-        // A stale set still serves until a fetch succeeds.
-        Err(e) => match fallback {
-            Some(hit) => {
-                worker::console_warn!("{e}");
-                return Ok(hit);
-            }
-            None => return Err(e),
-        },
-    }
-    match ISSUERS.with(|i| i.borrow().lookup(&ask.issuer, &ask.kid, now)) {
-        Lookup::Use(key, alg) => Ok((key, alg)),
-        _ => Err(format!("the issuer's key set has no key {}", ask.kid)),
-    }
+    signer_keys::key_for(&ISSUERS, &ask.issuer, &ask.kid, || load(ask)).await
 }
 
 async fn get(url: &str) -> Result<String, String> {
@@ -136,8 +116,10 @@ fn allow_loopback() -> bool {
 }
 
 /// Fetches (discovery, then) the key set and imports its keys.
-async fn load(ask: &WorkloadAsk, now: f64) -> Result<(), String> {
-    let known = ISSUERS.with(|i| i.borrow().jwks_url(&ask.issuer));
+async fn load(
+    ask: &WorkloadAsk,
+) -> Result<Vec<(String, (web_sys::CryptoKey, &'static str))>, String> {
+    let known = JWKS_URLS.with(|u| u.borrow().get(&ask.issuer).cloned());
     let jwks_url = match (&ask.jwks_uri, known) {
         (Some(u), _) => u.clone(),
         (None, Some(u)) => u,
@@ -146,17 +128,17 @@ async fn load(ask: &WorkloadAsk, now: f64) -> Result<(), String> {
                 "{}/.well-known/openid-configuration",
                 ask.issuer.trim_end_matches('/')
             );
-            jwks_uri_of(&get(&discovery).await?, &ask.issuer)?
+            let found = jwks_uri_of(&get(&discovery).await?, &ask.issuer)?;
+            JWKS_URLS.with(|u| u.borrow_mut().insert(ask.issuer.clone(), found.clone()));
+            found
         }
     };
-    ISSUERS.with(|i| i.borrow_mut().begin_fetch(&ask.issuer, now));
     let text = get(&jwks_url).await?;
     let mut keys = Vec::new();
     for k in parse_key_set(&text)? {
-        keys.push((k.kid().to_owned(), k.alg(), import(&k).await?));
+        keys.push((k.kid().to_owned(), (import(&k).await?, k.alg())));
     }
-    ISSUERS.with(|i| i.borrow_mut().store(&ask.issuer, jwks_url, keys, now));
-    Ok(())
+    Ok(keys)
 }
 
 async fn import(key: &WorkloadKey) -> Result<web_sys::CryptoKey, String> {
