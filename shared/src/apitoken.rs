@@ -188,30 +188,7 @@ pub fn parse_create_token(body: &[u8], now: Timestamp) -> Result<ValidToken, Api
             ))
         }
     };
-    let scope = match map.get("scope") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => {
-            let mut patterns = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::String(s) => patterns.push(s.as_str()),
-                    _ => {
-                        return Err(invalid(
-                            "scope",
-                            "\"scope\" must be a list of strings, e.g. [\"team-a-*\"]".into(),
-                        ))
-                    }
-                }
-            }
-            Some(Scope::parse(patterns).map_err(|e| invalid("scope", e.to_string()))?)
-        }
-        Some(_) => {
-            return Err(invalid(
-                "scope",
-                "\"scope\" must be a list of secret names or patterns, e.g. [\"team-a-*\"]".into(),
-            ))
-        }
-    };
+    let scope = Scope::from_json(map.get("scope")).map_err(|m| invalid("scope", m))?;
     if role == Role::Admin && scope.is_some() {
         return Err(invalid(
             "scope",

@@ -113,6 +113,33 @@ impl Scope {
         Ok(Scope(out))
     }
 
+    /// A request body's `"scope"`: absent or null is no scope, otherwise a
+    /// list of name patterns. The error is the field's message. Managed
+    /// tokens and workload identity rules take it alike.
+    pub fn from_json(value: Option<&serde_json::Value>) -> Result<Option<Scope>, String> {
+        use serde_json::Value;
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => {
+                let mut patterns = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) => patterns.push(s.as_str()),
+                        _ => {
+                            return Err(
+                                "\"scope\" must be a list of strings, e.g. [\"team-a-*\"]".into()
+                            )
+                        }
+                    }
+                }
+                Scope::parse(patterns).map(Some).map_err(|e| e.to_string())
+            }
+            Some(_) => Err(
+                "\"scope\" must be a list of secret names or patterns, e.g. [\"team-a-*\"]".into(),
+            ),
+        }
+    }
+
     /// Patterns separated by `|` (how settings strings write a list whose
     /// entries are already separated by commas).
     pub fn parse_bars(text: &str) -> Result<Scope, ScopeError> {

@@ -90,16 +90,7 @@ pub fn parse_rule(body: &[u8], allow_loopback: bool) -> Result<TrustRule, ApiErr
         }
     };
     let label = text("label")?;
-    if !label
-        .chars()
-        .all(|c| c.is_alphanumeric() || " -_.@".contains(c))
-        || label.len() > 64
-    {
-        return Err(error(
-            "label",
-            "\"label\" holds letters, digits, spaces and - _ . @ (at most 64)".into(),
-        ));
-    }
+    crate::apitoken::check_label(&label).map_err(|m| error("label", m))?;
     text("issuer")?;
     let issuer = url_field(&map, "issuer", allow_loopback)?.unwrap_or_default();
     let audience = text("audience")?;
@@ -132,19 +123,7 @@ pub fn parse_rule(body: &[u8], allow_loopback: bool) -> Result<TrustRule, ApiErr
         Some(r) => r,
         None => return Err(error("role", "\"role\" is viewer, puller or editor".into())),
     };
-    let scope = match map.get("scope") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(patterns)) => Some(
-            Scope::parse(patterns.iter().map(|p| p.as_str().unwrap_or_default()))
-                .map_err(|e| error("scope", e.to_string()))?,
-        ),
-        Some(_) => {
-            return Err(error(
-                "scope",
-                "\"scope\" is a list of name patterns".into(),
-            ))
-        }
-    };
+    let scope = Scope::from_json(map.get("scope")).map_err(|m| error("scope", m))?;
     Ok(TrustRule {
         label,
         issuer,
