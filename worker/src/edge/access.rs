@@ -14,14 +14,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use shared::access::{self, Identity, Jwk};
-use shared::login::{ProbeRequest, ProbeResponse};
+use shared::access::{self, Identity};
+use shared::workload::WorkloadKey;
 use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys;
 use worker::js_sys::futures::JsFuture;
-use worker::js_sys::{self, Array, Object, Reflect};
 
 use crate::config::{AccessSettings, Config};
-use crate::edge::{runtime, signer_keys};
+use crate::edge::signer_keys;
 use crate::keysets::KeySets;
 
 /// WebCrypto's name for RS256's signature scheme.
@@ -92,32 +92,21 @@ async fn key_for(kid: &str, url: &str) -> Result<web_sys::CryptoKey, String> {
 
 /// The team's RS256 keys, imported for `verify`.
 async fn fetch_keys(url: &str) -> Result<Vec<(String, web_sys::CryptoKey)>, String> {
-    let answer = runtime::fetch(ProbeRequest {
-        url: url.to_owned(),
-        headers: vec![("accept".to_owned(), "application/json".to_owned())],
-        body: None,
-        deadline_ms: None,
-    })
-    .await;
-    let body = match answer {
-        ProbeResponse::Answer {
-            status: 200, body, ..
-        } => body,
-        ProbeResponse::Answer { status, .. } => {
-            return Err(format!("the team's keys ({url}) answered HTTP {status}"))
-        }
-        ProbeResponse::Failed(why) => {
-            return Err(format!(
-                "the team's keys ({url}) could not be fetched: {why}"
-            ))
-        }
-    };
+    let body = signer_keys::fetch_document(url)
+        .await
+        .map_err(|e| format!("the team's keys: {e}"))?;
     let jwks = access::parse_keys(&body).map_err(|e| format!("{url}: {e}"))?;
     let mut keys = Vec::with_capacity(jwks.len());
     let mut failure = None;
-    for jwk in &jwks {
-        match import(jwk).await {
-            Ok(key) => keys.push((jwk.kid.clone(), key)),
+    for jwk in jwks {
+        let kid = jwk.kid.clone();
+        let key = WorkloadKey::Rsa {
+            kid: jwk.kid,
+            n: jwk.n,
+            e: jwk.e,
+        };
+        match signer_keys::import(&key).await {
+            Ok(key) => keys.push((kid, key)),
             Err(e) => failure = Some(e),
         }
     }
@@ -130,31 +119,6 @@ async fn fetch_keys(url: &str) -> Result<Vec<(String, web_sys::CryptoKey)>, Stri
         worker::console_warn!("an Access signing key was left out: {e}");
     }
     Ok(keys)
-}
-
-async fn import(jwk: &Jwk) -> Result<web_sys::CryptoKey, String> {
-    let fail = |e: JsValue| {
-        format!(
-            "WebCrypto could not import key {}: {}",
-            jwk.kid,
-            js_error(&e)
-        )
-    };
-    let text =
-        serde_json::json!({"kty": "RSA", "n": jwk.n, "e": jwk.e, "alg": access::ALG}).to_string();
-    let data: Object = js_sys::JSON::parse(&text).map_err(fail)?.unchecked_into();
-    let algorithm = Object::new();
-    Reflect::set(&algorithm, &"name".into(), &RSA_PKCS1.into()).map_err(fail)?;
-    Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into()).map_err(fail)?;
-    let usages = Array::of1(&"verify".into());
-    let promise = subtle()?
-        .import_key_with_object("jwk", &data, &algorithm, false, &usages)
-        .map_err(fail)?;
-    let key = JsFuture::from(promise).await.map_err(fail)?;
-    if !key.is_object() {
-        return Err(format!("WebCrypto gave no key for {}", jwk.kid));
-    }
-    Ok(key.unchecked_into())
 }
 
 pub(crate) fn subtle() -> Result<web_sys::SubtleCrypto, String> {

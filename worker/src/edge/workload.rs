@@ -11,15 +11,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use shared::login::{ProbeRequest, ProbeResponse};
-use shared::workload::{jwks_uri_of, parse_key_set, WorkloadKey};
-use wasm_bindgen::{JsCast, JsValue};
+use shared::workload::{jwks_uri_of, parse_key_set};
+use wasm_bindgen::JsValue;
 use worker::js_sys::futures::JsFuture;
-use worker::js_sys::{Array, Object, Reflect};
+use worker::js_sys::{Object, Reflect};
 
 use crate::ctx::WorkloadAsk;
 use crate::edge::access::{js_error, subtle, RSA_PKCS1};
-use crate::edge::runtime;
 use crate::edge::signer_keys;
 use crate::keysets::KeySets;
 
@@ -82,24 +80,12 @@ async fn key_for(ask: &WorkloadAsk) -> Result<(web_sys::CryptoKey, &'static str)
     signer_keys::key_for(&ISSUERS, &ask.issuer, &ask.kid, || load(ask)).await
 }
 
+/// A key document of an issuer, if the Access rails allow its URL.
 async fn get(url: &str) -> Result<String, String> {
     if let Err(why) = shared::address::vet_url(url, allow_loopback()) {
         return Err(format!("{url}: {}", why.message));
     }
-    let answer = runtime::fetch(ProbeRequest {
-        url: url.to_owned(),
-        headers: vec![("accept".to_owned(), "application/json".to_owned())],
-        body: None,
-        deadline_ms: None,
-    })
-    .await;
-    match answer {
-        ProbeResponse::Answer {
-            status: 200, body, ..
-        } => Ok(body),
-        ProbeResponse::Answer { status, .. } => Err(format!("{url} answered HTTP {status}")),
-        ProbeResponse::Failed(why) => Err(format!("{url} could not be fetched: {why}")),
-    }
+    signer_keys::fetch_document(url).await
 }
 
 thread_local! {
@@ -136,50 +122,10 @@ async fn load(
     let text = get(&jwks_url).await?;
     let mut keys = Vec::new();
     for k in parse_key_set(&text)? {
-        keys.push((k.kid().to_owned(), (import(&k).await?, k.alg())));
+        keys.push((
+            k.kid().to_owned(),
+            (signer_keys::import(&k).await?, k.alg()),
+        ));
     }
     Ok(keys)
-}
-
-async fn import(key: &WorkloadKey) -> Result<web_sys::CryptoKey, String> {
-    let fail = |e: JsValue| {
-        format!(
-            "WebCrypto could not import key {}: {}",
-            key.kid(),
-            js_error(&e)
-        )
-    };
-    let (jwk, algorithm) = (Object::new(), Object::new());
-    match key {
-        WorkloadKey::Rsa { n, e, .. } => {
-            for (k, v) in [
-                ("kty", "RSA"),
-                ("n", n.as_str()),
-                ("e", e.as_str()),
-                ("alg", "RS256"),
-            ] {
-                Reflect::set(&jwk, &k.into(), &v.into()).map_err(fail)?;
-            }
-            Reflect::set(&algorithm, &"name".into(), &RSA_PKCS1.into()).map_err(fail)?;
-            Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into()).map_err(fail)?;
-        }
-        WorkloadKey::Ec { x, y, .. } => {
-            for (k, v) in [
-                ("kty", "EC"),
-                ("crv", "P-256"),
-                ("x", x.as_str()),
-                ("y", y.as_str()),
-            ] {
-                Reflect::set(&jwk, &k.into(), &v.into()).map_err(fail)?;
-            }
-            Reflect::set(&algorithm, &"name".into(), &"ECDSA".into()).map_err(fail)?;
-            Reflect::set(&algorithm, &"namedCurve".into(), &"P-256".into()).map_err(fail)?;
-        }
-    }
-    let usages = Array::of1(&"verify".into());
-    let promise = subtle()?
-        .import_key_with_object("jwk", &jwk, &algorithm, false, &usages)
-        .map_err(fail)?;
-    let imported = JsFuture::from(promise).await.map_err(fail)?;
-    Ok(imported.unchecked_into())
 }
