@@ -218,15 +218,16 @@ pub async fn deliveries(token: &str, id: &str) -> Result<shared::api::DeliveryLi
 
 const IDENTITIES: &str = "/v2/admin/workloadIdentities";
 
-pub async fn identities(token: &str) -> Result<Vec<serde_json::Value>, CallError> {
-    let all: serde_json::Value = send(authed(Request::get(IDENTITIES), token).build()).await?;
-    Ok(all["resources"].as_array().cloned().unwrap_or_default())
+pub async fn identities(token: &str) -> Result<Vec<shared::workload::WorkloadIdentity>, CallError> {
+    let all: shared::workload::WorkloadIdentityList =
+        send(authed(Request::get(IDENTITIES), token).build()).await?;
+    Ok(all.resources)
 }
 
 pub async fn add_identity(
     token: &str,
     body: &serde_json::Value,
-) -> Result<serde_json::Value, CallError> {
+) -> Result<shared::workload::WorkloadIdentity, CallError> {
     send(authed(Request::post(IDENTITIES), token).json(body)).await
 }
 

@@ -39,6 +39,24 @@ pub struct TrustRule {
     pub scope: Option<Scope>,
 }
 
+/// A rule as the API answers a create and lists it: its id, then the rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkloadIdentity {
+    /// 16 hex digits: names the rule for `DELETE`.
+    pub id: String,
+    #[serde(flatten)]
+    pub rule: TrustRule,
+}
+
+/// `GET /v2/admin/workloadIdentities`, in creation order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkloadIdentityList {
+    pub count: u64,
+    pub resources: Vec<WorkloadIdentity>,
+}
+
 fn error(field: &str, message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequestBody, message).with_target(field.to_owned())
 }
@@ -136,6 +154,15 @@ pub fn parse_rule(body: &[u8], allow_loopback: bool) -> Result<TrustRule, ApiErr
 }
 
 impl TrustRule {
+    /// `name=glob` pairs joined by `sep`, as the CLI and the console show them.
+    pub fn claims_text(&self, sep: &str) -> String {
+        self.claims
+            .iter()
+            .map(|(name, glob)| format!("{name}={glob}"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     /// Whether every listed claim is present, a string, and matches.
     pub fn matches(&self, claims: &Map<String, Value>) -> bool {
         self.claims.iter().all(|(name, pattern)| {

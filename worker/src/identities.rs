@@ -11,7 +11,10 @@ use std::cell::RefCell;
 use serde_json::Value;
 use shared::api::{ApiError, ErrorCode, IdMessageResponse};
 use shared::apitoken::hex;
-use shared::workload::{check_for, first_match, issuer_of, parse_rule, TrustRule};
+use shared::workload::{
+    check_for, first_match, issuer_of, parse_rule, TrustRule, WorkloadIdentity,
+    WorkloadIdentityList,
+};
 
 use crate::config::Config;
 use crate::ctx::{Ctx, WorkloadAsk};
@@ -161,30 +164,23 @@ pub async fn create<S: Store>(
     let meta = serde_json::to_value(&rule).unwrap_or(Value::Null);
     ctx.store.put(&key, "", &meta).await?;
     forget();
-    let mut shown = meta;
-    if let Some(m) = shown.as_object_mut() {
-        m.insert("id".into(), Value::String(id));
-    }
-    Ok(Response::json(201, &shown))
+    Ok(Response::json(201, &WorkloadIdentity { id, rule }))
 }
 
 /// `GET /v2/admin/workloadIdentities`.
 pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
     forget();
-    let resources: Vec<Value> = rules(ctx.store, ctx.now.epoch_ms())
+    let resources: Vec<WorkloadIdentity> = rules(ctx.store, ctx.now.epoch_ms())
         .await?
         .into_iter()
-        .map(|(id, rule)| {
-            let mut v = serde_json::to_value(rule).unwrap_or(Value::Null);
-            if let Some(m) = v.as_object_mut() {
-                m.insert("id".into(), Value::String(id));
-            }
-            v
-        })
+        .map(|(id, rule)| WorkloadIdentity { id, rule })
         .collect();
     Ok(Response::json(
         200,
-        &serde_json::json!({"count": resources.len(), "resources": resources}),
+        &WorkloadIdentityList {
+            count: resources.len() as u64,
+            resources,
+        },
     ))
 }
 
@@ -194,10 +190,11 @@ pub async fn remove<S: Store>(ctx: &Ctx<'_, S>, raw: &str) -> Result<Response, A
     if raw.len() != 16 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found(raw));
     }
+    let suffix = format!("-{raw}");
     let mut found = None;
     let mut pages = ctx.store.pages(PREFIX);
     while let Some(keys) = pages.next().await? {
-        if let Some(k) = keys.iter().find(|k| k.name.ends_with(&format!("-{raw}"))) {
+        if let Some(k) = keys.iter().find(|k| k.name.ends_with(&suffix)) {
             found = Some(k.name.clone());
             break;
         }

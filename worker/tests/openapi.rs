@@ -307,7 +307,7 @@ fn deliveries() {}
     description = "Adds a trust rule: a bearer JWT from `issuer` (RS256 or ES256, its keys from the issuer's discovery document or `jwksUri`) whose `aud` holds `audience` and whose claims match every glob signs in as `role` (viewer, puller or editor, never admin) within `scope`. Rules are tried in creation order; the first match decides. Role: admin.",
     request_body(content = shared::workload::TrustRule, content_type = "application/json"),
     responses(
-        (status = 201, description = "The rule, with its id", body = shared::workload::TrustRule),
+        (status = 201, description = "The rule, with its id", body = shared::workload::WorkloadIdentity),
         (status = 400, description = "Invalid rule (an admin role, no claims, an issuer the rails refuse)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
@@ -319,7 +319,7 @@ fn create_identity() {}
 #[utoipa::path(get, path = "/v2/admin/workloadIdentities", tag = "regcred extensions",
     description = "The trust rules, in creation order, each with its id. Role: admin.",
     responses(
-        (status = 200, description = "`{\"count\", \"resources\"}`", body = serde_json::Value),
+        (status = 200, description = "The rules", body = shared::workload::WorkloadIdentityList),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Role not allowed", body = ErrorBody),
     ))]
@@ -652,7 +652,7 @@ impl Modify for BearerAuth {
         HealthResponse, SessionResponse, SignIn, shared::Role, TokenList, TokenInfo, CreatedToken, CreateTokenRequest, EncryptionKeys, KeyUsage, RewrapBatch, VersionInfo, VersionList, BackupItem, BackupPage, RestoreChunk, RestoreResult, LoginCheckResponse, shared::login::LoginOutcome, shared::login::LoginResult, shared::time::ExpiryState, shared::api::AuditEvent, shared::api::AuditList, ErrorBody, ApiError, ErrorDetail, ErrorCode, CreateSecretRequest, ModifySecretRequest,
         SecretData, LoginCheckRequest, DockerConfigJson, DockerAuthEntry, RegistryCredentials, RegistryUser, RegistryUsers, shared::api::EntryEditRequest, shared::api::RegistryLogin, shared::api::SourceRequest, shared::source::SourceInfo, shared::source::SourceType,
         shared::health::Health, shared::health::HealthStatus, shared::api::CheckList, shared::api::CheckRecord, shared::api::HealthCounts,
-        shared::api::CreateWebhookRequest, shared::api::CreatedWebhook, shared::api::WebhookInfo, shared::api::WebhookList, shared::api::DeliveryInfo, shared::api::DeliveryList, shared::workload::TrustRule,
+        shared::api::CreateWebhookRequest, shared::api::CreatedWebhook, shared::api::WebhookInfo, shared::api::WebhookList, shared::api::DeliveryInfo, shared::api::DeliveryList, shared::workload::TrustRule, shared::workload::WorkloadIdentity, shared::workload::WorkloadIdentityList,
     )),
     security(("bearer" = [])),
     modifiers(&BearerAuth, &Constraints),

@@ -2,7 +2,7 @@
 //! that let a CI job or a pod sign in with its own OIDC token.
 
 use serde_json::{json, Value};
-use shared::workload::parse_rule;
+use shared::workload::{parse_rule, WorkloadIdentity, WorkloadIdentityList};
 
 use crate::client::{encode, Api};
 use crate::cmd::print;
@@ -41,67 +41,47 @@ pub fn add(api: &Api, r: NewRule<'_>, output: Format) -> Result<()> {
     }
     // The server's rules, checked here first (loopback is the server's call).
     parse_rule(body.to_string().as_bytes(), true).map_err(|e| CliError::usage(e.message))?;
-    let made: Value = api.post(RULES, &body)?;
+    let made: WorkloadIdentity = api.post(RULES, &body)?;
+    let value = serde_json::to_value(&made).unwrap_or_default();
     print(
         output,
-        &made,
-        || {
-            format!(
-                "workload identity {} added ({})\n",
-                made["id"].as_str().unwrap_or_default(),
-                r.label
-            )
-        },
-        || vec![made["id"].as_str().unwrap_or_default().to_owned()],
+        &value,
+        || format!("workload identity {} added ({})\n", made.id, r.label),
+        || vec![made.id.clone()],
     )
 }
 
 pub fn list(api: &Api, output: Format) -> Result<()> {
-    let all: Value = api.get(RULES)?;
-    let rows = all["resources"].as_array().cloned().unwrap_or_default();
-    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or("-").to_owned();
+    let all: WorkloadIdentityList = api.get(RULES)?;
+    let value = serde_json::to_value(&all).unwrap_or_default();
     print(
         output,
-        &all,
+        &value,
         || {
             table(
                 &[
                     "id", "label", "issuer", "audience", "claims", "role", "scope",
                 ],
-                rows.iter()
-                    .map(|r| {
-                        let claims = r["claims"]
-                            .as_object()
-                            .map(|m| {
-                                m.iter()
-                                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                                    .collect::<Vec<_>>()
-                                    .join(",")
-                            })
-                            .unwrap_or_default();
-                        let scope = r["scope"]
-                            .as_array()
-                            .map(|s| {
-                                s.iter()
-                                    .filter_map(Value::as_str)
-                                    .collect::<Vec<_>>()
-                                    .join(",")
-                            })
-                            .unwrap_or_else(|| "-".into());
+                all.resources
+                    .iter()
+                    .map(|w| {
+                        let r = &w.rule;
                         vec![
-                            text(r, "id"),
-                            text(r, "label"),
-                            text(r, "issuer"),
-                            text(r, "audience"),
-                            claims,
-                            text(r, "role"),
-                            scope,
+                            w.id.clone(),
+                            r.label.clone(),
+                            r.issuer.clone(),
+                            r.audience.clone(),
+                            r.claims_text(","),
+                            r.role.as_str().to_owned(),
+                            r.scope
+                                .as_ref()
+                                .map_or_else(|| "-".into(), |s| s.patterns().join(",")),
                         ]
                     })
                     .collect(),
             )
         },
-        || rows.iter().map(|r| text(r, "id")).collect(),
+        || all.resources.iter().map(|w| w.id.clone()).collect(),
     )
 }
 

@@ -2,7 +2,7 @@
 //! tried, a form checked by the API's rules as it is typed, and remove.
 
 use leptos::prelude::*;
-use serde_json::Value;
+use shared::workload::WorkloadIdentity;
 use shared::Action;
 
 use crate::api::{self, CallError};
@@ -24,7 +24,7 @@ pub fn Identities() -> impl IntoView {
 #[component]
 fn IdentityAdmin() -> impl IntoView {
     let ctx = use_ctx();
-    let list = RwSignal::new(None::<Result<Vec<Value>, CallError>>);
+    let list = RwSignal::new(None::<Result<Vec<WorkloadIdentity>, CallError>>);
     let load = move || {
         let token = ctx.token();
         leptos::task::spawn_local(async move {
@@ -56,7 +56,7 @@ fn IdentityAdmin() -> impl IntoView {
                 Ok(made) => {
                     notice.set(Some(format!(
                         "Added workload identity {}.",
-                        made["label"].as_str().unwrap_or_default()
+                        made.rule.label
                     )));
                     form.set(RuleForm::default());
                     touched.set(false);
@@ -84,7 +84,6 @@ fn IdentityAdmin() -> impl IntoView {
             touched.set(true);
         }
     };
-    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or("—").to_owned();
     view! {
         <h1>"Workload identities"</h1>
         <p class="hint">"A CI job or a pod presents its own OIDC token instead of a stored one. A token whose issuer, audience and claims match a rule signs in with that rule's role and scope; rules are tried in this order."</p>
@@ -119,16 +118,15 @@ fn IdentityAdmin() -> impl IntoView {
                 <table class="cards" id="identities">
                     <thead><tr><th scope="col">"Label"</th><th scope="col">"Issuer"</th><th scope="col">"Claims"</th><th scope="col">"Role"</th><th scope="col">"Scope"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>
-                        {all.into_iter().map(|r| {
-                            let id = text(&r, "id");
-                            let claims = r["claims"].as_object().map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(", ")).unwrap_or_default();
-                            let scope = r["scope"].as_array().map(|s| s.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_else(|| "every secret".into());
+                        {all.into_iter().map(|WorkloadIdentity { id, rule: r }| {
+                            let claims = r.claims_text(", ");
+                            let scope = r.scope.as_ref().map_or_else(|| "every secret".into(), |s| s.to_string());
                             view! {
                                 <tr>
-                                    <td data-label="Label">{text(&r, "label")}</td>
-                                    <td data-label="Issuer">{text(&r, "issuer")}</td>
+                                    <td data-label="Label">{r.label.clone()}</td>
+                                    <td data-label="Issuer">{r.issuer.clone()}</td>
                                     <td data-label="Claims">{claims}</td>
-                                    <td data-label="Role">{text(&r, "role")}</td>
+                                    <td data-label="Role">{r.role.as_str()}</td>
                                     <td data-label="Scope">{scope}</td>
                                     <td class="actions"><button type="button" class="small danger" on:click=move |_| remove(id.clone())>"Remove"</button></td>
                                 </tr>
