@@ -29,6 +29,13 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `s` has the shape of an id the API hands out (a managed
+/// token's, a webhook receiver's, a workload identity rule's): 16
+/// lowercase hex digits. Anything else is a 404 without a storage read.
+pub fn is_id(s: &str) -> bool {
+    s.len() == ID_HEX_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Whether `s` has the shape of a managed token. Anything else is refused
 /// without a storage read.
 pub fn is_token_shaped(s: &str) -> bool {

@@ -187,7 +187,7 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 /// `DELETE /v2/admin/workloadIdentities/{id}`: tokens it matched are
 /// refused within a second.
 pub async fn remove<S: Store>(ctx: &Ctx<'_, S>, raw: &str) -> Result<Response, ApiError> {
-    if raw.len() != 16 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !shared::apitoken::is_id(raw) {
         return Err(not_found(raw));
     }
     let suffix = format!("-{raw}");

@@ -276,9 +276,7 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 
 /// `DELETE /v2/admin/tokens/{id}`: the token stops working at once here.
 pub async fn revoke<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<Response, ApiError> {
-    let well_formed =
-        id.len() == ID_HEX_LEN && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if !well_formed || ctx.store.get(&key(id)).await?.is_none() {
+    if !shared::apitoken::is_id(id) || ctx.store.get(&key(id)).await?.is_none() {
         return Err(ApiError::new(
             ErrorCode::NotFound,
             format!("there is no managed token with id \"{id}\"; GET /v2/admin/tokens lists them"),

@@ -62,7 +62,7 @@ fn sealed_name(id: &str) -> Result<SecretName, ApiError> {
 
 /// A receiver's id as a path gives it: 16 hex digits.
 fn id_of(raw: &str) -> Result<&str, ApiError> {
-    if raw.len() == 16 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if shared::apitoken::is_id(raw) {
         Ok(raw)
     } else {
         Err(not_found(raw))
