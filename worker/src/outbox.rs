@@ -11,6 +11,7 @@
 //! (`delivery:<receiver>:<inverted ms>:<webhook-id>`), for the list.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -177,12 +178,23 @@ pub async fn deliver_due<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Option<i64
         pending.extend(keys.iter().filter_map(|k| k.read_metadata::<Pending>()));
     }
     let mut next: Option<i64> = None;
+    // Each receiver is read (and its secret opened) once per run, however
+    // many of its deliveries are due.
+    let mut receivers: HashMap<String, Option<Receiver>> = HashMap::new();
     for mut p in pending {
         if p.due_ms > now {
             next = Some(next.map_or(p.due_ms, |n| n.min(p.due_ms)));
             continue;
         }
-        let status = attempt(ctx, cfg, &p).await;
+        if !receivers.contains_key(&p.receiver) {
+            let found = webhooks::receiver(ctx.store, cfg, &p.receiver)
+                .await
+                .ok()
+                .flatten();
+            receivers.insert(p.receiver.clone(), found);
+        }
+        let receiver = receivers.get(&p.receiver).and_then(Option::as_ref);
+        let status = attempt(ctx, cfg, &p, receiver).await;
         p.attempts += 1;
         let delivered = (200..300).contains(&status);
         let retries = &cfg.webhook_retry_secs;
@@ -204,15 +216,23 @@ pub async fn deliver_due<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config) -> Option<i64
 /// The receiver was removed: the delivery ends.
 const GONE: u16 = 1;
 
+/// A receiver and its signing key.
+type Receiver = (webhooks::WebhookMeta, Vec<u8>);
+
 /// One attempt: the HTTP status, or 0 when no answer came.
-async fn attempt<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config, p: &Pending) -> u16 {
-    let Ok(Some((meta, key))) = webhooks::receiver(ctx.store, cfg, &p.receiver).await else {
+async fn attempt<S: Store>(
+    ctx: &Ctx<'_, S>,
+    cfg: &Config,
+    p: &Pending,
+    receiver: Option<&Receiver>,
+) -> u16 {
+    let Some((meta, key)) = receiver else {
         return GONE;
     };
     let Some(event) = EventType::parse(&p.event) else {
         return GONE;
     };
-    let body = body_for(&meta, event, &p.data, ctx.now.timestamp().to_string());
+    let body = body_for(meta, event, &p.data, ctx.now.timestamp().to_string());
     if address::vet_url(&meta.url, cfg.allow_http_loopback).is_err() {
         return 0;
     }
@@ -223,7 +243,7 @@ async fn attempt<S: Store>(ctx: &Ctx<'_, S>, cfg: &Config, p: &Pending) -> u16 {
             ("content-type".into(), "application/json".into()),
             ("webhook-id".into(), p.id.clone()),
             ("webhook-timestamp".into(), ts.to_string()),
-            ("webhook-signature".into(), sign(&key, &p.id, ts, &body)),
+            ("webhook-signature".into(), sign(key, &p.id, ts, &body)),
         ],
         body: Some(body),
         deadline_ms: Some(ctx.now.epoch_ms() + REQUEST_TIMEOUT_MS),

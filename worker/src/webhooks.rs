@@ -200,15 +200,12 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
 
 /// `DELETE /v2/admin/webhooks/{id}`: no delivery to it is attempted again.
 pub async fn remove<S: Store>(ctx: &Ctx<'_, S>, raw: &str) -> Result<Response, ApiError> {
-    let id = id_of(raw)?;
-    if ctx.store.get(&key(id)).await?.is_none() {
-        return Err(not_found(id));
-    }
-    ctx.store.delete(&key(id)).await?;
+    let id = existing(ctx.store, raw).await?;
+    ctx.store.delete(&key(&id)).await?;
     Ok(Response::json(
         202,
         &IdMessageResponse {
-            id: id.to_owned(),
+            id,
             message: "Webhook has been removed".into(),
             warnings: Vec::new(),
         },
@@ -226,7 +223,6 @@ pub async fn receiver<S: Store>(
     };
     let Some(meta) = stored
         .metadata
-        .clone()
         .and_then(|m| serde_json::from_value::<WebhookMeta>(m).ok())
     else {
         return Ok(None);
