@@ -4,21 +4,20 @@
 // (ES256) tokens; trust rules grant exactly their role and scope, every bad
 // token is refused like an unknown one, and a rotated key is fetched once.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { client, dockerconfig, freePort, ROOT, startWorker, TOKENS } from './harness.mjs';
+import { client, dockerconfig, freePort, startWorker, TOKENS } from './harness.mjs';
 import { inspectThroughHelper, pushImage } from './images.mjs';
 import { pct } from '../bench/measure.mjs';
+import { cli } from './cli-harness.mjs';
 import { startRegistry } from './registry.mjs';
 import { startStandin } from './standins.mjs';
 
-const BIN = process.env.REGCRED_CLI_BIN ?? path.join(ROOT, 'target', 'cli', 'bin');
-let reg, dir;
+let reg, dir, c;
 
 const S = '/v2/admin/dockerRegistrySecrets';
 const W = '/v2/admin/workloadIdentities';
@@ -33,6 +32,7 @@ before(async () => {
     startStandin('google_token.py', [String(MINT_LIFE), MINTED])]);
   dir = await mkdtemp(path.join(os.tmpdir(), 'regcred-workload-'));
   w = await startWorker({ vars: { REGCRED_ALLOW_HTTP_LOOPBACK: 'true' } });
+  c = cli(dir, () => w.url);
   admin = client(w.url, 'admin');
   editor = client(w.url, 'editor');
   for (const name of ['team-a-app', 'team-b-app']) {
@@ -52,29 +52,9 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** `run`, without blocking this process (a stand-in in it must answer meanwhile). */
-const runAsync = (bin, args, env, input = '') => new Promise((resolve) => {
-  const child = spawn(path.join(BIN, bin), args, {
-    env: { PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
-  child.on('close', (code) => resolve({ code, out, err }));
-  // A command that reads no stdin may exit before this is written.
-  child.stdin.on('error', () => {});
-  child.stdin.end(input);
-});
-
-/** An installed binary with `env` (no stored token unless given); never throws. */
-const run = (bin, args, env, input = '') => {
-  const r = spawnSync(path.join(BIN, bin), args, {
-    input, encoding: 'utf8', timeout: 60_000,
-    env: { PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, ...env },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+// The installed binaries with no stored token unless `extra` gives one.
+const run = (bin, args, extra, input = '') => c.run(args, { bin, extra, input, role: null });
+const runAsync = (bin, args, extra, input = '') => c.runAsync(args, { bin, extra, input, role: null });
 
 const now = () => Math.floor(Date.now() / 1000);
 const sign = async (claims, opts = {}) => {
@@ -230,7 +210,7 @@ test('the CLI adds and lists rules; kubelet pulls as the pod; the helper and sko
   const got = run('docker-credential-regcred', ['get'], fileEnv, reg.host);
   assert.equal(got.code, 0, got.out + got.err);
   assert.equal(JSON.parse(got.out).Secret, 'Team-a-registry-pw');
-  const inspected = await inspectThroughHelper(dir, reg.host, 'team-a/app', { ...process.env, PATH: `${BIN}:${process.env.PATH}`, HOME: dir, REGCRED_CONFIG: path.join(dir, 'config.json'), REGCRED_URL: w.url, REGCRED_TOKEN: '', ...fileEnv });
+  const inspected = await inspectThroughHelper(dir, reg.host, 'team-a/app', { ...process.env, ...c.env({ REGCRED_TOKEN: '', ...fileEnv }) });
   assert.equal(inspected.status, 0, inspected.stderr);
   console.log(`# skopeo inspect docker://${reg.host}/team-a/app:latest with REGCRED_OIDC_TOKEN_FILE (no stored token): ${JSON.parse(inspected.stdout).Digest}`);
 
