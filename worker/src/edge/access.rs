@@ -16,16 +16,14 @@ use std::rc::Rc;
 
 use shared::access::{self, Identity};
 use shared::workload::WorkloadKey;
-use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys;
 use worker::js_sys::futures::JsFuture;
 
 use crate::config::{AccessSettings, Config};
 use crate::edge::signer_keys;
+use crate::edge::webcrypto::{js_error, subtle, RSA_PKCS1};
 use crate::keysets::KeySets;
 
-/// WebCrypto's name for RS256's signature scheme.
-pub(crate) const RSA_PKCS1: &str = "RSASSA-PKCS1-v1_5";
 pub type Answer = Pin<Box<dyn Future<Output = Result<Identity, String>>>>;
 
 /// The `AccessCheck` of both entry points: verifies with the settings of
@@ -119,19 +117,4 @@ async fn fetch_keys(url: &str) -> Result<Vec<(String, web_sys::CryptoKey)>, Stri
         worker::console_warn!("an Access signing key was left out: {e}");
     }
     Ok(keys)
-}
-
-pub(crate) fn subtle() -> Result<web_sys::SubtleCrypto, String> {
-    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    global
-        .crypto()
-        .map(|c| c.subtle())
-        .map_err(|e| format!("no WebCrypto: {}", js_error(&e)))
-}
-
-pub(crate) fn js_error(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "an unknown error".to_owned())
 }

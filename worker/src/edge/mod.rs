@@ -19,6 +19,7 @@ mod signer_keys;
 mod storage;
 mod store;
 mod tcp;
+mod webcrypto;
 mod workload;
 
 /// The KV namespace binding (`wrangler.toml`).

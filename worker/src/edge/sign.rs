@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{Array, Object, Reflect, Uint8Array};
 
-use crate::edge::access::{js_error, subtle, RSA_PKCS1};
+use crate::edge::webcrypto::{js_error, subtle, RSA_PKCS1};
 
 /// `ctx.sign` at the edge.
 pub fn rs256(

@@ -14,8 +14,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{self, Array, Object, Reflect};
 
-use crate::edge::access::{js_error, subtle, RSA_PKCS1};
 use crate::edge::runtime;
+use crate::edge::webcrypto::{js_error, subtle, RSA_PKCS1};
 use crate::keysets::{KeySets, Step, WAIT_MAX_MS};
 
 /// How often a waiting request looks again, in ms.

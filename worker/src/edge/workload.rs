@@ -17,8 +17,8 @@ use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{Object, Reflect};
 
 use crate::ctx::WorkloadAsk;
-use crate::edge::access::{js_error, subtle, RSA_PKCS1};
 use crate::edge::signer_keys;
+use crate::edge::webcrypto::{js_error, subtle, RSA_PKCS1};
 use crate::keysets::KeySets;
 
 thread_local! {
