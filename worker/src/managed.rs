@@ -9,8 +9,9 @@
 //! needs ordering (ids are random), and a revoke is a KV delete, seen at
 //! once where it was made and everywhere within KV's propagation time.
 //! An isolate keeps what it read for [`CACHE_MS`], so a token in steady use
-//! costs one read a second, not one per request; a revoke clears the
-//! isolate it ran in at once.
+//! costs one read a second, not one per request, and so does an unknown one
+//! sent again and again (a flood, a job retrying a revoked token); a revoke
+//! clears the isolate it ran in at once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -86,19 +87,23 @@ pub async fn authenticate<S: Store>(
     let id = &digest[..ID_HEX_LEN];
     let now_ms = ctx.now.epoch_ms();
     let info = match cached(&digest, now_ms) {
-        Some(info) => info,
+        Some(Some(info)) => info,
+        // Refused within the last second: a client retrying a revoked or
+        // mistyped token in a loop costs no read per request.
+        Some(None) => return Ok(None),
         None => {
-            let Some(stored) = ctx.store.get(&key(id)).await? else {
+            let record = ctx
+                .store
+                .get(&key(id))
+                .await?
+                .and_then(|stored| serde_json::from_str::<Record>(&stored.value).ok())
+                .filter(|r| bool::from(r.digest.as_bytes().ct_eq(digest.as_bytes())));
+            let info = record.map(|r| r.info);
+            remember(&digest, now_ms, info.as_ref());
+            let Some(info) = info else {
                 return Ok(None);
             };
-            let Ok(record) = serde_json::from_str::<Record>(&stored.value) else {
-                return Ok(None);
-            };
-            if !bool::from(record.digest.as_bytes().ct_eq(digest.as_bytes())) {
-                return Ok(None);
-            }
-            remember(&digest, now_ms, &record.info);
-            record.info
+            info
         }
     };
     let now = ctx.now.timestamp();
@@ -119,7 +124,8 @@ pub async fn authenticate<S: Store>(
 struct Seen {
     /// When its record was read (epoch ms).
     read_at: i64,
-    info: TokenInfo,
+    /// `None`: no record matched, so it is refused like any unknown token.
+    info: Option<TokenInfo>,
     /// The hour its use was last recorded by this isolate.
     used_hour: Option<String>,
 }
@@ -129,7 +135,9 @@ thread_local! {
     static SEEN: RefCell<HashMap<String, Seen>> = RefCell::new(HashMap::new());
 }
 
-fn cached(digest: &str, now_ms: i64) -> Option<TokenInfo> {
+/// What the isolate read for `digest` within [`CACHE_MS`]: `Some(None)` when
+/// that read found no matching record.
+fn cached(digest: &str, now_ms: i64) -> Option<Option<TokenInfo>> {
     SEEN.with(|m| {
         let m = m.borrow();
         let seen = m.get(digest)?;
@@ -137,7 +145,7 @@ fn cached(digest: &str, now_ms: i64) -> Option<TokenInfo> {
     })
 }
 
-fn remember(digest: &str, now_ms: i64, info: &TokenInfo) {
+fn remember(digest: &str, now_ms: i64, info: Option<&TokenInfo>) {
     SEEN.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= CACHE_ENTRIES && !m.contains_key(digest) {
@@ -148,7 +156,7 @@ fn remember(digest: &str, now_ms: i64, info: &TokenInfo) {
             digest.to_owned(),
             Seen {
                 read_at: now_ms,
-                info: info.clone(),
+                info: info.cloned(),
                 used_hour,
             },
         );

@@ -236,6 +236,38 @@ fn a_token_in_steady_use_is_read_once_a_second() {
 }
 
 #[test]
+fn an_unknown_token_sent_again_and_again_is_read_once_a_second() {
+    let api = api();
+    let unknown = format!("rc_{}", "7".repeat(48));
+    api.store.reset_calls();
+    for _ in 0..10 {
+        assert_eq!(
+            call(&api, Method::Get, SECRETS, Some(&unknown), None).0,
+            401
+        );
+    }
+    let reads_of_tokens = || api.store.calls().get;
+    // The failed-sign-in tally reads its record once; the token one read.
+    let first = reads_of_tokens();
+    assert_eq!(first, 2, "reads for ten tries of one unknown token");
+    *api.clock.borrow_mut() = "2026-11-23T00:00:01.000Z".into();
+    assert_eq!(
+        call(&api, Method::Get, SECRETS, Some(&unknown), None).0,
+        401
+    );
+    assert_eq!(
+        reads_of_tokens(),
+        first + 1,
+        "a second later it is read again"
+    );
+
+    // A token made meanwhile is never refused from that memory: it is
+    // another digest.
+    let (token, _) = make_token(&api, json!({"label": "new", "role": "viewer"}));
+    assert_eq!(call(&api, Method::Get, SECRETS, Some(&token), None).0, 200);
+}
+
+#[test]
 fn a_scope_hides_everything_outside_it_on_every_route() {
     let api = api();
     for (name, server) in [
