@@ -6,6 +6,7 @@
 // Prints JSON lines `{"figure", ...}`. Env: BENCH_REQUESTS (200),
 // BENCH_FLOOD_RPS (200), BENCH_FLOOD_ADDRESSES (10), BENCH_FLOOD_CONCURRENCY (8),
 // BENCH_ROUNDS (10).
+import { Worker } from 'node:worker_threads';
 import { client, dockerconfig, startWorker, TOKENS } from '../e2e/harness.mjs';
 import { pct, timed } from './measure.mjs';
 
@@ -26,44 +27,27 @@ const body = (name) => ({ name, data: { '.dockerconfigjson': dockerconfig('regis
  * so each costs a KV read) arrive from ADDRESSES addresses in turn: either
  * at a fixed rate (`rps`, open loop) or as fast as `concurrency` clients
  * can send (this saturates a 2-core machine that also runs the clients and
- * wrangler's proxy, so it has no goal).
+ * wrangler's proxy, so it has no goal). The flood runs in its own thread
+ * (flood.mjs), as it would on its own machines.
  */
 async function underFlood(editor, tag, { rps, concurrency, health = false }) {
-  let running = true;
-  let sent = 0;
-  const statuses = {};
-  const bad = client(w.url, `rc_${'f'.repeat(48)}`);
-  const one = async () => {
-    const ip = `127.77.0.${sent % ADDRESSES}`;
-    sent++;
-    try {
-      const r = health
-        ? await bad('GET', '/v2/health')
-        : await bad('POST', S, body('flood'), { 'cf-connecting-ip': ip });
-      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-    } catch { /* a refused connection is part of a flood */ }
-  };
-  let flood;
-  if (rps) {
-    const inFlight = new Set();
-    const timer = setInterval(() => {
-      for (let i = 0; i < rps / 100; i++) {
-        const p = one().finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-    }, 10);
-    flood = (async () => {
-      while (running) await new Promise((r) => setTimeout(r, 20));
-      clearInterval(timer);
-      await Promise.all(inFlight);
-    })();
-  } else {
-    flood = Promise.all(Array.from({ length: concurrency }, async () => { while (running) await one(); }));
-  }
+  const flood = new Worker(new URL('./flood.mjs', import.meta.url), {
+    workerData: { url: w.url, body: body('flood'), addresses: ADDRESSES, rps, concurrency, health },
+  });
+  const messages = [];
+  let wake = () => {};
+  flood.on('message', (m) => { messages.push(m); wake(); });
+  const failed = new Promise((_, reject) => flood.once('error', reject));
+  const next = () => Promise.race([failed, new Promise((resolve) => {
+    wake = () => resolve(messages.shift());
+    if (messages.length) wake();
+  })]);
+  if (await next() !== 'started') throw new Error('the flood thread did not start');
   await new Promise((r) => setTimeout(r, 500));
   const during = await timed(N, (i) => editor('POST', S, body(`${tag}-${i}`)));
-  running = false;
-  await flood;
+  flood.postMessage('stop');
+  const { sent, statuses } = await next();
+  await flood.terminate();
   return { during, sent, statuses, shape: rps ? { flood_rps: rps } : { flood_concurrency: concurrency } };
 }
 
