@@ -346,13 +346,13 @@ async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Res
 /// Turns a status and body into a value or the API's error message.
 pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, CallError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(text).map_err(|e| CallError {
+        return serde_json::from_slice(text.as_bytes()).map_err(|e| CallError {
             status,
             message: format!("the API answered in an unexpected shape: {e}"),
             target: None,
         });
     }
-    match serde_json::from_str::<ErrorBody>(text) {
+    match serde_json::from_slice::<ErrorBody>(text.as_bytes()) {
         Ok(body) => Err(CallError {
             status,
             message: body.error.message,

@@ -224,7 +224,7 @@ pub fn date_field(rfc3339: &str) -> String {
 
 /// The JSON that will be stored, with every credential masked.
 pub fn masked_preview(config: &DockerConfig) -> String {
-    let mut v: Value = serde_json::from_str(&config.to_json()).unwrap_or(Value::Null);
+    let mut v: Value = serde_json::from_slice(config.to_json().as_bytes()).unwrap_or(Value::Null);
     if let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) {
         for entry in auths.values_mut().filter_map(Value::as_object_mut) {
             for key in ["password", "auth", "identitytoken", "registrytoken"] {

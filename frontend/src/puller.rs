@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn snippets_name_the_registries_or_an_example() {
         let docker = docker_config(&["ghcr.io".into(), "quay.io".into()]);
-        let parsed: serde_json::Value = serde_json::from_str(&docker).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(docker.as_bytes()).unwrap();
         assert_eq!(
             parsed,
             serde_json::json!({"credHelpers": {"ghcr.io": "regcred", "quay.io": "regcred"}})

@@ -31,7 +31,7 @@ pub struct Flash {
 
 /// The session this tab saved beside its token, if it reads as one.
 pub fn remembered() -> Option<SessionResponse> {
-    serde_json::from_str(&browser::saved_session()?).ok()
+    serde_json::from_slice(browser::saved_session()?.as_bytes()).ok()
 }
 
 #[derive(Clone, Copy)]

@@ -1036,11 +1036,11 @@ mod tests {
     #[test]
     fn data_allows_only_dockerconfigjson() {
         let ok = r#"{"name":"a","data":{".dockerconfigjson":"{}"}}"#;
-        assert!(serde_json::from_str::<CreateSecretRequest>(ok).is_ok());
+        assert!(serde_json::from_slice::<CreateSecretRequest>(ok.as_bytes()).is_ok());
         let extra = r#"{"name":"a","data":{".dockerconfigjson":"{}","x":"y"}}"#;
-        assert!(serde_json::from_str::<CreateSecretRequest>(extra).is_err());
+        assert!(serde_json::from_slice::<CreateSecretRequest>(extra.as_bytes()).is_err());
         let renamed = r#"{"name":"a","data":{".dockerconfigjson":"{}"}}"#;
-        assert!(serde_json::from_str::<ModifySecretRequest>(renamed).is_err());
+        assert!(serde_json::from_slice::<ModifySecretRequest>(renamed.as_bytes()).is_err());
     }
 
     #[test]

@@ -79,7 +79,7 @@ fn jwt_exp(token: &str) -> Option<Timestamp> {
 
 /// Step two's answer: `{"refresh_token"}`, its expiry its JWT `exp`.
 pub fn parse_exchange(status: u16, body: &str) -> Result<Minted, MintError> {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let v: Value = serde_json::from_slice(body.as_bytes()).unwrap_or(Value::Null);
     if !(200..300).contains(&status) {
         let code = v["errors"][0]["code"]
             .as_str()

@@ -134,7 +134,7 @@ pub fn parse(text: &str) -> Result<(BackupHeader, Vec<BackupItem>), BackupError>
             "the file is empty; a backup starts with its header line".into(),
         )
     })?;
-    let header: BackupHeader = serde_json::from_str(first)
+    let header: BackupHeader = serde_json::from_slice(first.as_bytes())
         .map_err(|e| err(1, format!("this is not a regcred backup header ({e})")))?;
     if header.format != FORMAT {
         return Err(err(
@@ -147,7 +147,7 @@ pub fn parse(text: &str) -> Result<(BackupHeader, Vec<BackupItem>), BackupError>
     }
     let mut items = Vec::new();
     for (i, line) in lines {
-        let item: BackupItem = serde_json::from_str(line)
+        let item: BackupItem = serde_json::from_slice(line.as_bytes())
             .map_err(|e| err(i + 1, format!("this is not a backup record ({e})")))?;
         RecordKey::parse(&item.key).map_err(|m| err(i + 1, m))?;
         items.push(item);

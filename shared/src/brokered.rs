@@ -65,7 +65,7 @@ pub fn stored(source: &Source) -> String {
 /// The hosts were checked when it was written; the mint checks addresses
 /// again with the settings of the day, so reading allows loopback.
 pub fn parse_stored(text: &str) -> Option<Source> {
-    let v: Value = serde_json::from_str(text).ok()?;
+    let v: Value = serde_json::from_slice(text.as_bytes()).ok()?;
     parse_source(v.get(STORED_FIELD)?, true).ok()
 }
 

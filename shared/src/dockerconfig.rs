@@ -224,7 +224,7 @@ pub fn decode_value(raw: &str) -> Result<String, ConfigError> {
     if raw.len() > MAX_DOCKERCONFIGJSON_BYTES * 2 {
         return Err(too_large(raw.len()));
     }
-    let json_err = match serde_json::from_str::<Value>(raw) {
+    let json_err = match serde_json::from_slice::<Value>(raw.as_bytes()) {
         Ok(_) => return Ok(raw.to_owned()),
         Err(e) => e,
     };
@@ -234,7 +234,7 @@ pub fn decode_value(raw: &str) -> Result<String, ConfigError> {
     }
     // The same tolerant base64 as auth tokens (padding optional, whitespace ignored).
     if let Ok(text) = auth::decode_base64_text(raw) {
-        if serde_json::from_str::<Value>(&text).is_ok() {
+        if serde_json::from_slice::<Value>(text.as_bytes()).is_ok() {
             return Ok(text);
         }
     }
@@ -345,7 +345,7 @@ fn sort(entries: &mut [RegistryEntry]) {
 }
 
 pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>, ConfigError> {
-    match serde_json::from_str::<Value>(text) {
+    match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(other) => Err(ConfigError::new(
             "$",

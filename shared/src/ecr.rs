@@ -74,7 +74,7 @@ fn xml_field<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
 
 /// An error answer: `{"__type": "...#Code", "message"}` or XML `<Code>`.
 fn error_of(status: u16, body: &str) -> MintError {
-    if let Ok(v) = serde_json::from_str::<Value>(body) {
+    if let Ok(v) = serde_json::from_slice::<Value>(body.as_bytes()) {
         let kind = v["__type"].as_str().unwrap_or_default();
         let code = kind.rsplit('#').next().unwrap_or(kind);
         let message = v["message"]
@@ -99,7 +99,7 @@ pub fn parse_answer(status: u16, body: &str) -> Result<Minted, MintError> {
     if !(200..300).contains(&status) {
         return Err(error_of(status, body));
     }
-    let v: Value = serde_json::from_str(body)
+    let v: Value = serde_json::from_slice(body.as_bytes())
         .map_err(|_| refused("unreadableAnswer", "the answer is not JSON"))?;
     let data = &v["authorizationData"][0];
     let token = data["authorizationToken"].as_str().ok_or_else(|| {

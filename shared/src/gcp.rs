@@ -69,7 +69,7 @@ pub fn oauth_answer(
     body: &str,
     now: Timestamp,
 ) -> Result<(String, Timestamp), MintError> {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let v: Value = serde_json::from_slice(body.as_bytes()).unwrap_or(Value::Null);
     if let Some(code) = v["error"].as_str() {
         let why = v["error_description"].as_str().unwrap_or_default();
         return Err(MintError::new(provider, code, why));

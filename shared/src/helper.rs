@@ -87,7 +87,7 @@ pub enum HelperOutcome {
 /// Reads a helper's `get` output for `server`. An identity token
 /// (`Username` `<token>`) is kept as Docker keeps it: `identitytoken`.
 pub fn read_helper_answer(server: &str, stdout: &str) -> HelperOutcome {
-    let Ok(answer) = serde_json::from_str::<HelperAnswer>(stdout.trim()) else {
+    let Ok(answer) = serde_json::from_slice::<HelperAnswer>(stdout.trim().as_bytes()) else {
         return HelperOutcome::Invalid(
             "the helper's answer is not {\"ServerURL\",\"Username\",\"Secret\"} JSON".into(),
         );

@@ -61,7 +61,7 @@ pub struct AuthConfig {
 
 /// Reads the request kubelet writes on stdin.
 pub fn read_request(text: &str) -> Result<CredentialProviderRequest, String> {
-    let req: CredentialProviderRequest = serde_json::from_str(text)
+    let req: CredentialProviderRequest = serde_json::from_slice(text.as_bytes())
         .map_err(|e| format!("stdin is not a CredentialProviderRequest ({e})"))?;
     if req.kind != "CredentialProviderRequest" {
         return Err(format!(

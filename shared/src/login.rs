@@ -430,7 +430,7 @@ impl Probe {
                 ),
             ),
             (Phase::Token, 200) => {
-                let token = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| {
+                let token = serde_json::from_slice::<serde_json::Value>(body.as_bytes()).ok().and_then(|v| {
                     v.get("token")
                         .or_else(|| v.get("access_token"))
                         .and_then(|t| t.as_str())

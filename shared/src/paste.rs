@@ -104,7 +104,7 @@ fn token_error(e: &AuthError) -> PasteError {
 
 /// A JSON document: a Secret manifest (or List), else a Docker config.
 fn from_json(text: &str, what: &str) -> Result<Vec<Found>, PasteError> {
-    let root = match serde_json::from_str::<Value>(text) {
+    let root = match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(Value::Object(root)) => root,
         Ok(_) => {
             return Err(PasteError(format!(

@@ -326,7 +326,7 @@ fn gcp(map: &Map<String, Value>, allow_loopback: bool) -> Result<GcpSource, ApiE
         "serviceAccountKey",
         "the service account's JSON key file, as text",
     )?;
-    let key: Map<String, Value> = match serde_json::from_str(&key_file) {
+    let key: Map<String, Value> = match serde_json::from_slice(key_file.as_bytes()) {
         Ok(Value::Object(m)) => m,
         _ => {
             return Err(error(

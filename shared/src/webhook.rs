@@ -174,11 +174,9 @@ mod tests {
             failing_since: Some("2026-12-06T00:00:00Z".into()),
             expires_at: None,
         };
-        let body: serde_json::Value = serde_json::from_str(&standard_body(
-            EventType::Failing,
-            "2026-12-06T00:00:01Z",
-            &data,
-        ))
+        let body: serde_json::Value = serde_json::from_slice(
+            standard_body(EventType::Failing, "2026-12-06T00:00:01Z", &data).as_bytes(),
+        )
         .unwrap();
         assert_eq!(body["type"], "secret.failing");
         assert_eq!(body["data"]["failingSince"], "2026-12-06T00:00:00Z");

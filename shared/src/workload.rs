@@ -253,7 +253,8 @@ impl WorkloadKey {
 /// of a key set `{"keys": [JWK…]}`; other keys are left out, so one odd
 /// key never hides the others.
 pub fn parse_key_set(text: &str) -> Result<Vec<WorkloadKey>, String> {
-    let v: Value = serde_json::from_str(text).map_err(|_| "the key set is not JSON".to_owned())?;
+    let v: Value = serde_json::from_slice(text.as_bytes())
+        .map_err(|_| "the key set is not JSON".to_owned())?;
     let Some(keys) = v.get("keys").and_then(Value::as_array) else {
         return Err("the key set is not {\"keys\": [...]}".to_owned());
     };
@@ -279,7 +280,7 @@ pub fn parse_key_set(text: &str) -> Result<Vec<WorkloadKey>, String> {
 /// The `jwks_uri` of an issuer's discovery document, whose `issuer` must
 /// be the one asked.
 pub fn jwks_uri_of(discovery: &str, issuer: &str) -> Result<String, String> {
-    let v: Value = serde_json::from_str(discovery)
+    let v: Value = serde_json::from_slice(discovery.as_bytes())
         .map_err(|_| format!("{issuer}'s discovery document is not JSON"))?;
     if v.get("issuer")
         .and_then(Value::as_str)

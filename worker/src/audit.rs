@@ -280,7 +280,7 @@ async fn record_failure<S: Store>(
     }
     let base = if fresh {
         match store.get(&key).await {
-            Ok(Some(stored)) => serde_json::from_str::<AuditEvent>(&stored.value)
+            Ok(Some(stored)) => serde_json::from_slice::<AuditEvent>(stored.value.as_bytes())
                 .ok()
                 .and_then(|e| e.count)
                 .unwrap_or(0),

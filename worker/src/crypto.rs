@@ -48,7 +48,7 @@ fn aad(envelope: u8, name: &SecretName, version: u64) -> Vec<u8> {
 
 /// The id of the key an envelope was sealed with, without opening it.
 pub fn envelope_key(envelope: &str) -> Option<String> {
-    serde_json::from_str::<Envelope>(envelope)
+    serde_json::from_slice::<Envelope>(envelope.as_bytes())
         .ok()
         .map(|e| e.kid)
 }
@@ -56,7 +56,7 @@ pub fn envelope_key(envelope: &str) -> Option<String> {
 /// Whether an envelope is sealed the way `seal` seals now under `primary`
 /// (that key, name and version bound); if not, a rewrap rewrites it.
 pub fn is_current(envelope: &str, primary: &str) -> bool {
-    serde_json::from_str::<Envelope>(envelope)
+    serde_json::from_slice::<Envelope>(envelope.as_bytes())
         .is_ok_and(|e| e.v == ENVELOPE_VERSION && e.kid == primary)
 }
 
@@ -143,7 +143,8 @@ impl Keyring {
         version: u64,
         envelope: &str,
     ) -> Result<Vec<u8>, OpenError> {
-        let env: Envelope = serde_json::from_str(envelope).map_err(|_| OpenError::NotAnEnvelope)?;
+        let env: Envelope =
+            serde_json::from_slice(envelope.as_bytes()).map_err(|_| OpenError::NotAnEnvelope)?;
         if env.v != ENVELOPE_VERSION && env.v != ENVELOPE_V1 {
             return Err(OpenError::NotAnEnvelope);
         }

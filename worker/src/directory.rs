@@ -161,7 +161,7 @@ pub async fn publish<S: Store>(
     let held: Vec<String> = store
         .get(&held_key(name))
         .await?
-        .and_then(|s| serde_json::from_str(&s.value).ok())
+        .and_then(|s| serde_json::from_slice(s.value.as_bytes()).ok())
         .unwrap_or_default();
     for old in &held {
         if !wanted.iter().any(|(k, _)| k == old) {

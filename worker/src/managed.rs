@@ -96,7 +96,7 @@ pub async fn authenticate<S: Store>(
                 .store
                 .get(&key(id))
                 .await?
-                .and_then(|stored| serde_json::from_str::<Record>(&stored.value).ok())
+                .and_then(|stored| serde_json::from_slice::<Record>(stored.value.as_bytes()).ok())
                 .filter(|r| bool::from(r.digest.as_bytes().ct_eq(digest.as_bytes())));
             let info = record.map(|r| r.info);
             remember(&digest, now_ms, info.as_ref());
@@ -260,7 +260,7 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>) -> Result<Response, ApiError> {
         let info = match meta {
             Some(info) => info,
             None => match ctx.store.get(&key(&id)).await? {
-                Some(s) => match serde_json::from_str::<Record>(&s.value) {
+                Some(s) => match serde_json::from_slice::<Record>(s.value.as_bytes()) {
                     Ok(r) => r.info,
                     Err(_) => continue,
                 },

@@ -64,7 +64,7 @@ pub async fn due<S: Store>(
     // unreadable one (`forget_published`) is unknown, so always due.
     let told: Option<NameState> = match store.get(PUBLISHED_KEY).await? {
         None => Some(NameState::Gone),
-        Some(s) => serde_json::from_str(&s.value).ok(),
+        Some(s) => serde_json::from_slice(s.value.as_bytes()).ok(),
     };
     Ok((told.as_ref() != Some(&now)).then_some(now))
 }

@@ -102,7 +102,7 @@ pub async fn call<R: Rooms + ?Sized, B: Serialize, T: DeserializeOwned>(
 ) -> Result<T, StoreError> {
     let text = serde_json::to_string(body).map_err(|e| StoreError(e.to_string()))?;
     let answer = rooms.call(to, op, text).await?;
-    serde_json::from_str(&answer)
+    serde_json::from_slice(answer.as_bytes())
         .map_err(|e| StoreError(format!("{op} answered what is not its reply: {e}")))
 }
 

@@ -33,7 +33,7 @@ pub struct ListedKey {
 impl ListedKey {
     /// The metadata as `M`; `None` if there is none or it is not an `M`.
     pub fn read_metadata<M: DeserializeOwned>(&self) -> Option<M> {
-        serde_json::from_str(self.metadata.as_ref()?.get()).ok()
+        serde_json::from_slice(self.metadata.as_ref()?.get().as_bytes()).ok()
     }
 }
 
@@ -224,7 +224,7 @@ impl Entry {
             metadata: self
                 .metadata
                 .as_ref()
-                .and_then(|m| serde_json::from_str(m.get()).ok()),
+                .and_then(|m| serde_json::from_slice(m.get().as_bytes()).ok()),
         }
     }
 }

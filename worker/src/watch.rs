@@ -159,7 +159,7 @@ fn checks_key(name: &SecretName) -> String {
 
 async fn history<S: Store>(store: &S, name: &SecretName) -> Vec<CheckRecord> {
     match store.get(&checks_key(name)).await {
-        Ok(Some(s)) => serde_json::from_str(&s.value).unwrap_or_default(),
+        Ok(Some(s)) => serde_json::from_slice(s.value.as_bytes()).unwrap_or_default(),
         _ => Vec::new(),
     }
 }

@@ -72,7 +72,8 @@ fn json_text(what: &str, v: &JsValue) -> Result<String, StoreError> {
 
 /// A JS value as serde type, through one JSON string.
 fn decode<T: serde::de::DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, StoreError> {
-    serde_json::from_str(&json_text(what, v)?).map_err(|e| StoreError(format!("KV {what}: {e}")))
+    serde_json::from_slice(json_text(what, v)?.as_bytes())
+        .map_err(|e| StoreError(format!("KV {what}: {e}")))
 }
 
 fn encode(what: &str, v: &Value) -> Result<JsValue, StoreError> {
@@ -153,8 +154,8 @@ impl Store for Kv {
         let options = encode("list", &options)?;
         let answer = settle("list", self.0.list(&options)).await?;
         let text = json_text("list", &answer)?;
-        let page: ListAnswer =
-            serde_json::from_str(&text).map_err(|e| StoreError(format!("KV list: {e}")))?;
+        let page: ListAnswer = serde_json::from_slice(text.as_bytes())
+            .map_err(|e| StoreError(format!("KV list: {e}")))?;
         Ok(ListPage {
             keys: page
                 .keys

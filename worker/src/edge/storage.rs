@@ -27,7 +27,7 @@ impl Store for ObjectStorage {
         let found = self.0.get_multiple(vec![key]).await.map_err(err)?;
         let raw = found.get(&JsValue::from_str(key)).as_string();
         Ok(raw
-            .and_then(|r| serde_json::from_str::<Entry>(&r).ok())
+            .and_then(|r| serde_json::from_slice::<Entry>(r.as_bytes()).ok())
             .map(|e| Stored {
                 value: e.value,
                 metadata: Some(e.metadata),
@@ -77,7 +77,7 @@ impl Store for ObjectStorage {
             let metadata = found
                 .get(&JsValue::from_str(&name))
                 .as_string()
-                .and_then(|r| serde_json::from_str::<Entry>(&r).ok())
+                .and_then(|r| serde_json::from_slice::<Entry>(r.as_bytes()).ok())
                 .and_then(|e| serde_json::value::to_raw_value(&e.metadata).ok());
             keys.push(ListedKey { name, metadata });
         }
