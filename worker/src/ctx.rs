@@ -34,6 +34,9 @@ pub struct WorkloadAsk {
     pub alg: String,
     pub signing_input: String,
     pub signature: Vec<u8>,
+    /// `REGCRED_ALLOW_HTTP_LOOPBACK`: the key documents' URLs pass the
+    /// login check's rails with this setting.
+    pub allow_loopback: bool,
 }
 
 /// Verifies a workload token's signature with its issuer's key; the error

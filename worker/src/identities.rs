@@ -107,6 +107,7 @@ pub async fn authenticate<S: Store>(ctx: &Ctx<'_, S>, jwt: &str) -> Result<Verdi
         alg: token.alg.clone(),
         signing_input: token.signing_input.clone(),
         signature: token.signature.clone(),
+        allow_loopback: ctx.config().is_ok_and(|c| c.allow_http_loopback),
     };
     if (ctx.workload)(ask).await.is_err() {
         return Ok(Verdict::Refused);

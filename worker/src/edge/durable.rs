@@ -552,11 +552,6 @@ struct Parts {
 impl Parts {
     fn new(env: &Env) -> Parts {
         let config = runtime::config(env);
-        // An object re-admits what it is forwarded, a workload's token too:
-        // its isolate needs the same rails for the issuer's keys.
-        if let Ok(cfg) = config.as_ref() {
-            crate::edge::workload::set_allow_loopback(cfg.allow_http_loopback);
-        }
         let access = Box::new(crate::edge::access::hook(&config));
         Parts { config, access }
     }

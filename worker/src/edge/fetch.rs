@@ -63,9 +63,6 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys
         })
     };
     let config = runtime::config(&env);
-    if let Ok(cfg) = config.as_ref() {
-        crate::edge::workload::set_allow_loopback(cfg.allow_http_loopback);
-    }
     let ctx = Ctx {
         store: &store,
         config: &config,

@@ -80,25 +80,12 @@ async fn key_for(ask: &WorkloadAsk) -> Result<(web_sys::CryptoKey, &'static str)
     signer_keys::key_for(&ISSUERS, &ask.issuer, &ask.kid, || load(ask)).await
 }
 
-/// A key document of an issuer, if the Access rails allow its URL.
-async fn get(url: &str) -> Result<String, String> {
-    if let Err(why) = shared::address::vet_url(url, allow_loopback()) {
+/// A key document of an issuer, if the login check's rails allow its URL.
+async fn get(url: &str, allow_loopback: bool) -> Result<String, String> {
+    if let Err(why) = shared::address::vet_url(url, allow_loopback) {
         return Err(format!("{url}: {}", why.message));
     }
     signer_keys::fetch_document(url).await
-}
-
-thread_local! {
-    static LOOPBACK: RefCell<bool> = const { RefCell::new(false) };
-}
-
-/// `REGCRED_ALLOW_HTTP_LOOPBACK`, as the fetch entry read it.
-pub fn set_allow_loopback(allow: bool) {
-    LOOPBACK.with(|l| *l.borrow_mut() = allow);
-}
-
-fn allow_loopback() -> bool {
-    LOOPBACK.with(|l| *l.borrow())
 }
 
 /// Fetches (discovery, then) the key set and imports its keys.
@@ -114,12 +101,12 @@ async fn load(
                 "{}/.well-known/openid-configuration",
                 ask.issuer.trim_end_matches('/')
             );
-            let found = jwks_uri_of(&get(&discovery).await?, &ask.issuer)?;
+            let found = jwks_uri_of(&get(&discovery, ask.allow_loopback).await?, &ask.issuer)?;
             JWKS_URLS.with(|u| u.borrow_mut().insert(ask.issuer.clone(), found.clone()));
             found
         }
     };
-    let text = get(&jwks_url).await?;
+    let text = get(&jwks_url, ask.allow_loopback).await?;
     let mut keys = Vec::new();
     for k in parse_key_set(&text)? {
         keys.push((
