@@ -17,11 +17,10 @@ use std::rc::Rc;
 use shared::access::{self, Identity};
 use shared::workload::WorkloadKey;
 use worker::js_sys;
-use worker::js_sys::futures::JsFuture;
 
 use crate::config::{AccessSettings, Config};
 use crate::edge::signer_keys;
-use crate::edge::webcrypto::{js_error, subtle, RSA_PKCS1};
+use crate::edge::webcrypto;
 use crate::keysets::KeySets;
 
 pub type Answer = Pin<Box<dyn Future<Output = Result<Identity, String>>>>;
@@ -62,18 +61,14 @@ async fn verify(jwt: &str, settings: &AccessSettings) -> Result<Identity, String
     .map_err(|e| e.to_string())?;
     let url = access::certs_url(&settings.team_domain);
     let key = key_for(&checked.kid, &url).await?;
-    let promise = subtle()?
-        .verify_with_str_and_u8_array_and_u8_array(
-            RSA_PKCS1,
-            &key,
-            &checked.signature,
-            checked.signing_input.as_bytes(),
-        )
-        .map_err(|e| format!("WebCrypto refused to verify: {}", js_error(&e)))?;
-    let valid = JsFuture::from(promise)
-        .await
-        .map_err(|e| format!("WebCrypto could not verify: {}", js_error(&e)))?;
-    if valid.as_bool() != Some(true) {
+    let valid = webcrypto::verify(
+        &key,
+        "RS256",
+        &checked.signature,
+        checked.signing_input.as_bytes(),
+    )
+    .await?;
+    if !valid {
         return Err("the JWT's signature does not match the team's key it names".to_owned());
     }
     Ok(checked.identity)

@@ -1,5 +1,5 @@
-//! A workload token's signature, with WebCrypto (RS256: RSASSA-PKCS1-v1_5;
-//! ES256: ECDSA P-256, the JWS's raw r||s as WebCrypto takes it). Keys
+//! A workload token's signature, with WebCrypto (RS256 or ES256,
+//! `edge::webcrypto::verify`). Keys
 //! come from the issuer's discovery document (`jwks_uri`) or the rule's
 //! `jwksUri`, cached per issuer by `kid` (`edge::signer_keys`, by the rules
 //! of `crate::keysets`, tested natively). Every
@@ -12,13 +12,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use shared::workload::{jwks_uri_of, parse_key_set};
-use wasm_bindgen::JsValue;
-use worker::js_sys::futures::JsFuture;
-use worker::js_sys::{Object, Reflect};
 
 use crate::ctx::WorkloadAsk;
 use crate::edge::signer_keys;
-use crate::edge::webcrypto::{js_error, subtle, RSA_PKCS1};
+use crate::edge::webcrypto;
 use crate::keysets::KeySets;
 
 thread_local! {
@@ -48,28 +45,7 @@ async fn check(ask: &WorkloadAsk) -> Result<(), String> {
             ask.kid, ask.alg
         ));
     }
-    let algorithm = Object::new();
-    let fail = |e: JsValue| format!("WebCrypto could not verify: {}", js_error(&e));
-    let promise = if alg == "ES256" {
-        Reflect::set(&algorithm, &"name".into(), &"ECDSA".into()).map_err(fail)?;
-        Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into()).map_err(fail)?;
-        subtle()?.verify_with_object_and_u8_array_and_u8_array(
-            &algorithm,
-            &key,
-            &ask.signature,
-            ask.signing_input.as_bytes(),
-        )
-    } else {
-        subtle()?.verify_with_str_and_u8_array_and_u8_array(
-            RSA_PKCS1,
-            &key,
-            &ask.signature,
-            ask.signing_input.as_bytes(),
-        )
-    }
-    .map_err(fail)?;
-    let valid = JsFuture::from(promise).await.map_err(fail)?;
-    if valid.as_bool() == Some(true) {
+    if webcrypto::verify(&key, alg, &ask.signature, ask.signing_input.as_bytes()).await? {
         Ok(())
     } else {
         Err(format!("the signature does not match key {}", ask.kid))
