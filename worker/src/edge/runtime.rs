@@ -15,7 +15,7 @@ use shared::login::{
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::futures::JsFuture;
 use worker::js_sys::{Reflect, Uint8Array};
-use worker::{Env, Headers, Response as WResponse, Result};
+use worker::{Env, Response as WResponse, Result};
 
 use crate::config::Config;
 use crate::ctx::Now;
@@ -349,14 +349,9 @@ pub fn to_web(resp: Response) -> Result<web_sys::Response> {
     )?)
 }
 
+/// The same, for the Durable Object's handler, which workers-rs types.
 pub fn to_worker(resp: Response) -> Result<WResponse> {
-    let headers = Headers::new();
-    for (name, value) in &resp.headers {
-        headers.set(name, value)?;
-    }
-    Ok(WResponse::from_bytes(resp.body)?
-        .with_status(resp.status)
-        .with_headers(headers))
+    to_web(resp).map(WResponse::from)
 }
 
 /// The clock, read once per request (or alarm).
