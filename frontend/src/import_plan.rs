@@ -80,11 +80,10 @@ mod tests {
     #[test]
     fn room_is_read_from_the_quota_answer() {
         let q: shared::api::QuotaResponse =
-            serde_json::from_slice(r#"{"usage":{"count":7},"quota":{"maxCount":50}}"#.as_bytes())
-                .unwrap();
+            serde_json::from_slice(br#"{"usage":{"count":7},"quota":{"maxCount":50}}"#).unwrap();
         assert_eq!(Room::of(&q).map(|r| r.free()), Some(43));
         let q: shared::api::QuotaResponse =
-            serde_json::from_slice(r#"{"quota":{"maxCount":50}}"#.as_bytes()).unwrap();
+            serde_json::from_slice(br#"{"quota":{"maxCount":50}}"#).unwrap();
         assert_eq!(Room::of(&q), None);
         assert_eq!(Room { max: 5, used: 9 }.free(), 0);
     }

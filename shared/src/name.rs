@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn deserialize_rejects_invalid() {
-        assert!(serde_json::from_slice::<SecretName>("\"ok-name\"".as_bytes()).is_ok());
-        assert!(serde_json::from_slice::<SecretName>("\"Bad\"".as_bytes()).is_err());
+        assert!(serde_json::from_slice::<SecretName>(b"\"ok-name\"").is_ok());
+        assert!(serde_json::from_slice::<SecretName>(b"\"Bad\"").is_err());
     }
 }

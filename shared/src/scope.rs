@@ -261,9 +261,9 @@ mod tests {
 
     #[test]
     fn serde_validates() {
-        let s: Scope = serde_json::from_slice(r#"["team-a-*"]"#.as_bytes()).unwrap();
+        let s: Scope = serde_json::from_slice(br#"["team-a-*"]"#).unwrap();
         assert_eq!(serde_json::to_string(&s).unwrap(), r#"["team-a-*"]"#);
-        assert!(serde_json::from_slice::<Scope>(r#"["BAD"]"#.as_bytes()).is_err());
-        assert!(serde_json::from_slice::<Scope>("[]".as_bytes()).is_err());
+        assert!(serde_json::from_slice::<Scope>(br#"["BAD"]"#).is_err());
+        assert!(serde_json::from_slice::<Scope>(b"[]").is_err());
     }
 }
