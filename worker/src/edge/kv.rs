@@ -94,7 +94,8 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, 
 
 /// A list page as JSON bytes, encoded by the runtime and copied in once:
 /// wasm-bindgen's string passing copies a long ASCII text one character at
-/// a time in JS, which was a tenth of a 50-item list page's time.
+/// a time in JS (3.5% of a 50-item list's samples in the V8 profile; a
+/// 7.7 KB page: 17-36 us by that loop, 4.5 us encoded, in Node).
 fn list_bytes(v: &JsValue) -> Result<Vec<u8>, StoreError> {
     let text = json_text("list", v)?;
     Ok(UTF8.with(|e| e.encode_text(&text).to_vec()))
