@@ -6,6 +6,7 @@
 // Prints JSON lines `{"figure", ...}`. Env: BENCH_REQUESTS (200),
 // BENCH_FLOOD_RPS (200), BENCH_FLOOD_ADDRESSES (10), BENCH_FLOOD_CONCURRENCY (8),
 // BENCH_ROUNDS (10).
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { client, dockerconfig, startWorker, TOKENS } from '../e2e/harness.mjs';
 import { pct, timed } from './measure.mjs';
@@ -24,7 +25,7 @@ const body = (name) => ({ name, data: { '.dockerconfigjson': dockerconfig('regis
 
 /**
  * N authenticated creates while bad-token creates (of the managed shape,
- * so each costs a KV read) arrive from ADDRESSES addresses in turn: either
+ * so the worker looks the token up) arrive from ADDRESSES addresses in turn: either
  * at a fixed rate (`rps`, open loop) or as fast as `concurrency` clients
  * can send (this saturates a 2-core machine that also runs the clients and
  * wrangler's proxy, so it has no goal). The flood runs in its own thread
@@ -34,14 +35,8 @@ async function underFlood(editor, tag, { rps, concurrency, health = false }) {
   const flood = new Worker(new URL('./flood.mjs', import.meta.url), {
     workerData: { url: w.url, body: body('flood'), addresses: ADDRESSES, rps, concurrency, health },
   });
-  const messages = [];
-  let wake = () => {};
-  flood.on('message', (m) => { messages.push(m); wake(); });
-  const failed = new Promise((_, reject) => flood.once('error', reject));
-  const next = () => Promise.race([failed, new Promise((resolve) => {
-    wake = () => resolve(messages.shift());
-    if (messages.length) wake();
-  })]);
+  // once() also rejects when the thread fails.
+  const next = async () => (await once(flood, 'message'))[0];
   if (await next() !== 'started') throw new Error('the flood thread did not start');
   await new Promise((r) => setTimeout(r, 500));
   const during = await timed(N, (i) => editor('POST', S, body(`${tag}-${i}`)));

@@ -9,7 +9,8 @@ import { client } from '../e2e/harness.mjs';
 
 const { url, body, addresses, rps, concurrency, health } = workerData;
 const S = '/v2/admin/dockerRegistrySecrets';
-// The managed shape, so each bad token costs the worker a KV read.
+// The managed shape, so the worker looks each one up (a KV read, or its
+// memory of the same token refused within the last second).
 const bad = client(url, `rc_${'f'.repeat(48)}`);
 let running = true;
 let sent = 0;
