@@ -87,10 +87,10 @@ pub async fn authenticate<S: Store>(
     let id = &digest[..ID_HEX_LEN];
     let now_ms = ctx.now.epoch_ms();
     let info = match cached(&digest, now_ms) {
-        Some(Some(info)) => info,
+        Some(info) => info,
         // Refused within the last second: a client retrying a revoked or
         // mistyped token in a loop costs no read per request.
-        Some(None) => return Ok(None),
+        None if refused_lately(&digest, now_ms) => return Ok(None),
         None => {
             let record = ctx
                 .store
@@ -98,12 +98,12 @@ pub async fn authenticate<S: Store>(
                 .await?
                 .and_then(|stored| serde_json::from_slice::<Record>(stored.value.as_bytes()).ok())
                 .filter(|r| bool::from(r.digest.as_bytes().ct_eq(digest.as_bytes())));
-            let info = record.map(|r| r.info);
-            remember(&digest, now_ms, info.as_ref());
-            let Some(info) = info else {
+            let Some(record) = record else {
+                remember_refused(&digest, now_ms);
                 return Ok(None);
             };
-            info
+            remember(&digest, now_ms, &record.info);
+            record.info
         }
     };
     let now = ctx.now.timestamp();
@@ -124,8 +124,7 @@ pub async fn authenticate<S: Store>(
 struct Seen {
     /// When its record was read (epoch ms).
     read_at: i64,
-    /// `None`: no record matched, so it is refused like any unknown token.
-    info: Option<TokenInfo>,
+    info: TokenInfo,
     /// The hour its use was last recorded by this isolate.
     used_hour: Option<String>,
 }
@@ -133,19 +132,39 @@ struct Seen {
 thread_local! {
     /// Tokens seen lately, by the token's digest.
     static SEEN: RefCell<HashMap<String, Seen>> = RefCell::new(HashMap::new());
+    /// Digests no record matched, and when that was read. Kept apart, so a
+    /// flood of made-up tokens never pushes out the tokens in use.
+    static REFUSED: RefCell<HashMap<String, i64>> = RefCell::new(HashMap::new());
 }
 
-/// What the isolate read for `digest` within [`CACHE_MS`]: `Some(None)` when
-/// that read found no matching record.
-fn cached(digest: &str, now_ms: i64) -> Option<Option<TokenInfo>> {
+fn cached(digest: &str, now_ms: i64) -> Option<TokenInfo> {
     SEEN.with(|m| {
         let m = m.borrow();
         let seen = m.get(digest)?;
-        (now_ms >= seen.read_at && now_ms - seen.read_at < CACHE_MS).then(|| seen.info.clone())
+        fresh(seen.read_at, now_ms).then(|| seen.info.clone())
     })
 }
 
-fn remember(digest: &str, now_ms: i64, info: Option<&TokenInfo>) {
+fn fresh(read_at: i64, now_ms: i64) -> bool {
+    now_ms >= read_at && now_ms - read_at < CACHE_MS
+}
+
+/// Whether a read for `digest` found no record within [`CACHE_MS`].
+fn refused_lately(digest: &str, now_ms: i64) -> bool {
+    REFUSED.with(|m| m.borrow().get(digest).is_some_and(|&at| fresh(at, now_ms)))
+}
+
+fn remember_refused(digest: &str, now_ms: i64) {
+    REFUSED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= CACHE_ENTRIES && !m.contains_key(digest) {
+            m.clear();
+        }
+        m.insert(digest.to_owned(), now_ms);
+    });
+}
+
+fn remember(digest: &str, now_ms: i64, info: &TokenInfo) {
     SEEN.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= CACHE_ENTRIES && !m.contains_key(digest) {
@@ -156,7 +175,7 @@ fn remember(digest: &str, now_ms: i64, info: Option<&TokenInfo>) {
             digest.to_owned(),
             Seen {
                 read_at: now_ms,
-                info: info.cloned(),
+                info: info.clone(),
                 used_hour,
             },
         );

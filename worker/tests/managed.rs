@@ -268,6 +268,23 @@ fn an_unknown_token_sent_again_and_again_is_read_once_a_second() {
 }
 
 #[test]
+fn made_up_tokens_never_push_out_a_token_in_use() {
+    let api = api();
+    let (token, _) = make_token(&api, json!({"label": "busy", "role": "viewer"}));
+    assert_eq!(call(&api, Method::Get, SECRETS, Some(&token), None).0, 200);
+    // More made-up tokens than the isolate keeps, from one address.
+    for i in 0..1_100u32 {
+        let made_up = format!("rc_{i:048x}");
+        call(&api, Method::Get, "/v2/session", Some(&made_up), None);
+    }
+    api.store.reset_calls();
+    assert_eq!(call(&api, Method::Get, SECRETS, Some(&token), None).0, 200);
+    let reads_of_the_token = api.store.calls().get;
+    // The list reads no single key; the token's record would be the one get.
+    assert_eq!(reads_of_the_token, 0, "the token in use was read again");
+}
+
+#[test]
 fn a_scope_hides_everything_outside_it_on_every_route() {
     let api = api();
     for (name, server) in [
