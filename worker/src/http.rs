@@ -195,10 +195,7 @@ impl Response {
         let mut body = Vec::with_capacity(8 * 1024);
         match serde_json::to_writer(&mut body, value) {
             Ok(()) => Response::bytes(status, "application/json", body),
-            Err(_) => Response::error(ApiError::new(
-                ErrorCode::InternalError,
-                "the answer could not be serialized",
-            )),
+            Err(_) => Response::error(unserializable()),
         }
     }
 
@@ -244,6 +241,14 @@ pub fn finish(mut resp: Response, request_id: &str) -> Response {
         ("x-content-type-options".into(), "nosniff".into()),
     ]);
     resp
+}
+
+/// An answer that could not be written (never expected: our types serialize).
+pub fn unserializable() -> ApiError {
+    ApiError::new(
+        ErrorCode::InternalError,
+        "the answer could not be serialized",
+    )
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod identities;
 pub mod keys;
 pub mod keysets;
 pub mod legacy_room;
+pub mod list_item;
 pub mod login;
 pub mod managed;
 pub mod mint;

@@ -85,12 +85,17 @@ pub async fn walk<S: Store, T>(
     Ok((out, seen))
 }
 
-/// A list page: `count` is the total with `$count=true`, else the page's.
-pub fn list_answer(paging: &Paging, resources: Vec<SecretStatus>, total: u64) -> Response {
-    let count = if paging.count_total {
+/// A page's `count`: the total with `$count=true`, else the page's.
+pub fn count(paging: &Paging, shown: usize, total: u64) -> u64 {
+    if paging.count_total {
         total
     } else {
-        resources.len() as u64
-    };
+        shown as u64
+    }
+}
+
+/// A list page in `SecretList`'s shape.
+pub fn list_answer(paging: &Paging, resources: Vec<SecretStatus>, total: u64) -> Response {
+    let count = count(paging, resources.len(), total);
     Response::json(200, &SecretList { count, resources })
 }

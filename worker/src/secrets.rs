@@ -10,15 +10,15 @@ use shared::brokered::{self as stored_form, parse_content};
 use shared::requests::{parse_modify, Content, CredentialChange, ValidCreate};
 use shared::scope::sees;
 use shared::source::Source;
-use shared::time::Timestamp;
 use shared::{parse_stored_dockerconfigjson, Scope, SecretName};
 
 use crate::brokered::{self, Caller};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::history::{self, Policy};
-use crate::http::{pairs, Response};
-use crate::paging::{list_answer, walk, Window};
+use crate::http::{pairs, unserializable, Response};
+use crate::list_item::{self, Items};
+use crate::paging::{self, walk, Window};
 use crate::preconditions::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::record::{key, load, metadata, open, seal_text, SecretMeta, PREFIX};
 use crate::store::Store;
@@ -41,30 +41,27 @@ pub async fn list<S: Store>(
     let days = paging.expiring_within_days;
     let failing = paging.failing;
     let filtered = days.is_some() || scope.is_some() || failing;
+    let items = Items::new(now).ok_or_else(unserializable)?;
     let (resources, total) = walk(ctx.store, PREFIX, window, filtered, |k| {
         let name = k.name.strip_prefix(PREFIX).unwrap_or(&k.name);
         if !sees(scope, name) {
             return None;
         }
-        let status = k
-            .read_metadata::<SecretMeta>()
-            .unwrap_or_default()
-            .status(name, Some(now));
-        if failing && !status.health.as_ref().is_some_and(|h| h.status.failing()) {
+        let entry = items.entry(name, k.metadata.as_deref());
+        if failing && !entry.failing() {
             return None;
         }
         let wanted = match days {
             None => true,
-            Some(days) => status
-                .expires_at
-                .as_deref()
-                .and_then(|e| Timestamp::parse(e).ok())
+            Some(days) => entry
+                .expires()
                 .is_some_and(|t| t.days_after(now) < days as i64),
         };
-        wanted.then_some(status)
+        wanted.then(|| entry.write(&items))
     })
     .await?;
-    Ok(list_answer(&paging, resources, total))
+    let count = paging::count(&paging, resources.len(), total);
+    Ok(list_item::page(count, resources))
 }
 
 /// The usage a scoped caller sees counts only the secrets inside its scope.

@@ -1,0 +1,202 @@
+//! A list page's item, written straight from a key's KV metadata. The
+//! metadata is JSON that the worker itself wrote from [`SecretMeta`], so its
+//! strings, registries, source and health are copied into the answer as
+//! they are: not parsed into owned strings and escaped again. The list is
+//! the hottest read, and that parse and write was most of its wasm time.
+//!
+//! The item equals `SecretMeta::status` of the same metadata (the test
+//! `list_items` holds them together over the vectors in
+//! `worker/tests/vectors/list-item/`); get and the deleted list still go
+//! that way.
+//!
+//! [`SecretMeta`]: crate::record::SecretMeta
+
+use serde::de::{Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use shared::health::{Health, HealthStatus};
+use shared::time::{ExpiryState, Timestamp};
+
+use crate::http::Response;
+
+/// The metadata fields an item shows, borrowed from the metadata's text.
+/// The short names are `SecretMeta`'s; other fields are skipped unread.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Shown<'a> {
+    #[serde(rename = "r", borrow)]
+    registries: Option<Json<'a, '['>>,
+    #[serde(rename = "c", borrow)]
+    created_at: Option<Json<'a, '"'>>,
+    #[serde(rename = "m", borrow)]
+    modified_at: Option<Json<'a, '"'>>,
+    #[serde(rename = "e", borrow)]
+    expires_at: Option<Json<'a, '"'>>,
+    #[serde(rename = "k", borrow)]
+    key_id: Option<Json<'a, '"'>>,
+    #[serde(rename = "s", borrow)]
+    source: Option<Json<'a, '{'>>,
+    #[serde(rename = "h", borrow)]
+    watch: Option<Watched<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Watched<'a> {
+    #[serde(borrow)]
+    health: Json<'a, '{'>,
+}
+
+/// A JSON value copied as it is, of the kind its first character names (a
+/// string, an array, an object). Another kind makes the metadata unreadable,
+/// as it makes `SecretMeta` unreadable.
+#[derive(Clone, Copy)]
+struct Json<'a, const FIRST: char>(&'a RawValue);
+
+impl<'de: 'a, 'a, const FIRST: char> Deserialize<'de> for Json<'a, FIRST> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'a RawValue>::deserialize(d)?;
+        if raw.get().starts_with(FIRST) {
+            Ok(Json(raw))
+        } else {
+            Err(D::Error::custom("another kind of value"))
+        }
+    }
+}
+
+/// What every item of one page shares: `now`, and the JSON of the health
+/// that an unchecked secret shows, written once.
+pub struct Items {
+    now: Timestamp,
+    unchecked: Vec<u8>,
+}
+
+/// One key's item, before it is written: what the list's filters ask.
+pub struct Entry<'a> {
+    name: &'a str,
+    shown: Shown<'a>,
+    expires: Option<Timestamp>,
+}
+
+impl Items {
+    /// `None` only if the unchecked health could not be serialized.
+    pub fn new(now: Timestamp) -> Option<Items> {
+        Some(Items {
+            now,
+            unchecked: serde_json::to_vec(&Health::unchecked()).ok()?,
+        })
+    }
+
+    /// The item of `name`; metadata that is absent or unreadable reads as
+    /// empty, like `SecretMeta::of`.
+    pub fn entry<'a>(&self, name: &'a str, metadata: Option<&'a RawValue>) -> Entry<'a> {
+        let shown: Shown<'a> = metadata
+            .and_then(|m| serde_json::from_slice(m.get().as_bytes()).ok())
+            .unwrap_or_default();
+        let expires = shown
+            .expires_at
+            .and_then(|e| serde_json::from_slice::<&str>(e.0.get().as_bytes()).ok())
+            .and_then(|e| Timestamp::parse(e).ok());
+        Entry {
+            name,
+            shown,
+            expires,
+        }
+    }
+}
+
+impl Entry<'_> {
+    pub fn expires(&self) -> Option<Timestamp> {
+        self.expires
+    }
+
+    /// Whether its last check found it failing (never while unchecked).
+    pub fn failing(&self) -> bool {
+        #[derive(Deserialize)]
+        struct Status {
+            status: HealthStatus,
+        }
+        self.shown.watch.as_ref().is_some_and(|w| {
+            serde_json::from_slice::<Status>(w.health.0.get().as_bytes())
+                .is_ok_and(|h| h.status.failing())
+        })
+    }
+
+    /// The item's JSON: `SecretStatus`'s fields, in its order, with its
+    /// empty values skipped.
+    pub fn write(&self, items: &Items) -> Vec<u8> {
+        let s = &self.shown;
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(br#"{"name":"#);
+        text(&mut out, self.name);
+        out.extend_from_slice(br#","registries":"#);
+        out.extend_from_slice(s.registries.map_or("[]", |r| r.0.get()).as_bytes());
+        out.extend_from_slice(br#","createdAt":"#);
+        out.extend_from_slice(s.created_at.map_or(r#""""#, |c| c.0.get()).as_bytes());
+        out.extend_from_slice(br#","modifiedAt":"#);
+        out.extend_from_slice(s.modified_at.map_or(r#""""#, |m| m.0.get()).as_bytes());
+        // An empty expiry is no expiry, as in `SecretMeta::status`.
+        if let Some(e) = s.expires_at.filter(|e| e.0.get() != r#""""#) {
+            out.extend_from_slice(br#","expiresAt":"#);
+            out.extend_from_slice(e.0.get().as_bytes());
+        }
+        if let Some(t) = self.expires {
+            out.extend_from_slice(br#","expiry":""#);
+            out.extend_from_slice(expiry_word(t.expiry_state(items.now)).as_bytes());
+            out.push(b'"');
+        }
+        if let Some(k) = s.key_id {
+            out.extend_from_slice(br#","keyId":"#);
+            out.extend_from_slice(k.0.get().as_bytes());
+        }
+        if let Some(source) = s.source {
+            out.extend_from_slice(br#","source":"#);
+            out.extend_from_slice(source.0.get().as_bytes());
+        }
+        out.extend_from_slice(br#","health":"#);
+        match &s.watch {
+            Some(w) => out.extend_from_slice(w.health.0.get().as_bytes()),
+            None => out.extend_from_slice(&items.unchecked),
+        }
+        out.push(b'}');
+        out
+    }
+}
+
+/// `ExpiryState` as serde writes it (the test holds them together).
+fn expiry_word(state: ExpiryState) -> &'static str {
+    match state {
+        ExpiryState::Expired => "expired",
+        ExpiryState::ExpiringSoon => "expiringSoon",
+        ExpiryState::Valid => "valid",
+    }
+}
+
+/// `s` as a JSON string. Secret names need no escape; anything else goes
+/// through serde_json.
+fn text(out: &mut Vec<u8>, s: &str) {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    if s.bytes().all(|b| plain(&b)) {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// A page of written items, in `shared::api::SecretList`'s shape.
+pub fn page(count: u64, items: Vec<Vec<u8>>) -> Response {
+    let mut body = Vec::with_capacity(64 + items.iter().map(|i| i.len() + 1).sum::<usize>());
+    body.extend_from_slice(br#"{"count":"#);
+    body.extend_from_slice(count.to_string().as_bytes());
+    body.extend_from_slice(br#","resources":["#);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(b"]}");
+    Response::bytes(200, "application/json", body)
+}
