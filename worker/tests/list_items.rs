@@ -31,20 +31,22 @@ fn cases() -> Vec<Case> {
     files
         .into_iter()
         .map(|path| {
-            let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            let name = v["name"].as_str().unwrap().to_owned();
-            let metadata = match &v["metadata"] {
-                Value::Null => None,
-                m => Some(RawValue::from_string(m.to_string()).unwrap()),
-            };
+            // The metadata is kept as written: its escapes are part of a case.
+            #[derive(serde::Deserialize)]
+            struct File {
+                name: String,
+                now: String,
+                metadata: Option<Box<RawValue>>,
+            }
+            let f: File = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
             Case {
                 file: path.file_name().unwrap().to_string_lossy().into_owned(),
-                now: Timestamp::parse(v["now"].as_str().unwrap()).unwrap(),
+                now: Timestamp::parse(&f.now).unwrap(),
                 key: ListedKey {
-                    name: format!("secret:{name}"),
-                    metadata,
+                    name: format!("secret:{}", f.name),
+                    metadata: f.metadata,
                 },
-                name,
+                name: f.name,
             }
         })
         .collect()
@@ -124,4 +126,123 @@ fn a_name_that_needs_escapes_is_escaped() {
     let written = items.entry("a\"b\\c\u{1}", None).write(&items);
     let v: Value = serde_json::from_slice(&written).unwrap();
     assert_eq!(v["name"], "a\"b\\c\u{1}");
+}
+
+/// A small deterministic generator: the same cases on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+        &from[(self.next() % from.len() as u64) as usize]
+    }
+    fn coin(&mut self) -> bool {
+        self.next().is_multiple_of(2)
+    }
+    fn maybe(&mut self, text: &str) -> Option<String> {
+        self.coin().then(|| self.text(text))
+    }
+    fn time<'a>(&mut self, times: &[&'a str]) -> &'a str {
+        times[(self.next() % times.len() as u64) as usize]
+    }
+    /// `base` with one of the characters JSON must escape, or non-ASCII.
+    fn text(&mut self, base: &str) -> String {
+        let odd = ["", "\"", "\\", "\n", "\u{1}", "é", "☃", "𝄞", "\u{7f}", "</"];
+        format!("{base}{}", self.pick(&odd))
+    }
+}
+
+/// Every metadata the worker can write (any `SecretMeta`, serialized as
+/// it stores it) lists as its `SecretMeta::status`.
+#[test]
+fn generated_metadata_lists_as_its_status() {
+    use shared::api::{SourceInfo, SourceType};
+    use shared::health::{Health, HealthStatus, Watch};
+    let now = Timestamp::parse("2026-12-06T12:00:00Z").unwrap();
+    let times = [
+        "2026-12-06T11:00:00Z",
+        "2026-12-07T00:00:00.5Z",
+        "2026-12-30T00:00:00Z",
+        "2027-12-30T00:00:00+02:00",
+        "",
+        "not a time",
+    ];
+    let statuses = [
+        HealthStatus::Ok,
+        HealthStatus::CredentialsRejected,
+        HealthStatus::Unreachable,
+        HealthStatus::ExpiringSoon,
+        HealthStatus::Expired,
+        HealthStatus::MintFailed,
+        HealthStatus::Unchecked,
+    ];
+    let kinds = [
+        SourceType::AwsEcr,
+        SourceType::GcpServiceAccount,
+        SourceType::AzureServicePrincipal,
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let items = Items::new(now).unwrap();
+    for case in 0..3_000 {
+        let registries = (0..rng.next() % 4)
+            .map(|i| rng.text(&format!("r{i}.example.com")))
+            .collect();
+        let meta = SecretMeta {
+            registries,
+            created_at: {
+                let t = rng.time(&times);
+                rng.text(t)
+            },
+            modified_at: rng.time(&times).to_owned(),
+            omitted: rng.next() % 3,
+            expires_at: rng.coin().then(|| rng.time(&times).to_owned()),
+            version: rng.next() % 9,
+            key_id: rng.maybe("k"),
+            created_by: rng.maybe("ci"),
+            deleted_at: rng.maybe("2026-01-01T00:00:00Z"),
+            source: rng.coin().then(|| SourceInfo {
+                kind: *rng.pick(&kinds),
+                registry: rng.text("123.dkr.ecr.eu-west-1.amazonaws.com"),
+                region: rng.maybe("eu-west-1"),
+                access_key_id: rng.maybe("AKIA"),
+                client_email: rng.maybe("sa@p.iam.gserviceaccount.com"),
+                tenant_id: rng.maybe("t"),
+                client_id: rng.maybe("c"),
+                minted_at: rng.maybe("2026-12-06T08:00:00Z"),
+                minted_until: rng.maybe("2026-12-06T20:00:00Z"),
+            }),
+            watch: rng.coin().then(|| Watch {
+                health: Health {
+                    status: *rng.pick(&statuses),
+                    checked_at: rng.maybe("2026-12-06T11:55:00Z"),
+                    failing_since: rng.maybe("2026-12-05T11:55:00Z"),
+                    message: rng.text("the registry said"),
+                },
+                warned_days: rng.coin().then_some(7),
+            }),
+        };
+        let text = serde_json::to_string(&meta).unwrap();
+        let key = ListedKey {
+            name: "secret:gen".into(),
+            metadata: Some(RawValue::from_string(text.clone()).unwrap()),
+        };
+        let slow = key
+            .read_metadata::<SecretMeta>()
+            .unwrap()
+            .status("gen", Some(now));
+        let entry = items.entry("gen", key.metadata.as_deref());
+        let fast: Value = serde_json::from_slice(&entry.write(&items)).unwrap();
+        assert_eq!(
+            fast,
+            serde_json::to_value(&slow).unwrap(),
+            "case {case}: {text}"
+        );
+        let failing = slow.health.as_ref().is_some_and(|h| h.status.failing());
+        assert_eq!(entry.failing(), failing, "case {case}: {text}");
+    }
 }
