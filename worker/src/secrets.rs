@@ -118,8 +118,6 @@ pub async fn get<S: Store>(
     Ok(with_etag(Response::json(200, &status), version))
 }
 
-/// The assembled `.dockerconfigjson`; its expiry, if any, in `Expires-At`
-/// (the body is the plain document a client merges into its config).
 /// `GET /v2/admin/health`: how many secrets (the caller may see) are in
 /// each state, from the list metadata alone.
 pub async fn health_counts<S: Store>(
@@ -147,8 +145,10 @@ pub async fn health_counts<S: Store>(
     Ok(Response::json(200, &shared::api::HealthCounts { counts }))
 }
 
-/// A brokered secret's document holds the credential minted from its
-/// source, and `Expires-At` is that credential's expiry.
+/// The assembled `.dockerconfigjson`; its expiry, if any, in `Expires-At`
+/// (the body is the plain document a client merges into its config). A
+/// brokered secret's document holds the credential minted from its source,
+/// and `Expires-At` is that credential's expiry.
 pub async fn pull<S: Store>(
     ctx: &Ctx<'_, S>,
     cfg: &Config,
