@@ -18,8 +18,6 @@ use serde_json::value::RawValue;
 use shared::health::{Health, HealthStatus};
 use shared::time::Timestamp;
 
-use crate::http::Response;
-
 /// The metadata fields an item shows, borrowed from the metadata's text.
 /// The short names are `SecretMeta`'s; other fields are skipped unread.
 #[derive(Default, Deserialize)]
@@ -183,20 +181,4 @@ fn text(out: &mut Vec<u8>, s: &str) {
         // Writing a string into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     }
-}
-
-/// A page of written items, in `shared::api::SecretList`'s shape.
-pub fn page(count: u64, items: Vec<Vec<u8>>) -> Response {
-    let mut body = Vec::with_capacity(64 + items.iter().map(|i| i.len() + 1).sum::<usize>());
-    body.extend_from_slice(br#"{"count":"#);
-    body.extend_from_slice(count.to_string().as_bytes());
-    body.extend_from_slice(br#","resources":["#);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(item);
-    }
-    body.extend_from_slice(b"]}");
-    Response::bytes(200, "application/json", body)
 }

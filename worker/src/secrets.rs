@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::history::{self, Policy};
 use crate::http::{pairs, unserializable, Response};
-use crate::list_item::{self, Items};
+use crate::list_item::Items;
 use crate::paging::{self, walk, Window};
 use crate::preconditions::{check_if_match, check_quota, with_etag, Preconditions};
 use crate::record::{key, load, metadata, open, seal_text, SecretMeta, PREFIX};
@@ -60,8 +60,7 @@ pub async fn list<S: Store>(
         wanted.then(|| entry.write(&items))
     })
     .await?;
-    let count = paging::count(&paging, resources.len(), total);
-    Ok(list_item::page(count, resources))
+    Ok(paging::list_page(&paging, resources, total))
 }
 
 /// The usage a scoped caller sees counts only the secrets inside its scope.

@@ -112,7 +112,8 @@ fn a_page_of_written_items_reads_as_a_secret_list() {
                 .write(&items)
         })
         .collect();
-    let page = regcred_worker::list_item::page(99, written);
+    let paging = shared::api::Paging::from_query([("$count", "true")]).unwrap();
+    let page = regcred_worker::paging::list_page(&paging, written, 99);
     let list: SecretList = serde_json::from_slice(&page.body).unwrap();
     assert_eq!(list.count, 99);
     let names: Vec<_> = list.resources.iter().map(|s| s.name.as_str()).collect();
