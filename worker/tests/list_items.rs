@@ -10,7 +10,7 @@ use regcred_worker::record::SecretMeta;
 use regcred_worker::store::ListedKey;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use shared::api::SecretList;
+use shared::api::{SecretList, SecretStatus};
 use shared::time::Timestamp;
 
 struct Case {
@@ -52,20 +52,24 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
+/// What the typed path shows: `SecretMeta::status` of the key's metadata.
+fn status_of(key: &ListedKey, name: &str, now: Timestamp) -> SecretStatus {
+    key.read_metadata::<SecretMeta>()
+        .unwrap_or_default()
+        .status(name, Some(now))
+}
+
+/// What the raw path writes for the key, as a JSON value.
+fn item_of(items: &Items, name: &str, key: &ListedKey) -> Value {
+    serde_json::from_slice(&items.entry(name, key.metadata.as_deref()).write(items)).unwrap()
+}
+
 #[test]
 fn items_equal_the_status_of_the_metadata() {
     let mut states = std::collections::BTreeSet::new();
     for c in cases() {
-        let slow = c
-            .key
-            .read_metadata::<SecretMeta>()
-            .unwrap_or_default()
-            .status(&c.name, Some(c.now));
-        let items = Items::new(c.now).unwrap();
-        let fast = items
-            .entry(&c.name, c.key.metadata.as_deref())
-            .write(&items);
-        let fast: Value = serde_json::from_slice(&fast).unwrap();
+        let slow = status_of(&c.key, &c.name, c.now);
+        let fast = item_of(&Items::new(c.now).unwrap(), &c.name, &c.key);
         assert_eq!(fast, serde_json::to_value(&slow).unwrap(), "{}", c.file);
         states.extend(slow.expiry.map(|e| format!("{e:?}")));
     }
@@ -80,11 +84,7 @@ fn items_equal_the_status_of_the_metadata() {
 fn filters_read_what_the_status_shows() {
     let mut failing = 0;
     for c in cases() {
-        let slow = c
-            .key
-            .read_metadata::<SecretMeta>()
-            .unwrap_or_default()
-            .status(&c.name, Some(c.now));
+        let slow = status_of(&c.key, &c.name, c.now);
         let items = Items::new(c.now).unwrap();
         let entry = items.entry(&c.name, c.key.metadata.as_deref());
         let shown_failing = slow.health.as_ref().is_some_and(|h| h.status.failing());
@@ -232,18 +232,16 @@ fn generated_metadata_lists_as_its_status() {
             name: "secret:gen".into(),
             metadata: Some(RawValue::from_string(text.clone()).unwrap()),
         };
-        let slow = key
-            .read_metadata::<SecretMeta>()
-            .unwrap()
-            .status("gen", Some(now));
-        let entry = items.entry("gen", key.metadata.as_deref());
-        let fast: Value = serde_json::from_slice(&entry.write(&items)).unwrap();
+        assert!(key.read_metadata::<SecretMeta>().is_some(), "{text}");
+        let slow = status_of(&key, "gen", now);
+        let fast = item_of(&items, "gen", &key);
         assert_eq!(
             fast,
             serde_json::to_value(&slow).unwrap(),
             "case {case}: {text}"
         );
         let failing = slow.health.as_ref().is_some_and(|h| h.status.failing());
+        let entry = items.entry("gen", key.metadata.as_deref());
         assert_eq!(entry.failing(), failing, "case {case}: {text}");
     }
 }
