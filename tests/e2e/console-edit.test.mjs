@@ -93,10 +93,19 @@ test('import says how many fit in the quota and checks only those', async () => 
   const auth = Buffer.from('u:p').toString('base64');
   const auths = {};
   for (let i = 0; i < 20_000; i++) auths[`r${i}.example.com`] = { auth };
+  // The quota's answer is held until the file is read: the order that once
+  // drew all 20,000 rows, because every row was checked before the answer.
+  let answer;
+  const answered = new Promise((resolve) => { answer = resolve; });
+  await page.route('**/v2/admin/resourceQuota/**', async (route) => { await answered; await route.continue(); });
   await page.goto(`${w.url}/import`);
   await page.locator('#config-file').setInputFiles({ name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ auths })) });
   const quota = page.locator('#import-quota');
-  await quota.waitFor({ timeout: 120_000 });
+  await quota.getByText('20000 registries can be imported; asking the quota how many fit…').waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator('#import-rows tbody tr').count(), 100, 'nothing is checked yet, so only the first rows are drawn');
+  assert.equal(await page.locator('#import-run').innerText(), 'Import 0 selected');
+  answer();
+  await quota.getByText(/only \d+ fit/).waitFor({ timeout: 120_000 });
   assert.equal(await quota.innerText(),
     `20000 registries can be imported; only ${free} fit (the quota allows ${used.quota.maxCount} secrets and ${used.usage.count} are stored), so only the first ${free} are checked.`);
   const checked = await page.locator('#import-rows input[type=checkbox]').evaluateAll((boxes) => boxes.filter((b) => b.checked).length);

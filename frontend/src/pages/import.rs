@@ -7,7 +7,7 @@ use shared::{classify, helper_command, ImportStatus, SecretName};
 use wasm_bindgen::JsCast;
 
 use crate::form::name_error;
-use crate::import_plan::{over_quota, preselect, quota_line, shown_first, Room};
+use crate::import_plan::{over_quota, preselect, quota_line, Drawn, Quota, Room};
 use crate::pages::gate::RequireRole;
 use crate::session::use_ctx;
 use crate::{api, browser};
@@ -49,19 +49,19 @@ fn Importer() -> impl IntoView {
     let total = RwSignal::new(0usize);
     let running = RwSignal::new(false);
     let refused = RwSignal::new(None::<String>);
-    // The quota's room, asked once; None until known (or if it cannot be).
-    let room = RwSignal::new(None::<Room>);
-    // How many rows are drawn (the rest after "Show all").
-    let limit = RwSignal::new(0usize);
+    let quota = RwSignal::new(Quota::Asking);
+    let drawn = RwSignal::new(Drawn::default());
     {
         let token = ctx.token();
         leptos::task::spawn_local(async move {
-            if let Ok(q) = api::quota(&token).await {
-                room.set(Room::of(&q));
-                // Rows pasted before the answer start checked as they fit.
-                let first = rows.with_untracked(|all| check_as_fit(all, Room::of(&q)));
-                limit.update(|l| *l = (*l).max(first));
-            }
+            let known = match api::quota(&token).await {
+                Ok(q) => Room::of(&q).map_or(Quota::Unknown, Quota::Known),
+                Err(_) => Quota::Unknown,
+            };
+            quota.set(known);
+            // Rows read before the answer are checked now, as they fit.
+            let checked = rows.with_untracked(|all| check_as_fit(all, known));
+            drawn.update(|d| *d = d.rechecked(&checked));
         });
     }
 
@@ -100,7 +100,7 @@ fn Importer() -> impl IntoView {
                         }
                     })
                     .collect();
-                limit.set(check_as_fit(&all, room.get_untracked()));
+                drawn.set(Drawn::new(&check_as_fit(&all, quota.get_untracked())));
                 rows.set(all);
             }
             Err(e) => {
@@ -192,23 +192,23 @@ fn Importer() -> impl IntoView {
             on:input=move |ev| analyse(event_target_value(&ev))></textarea>
         {move || problem.get().map(|p| view! { <p class="field-error" role="alert" id="import-problem">{p}</p> })}
         <Show when=move || !rows.with(Vec::is_empty)>
-            <p id="import-quota" class="hint">{move || quota_line(importable(), room.get())}</p>
+            <p id="import-quota" class="hint">{move || quota_line(importable(), quota.get())}</p>
             <table class="import cards" id="import-rows">
                 <thead><tr><th scope="col">"Import"</th><th scope="col">"Registry"</th><th scope="col">"Secret name"</th></tr></thead>
                 <tbody>
-                    <For each=move || rows.with(|r| r.iter().take(limit.get()).cloned().collect::<Vec<_>>()) key=|r| r.key let:row>
+                    <For each=move || rows.with(|r| r.iter().take(drawn.get().limit()).cloned().collect::<Vec<_>>()) key=|r| r.key let:row>
                         <ImportRowView row=row/>
                     </For>
                 </tbody>
             </table>
             {move || {
-                let more = rows.with(Vec::len).saturating_sub(limit.get());
+                let more = rows.with(Vec::len).saturating_sub(drawn.get().limit());
                 (more > 0).then(|| view! {
                     <p class="hint" id="import-more">{format!("{more} more registries are not shown (none of them is checked). ")}
-                        <button type="button" class="small" id="import-show-all" on:click=move |_| limit.set(usize::MAX)>"Show all"</button></p>
+                        <button type="button" class="small" id="import-show-all" on:click=move |_| drawn.update(|d| *d = d.all())>"Show all"</button></p>
                 })
             }}
-            {move || over_quota(checked(), room.get()).map(|w| view! { <p class="warning" role="alert" id="import-over-quota">{w}</p> })}
+            {move || over_quota(checked(), quota.get()).map(|w| view! { <p class="warning" role="alert" id="import-over-quota">{w}</p> })}
             {move || refused.get().map(|w| view! { <p class="field-error" role="alert" id="import-refused">{w}</p> })}
             <div class="row">
                 <button type="button" id="import-run" disabled=move || running.get() on:click=run>
@@ -221,15 +221,15 @@ fn Importer() -> impl IntoView {
     }
 }
 
-/// Checks the importable rows that fit in `room`, and unchecks the rest;
-/// answers how many rows to draw so every checked one is seen.
-fn check_as_fit(rows: &[Row], room: Option<Room>) -> usize {
+/// Checks the importable rows that fit, and unchecks the rest; answers
+/// which rows are checked.
+fn check_as_fit(rows: &[Row], quota: Quota) -> Vec<bool> {
     let flags: Vec<bool> = rows.iter().map(Row::importable).collect();
-    let checked = preselect(&flags, room);
+    let checked = preselect(&flags, quota);
     for (row, on) in rows.iter().zip(&checked) {
         row.selected.set(*on);
     }
-    shown_first(&checked)
+    checked
 }
 
 async fn import_one(token: &str, row: &Row) -> Result<String, String> {
