@@ -104,6 +104,7 @@ test('import says how many fit in the quota and checks only those', async () => 
   await quota.getByText('20000 registries can be imported; asking the quota how many fit…').waitFor({ timeout: 120_000 });
   assert.equal(await page.locator('#import-rows tbody tr').count(), 100, 'nothing is checked yet, so only the first rows are drawn');
   assert.equal(await page.locator('#import-run').innerText(), 'Import 0 selected');
+  assert.ok(await page.locator('#import-run').isDisabled(), 'nothing to run until the quota answers');
   answer();
   await quota.getByText(/only \d+ fit/).waitFor({ timeout: 120_000 });
   assert.equal(await quota.innerText(),

@@ -145,6 +145,8 @@ fn Importer() -> impl IntoView {
         })
     };
     let importable = move || rows.with(|all| all.iter().filter(|r| r.importable()).count());
+    // Rows are checked once the quota answers; until then there is nothing to run.
+    let asking = move || quota.get() == Quota::Asking;
     let run = move |_| {
         let chosen: Vec<Row> = rows.with_untracked(|all| {
             all.iter()
@@ -211,7 +213,7 @@ fn Importer() -> impl IntoView {
             {move || over_quota(checked(), quota.get()).map(|w| view! { <p class="warning" role="alert" id="import-over-quota">{w}</p> })}
             {move || refused.get().map(|w| view! { <p class="field-error" role="alert" id="import-refused">{w}</p> })}
             <div class="row">
-                <button type="button" id="import-run" disabled=move || running.get() on:click=run>
+                <button type="button" id="import-run" disabled=move || running.get() || asking() on:click=run>
                     {move || format!("Import {} selected", checked())}
                 </button>
                 <progress id="import-progress" max=move || total.get().max(1) value=move || done.get()></progress>
